@@ -131,6 +131,19 @@ public sealed class ContainerFixtureTests
     }
 
     [Fact]
+    public async Task A_failed_create_reports_runc_error_and_leaves_no_cgroup_behind()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        string podUid = Guid.NewGuid().ToString();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            RuncContainer.CreateAsync(new ContainerSpec { Args = ["/no/such/binary"], PodUid = podUid }, cts.Token));
+
+        Assert.Contains("/no/such/binary", error.Message, StringComparison.Ordinal);
+        Assert.All(KubeletCgroups.Directories(KubeletCgroups.PodPath("besteffort", podUid)), pod => Assert.False(Directory.Exists(pod), pod));
+    }
+
+    [Fact]
     public async Task Dispose_removes_the_container_and_pod_cgroup_directories_and_is_idempotent()
     {
         using var cts = new CancellationTokenSource(Timeout);
