@@ -296,23 +296,36 @@ int tl_process_exec(__u64 *ctx)
  * wrapped ("cri-containerd-<id>.scope", "docker-<id>.scope", "libpod-<id>.scope").
  * Pod and QoS cgroups ("pod<uid>", "besteffort") never hold such a run.
  */
-static __always_inline int looks_like_container(const char *name)
+struct hex_run {
+	const char *name;
+	int run;
+	int found;
+};
+
+static long hex_run_step(__u32 i, struct hex_run *h)
 {
-	int run = 0;
+	char ch = h->name[i & (TL_NAME_LEN - 1)];
 
-	for (int i = 0; i < TL_NAME_LEN; i++) {
-		char ch = name[i];
-
-		if (ch == 0)
-			break;
-		if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) {
-			if (++run >= 64)
-				return 1;
-		} else {
-			run = 0;
+	if (ch == 0)
+		return 1;
+	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) {
+		if (++h->run >= 64) {
+			h->found = 1;
+			return 1;
 		}
+	} else {
+		h->run = 0;
 	}
 	return 0;
+}
+
+/* bpf_loop keeps the verifier from walking every path of 128 unrolled iterations. */
+static __always_inline int looks_like_container(const char *name)
+{
+	struct hex_run h = { .name = name };
+
+	bpf_loop(TL_NAME_LEN, hex_run_step, &h, 0);
+	return h.found;
 }
 
 static __always_inline void notify(struct tl_control *ev)
@@ -339,7 +352,9 @@ int tl_cgroup_mkdir(__u64 *ctx)
 	id = BPF_CORE_READ(cgrp, kn, id);
 	parent_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id);
 	__builtin_memset(&s->ctl, 0, sizeof(s->ctl));
-	bpf_probe_read_kernel_str(s->ctl.name, sizeof(s->ctl.name), BPF_CORE_READ(cgrp, kn, name));
+	/* The tracepoint's own path argument is the full path from the hierarchy root. */
+	bpf_probe_read_kernel_str(s->ctl.path, sizeof(s->ctl.path), (const char *)ctx[1]);
+	bpf_probe_read_kernel_str(s->str, TL_NAME_LEN, BPF_CORE_READ(cgrp, kn, name));
 
 	parent = bpf_map_lookup_elem(&containers, &parent_id);
 	if (parent) {
@@ -347,13 +362,18 @@ int tl_cgroup_mkdir(__u64 *ctx)
 		fresh.slot = parent->slot;
 		fresh.parent = parent->parent ? parent->parent : parent_id;
 	} else {
-		if (!looks_like_container(s->ctl.name))
+		if (!looks_like_container(s->str))
 			return 0;
 		if (bpf_map_pop_elem(&free_slots, &slot))
 			slot = TL_SLOT_PENDING;
 		fresh.slot = slot;
 	}
-	bpf_map_update_elem(&containers, &id, &fresh, BPF_NOEXIST);
+	if (bpf_map_update_elem(&containers, &id, &fresh, BPF_NOEXIST)) {
+		/* The recorder registered it first (its startup scan), or the map is full. */
+		if (!parent && fresh.slot != TL_SLOT_PENDING)
+			bpf_map_push_elem(&free_slots, &fresh.slot, 0);
+		return 0;
+	}
 
 	s->ctl.kind = TL_CTL_CGROUP_NEW;
 	s->ctl.slot = fresh.slot;

@@ -26,6 +26,7 @@
 #define TL_NARGS 6
 #define TL_COMM_LEN 16
 #define TL_NAME_LEN 128
+#define TL_PATH_LEN 512
 
 /* Slot value meaning "this container is known but has no ring yet". */
 #define TL_SLOT_PENDING 0xffffffffu
@@ -133,14 +134,14 @@ struct tl_control {
 	__u64 cgroup_id;
 	__u64 parent_id; /* container cgroup this one nests in, or 0 */
 	__u64 ts;
-	char name[TL_NAME_LEN]; /* the cgroup directory's own name */
+	char path[TL_PATH_LEN]; /* for CGROUP_NEW: the cgroup path from the hierarchy root */
 };
 
 /* Load-time configuration, in .rodata so the verifier sees constants. */
 struct tl_config {
 	__u64 ring_mask;    /* ring size - 1 */
 	__u32 max_str;      /* string payload limit, <= TL_MAX_STR */
-	__u32 recorder_tgid;
+	__u32 pad;
 };
 
 #endif

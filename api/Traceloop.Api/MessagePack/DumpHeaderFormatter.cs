@@ -1,0 +1,80 @@
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace Traceloop.Api.MessagePack;
+
+/// <summary>Writes <see cref="DumpHeader"/> as an array indexed by its [Key]s.</summary>
+public sealed class DumpHeaderFormatter : IMessagePackFormatter<DumpHeader?>
+{
+    public static readonly DumpHeaderFormatter Instance = new();
+    private const int FieldCount = 9;
+
+    public void Serialize(ref MessagePackWriter writer, DumpHeader? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(FieldCount);
+        writer.Write(value.FormatVersion);
+        ContainerInfoFormatter.Instance.Serialize(ref writer, value.Container, options);
+        WireFormat.WriteTime(ref writer, value.TakenAt);
+        WireFormat.WriteTime(ref writer, value.WindowStart);
+        WireFormat.WriteTime(ref writer, value.WindowEnd);
+        writer.Write(value.Events);
+        writer.Write(value.EventsLost);
+        writer.Write(value.TraceloopVersion);
+        writer.Write(value.Node);
+    }
+
+    public DumpHeader? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        options.Security.DepthStep(ref reader);
+        int count = WireFormat.ReadArrayHeader(ref reader, 256, "a dump header");
+        int version = 0, events = 0;
+        ContainerInfo? container = null;
+        DateTimeOffset takenAt = default;
+        DateTimeOffset? start = null, end = null;
+        long lost = 0;
+        string traceloopVersion = "";
+        string? node = null;
+        for (int i = 0; i < count; i++)
+        {
+            switch (i)
+            {
+                case 0: version = reader.ReadInt32(); break;
+                case 1: container = ContainerInfoFormatter.Instance.Deserialize(ref reader, options); break;
+                case 2: takenAt = WireFormat.ReadTime(ref reader); break;
+                case 3: start = WireFormat.ReadNullableTime(ref reader); break;
+                case 4: end = WireFormat.ReadNullableTime(ref reader); break;
+                case 5: events = reader.ReadInt32(); break;
+                case 6: lost = reader.ReadInt64(); break;
+                case 7: traceloopVersion = reader.ReadString() ?? ""; break;
+                case 8: node = reader.ReadString(); break;
+                default: reader.Skip(); break;
+            }
+        }
+        reader.Depth--;
+        if (version < 1 || version > DumpHeader.CurrentFormatVersion)
+        {
+            throw new MessagePackSerializationException($"dump format version {version} is not one this reader knows (1 to {DumpHeader.CurrentFormatVersion})");
+        }
+        return new DumpHeader
+        {
+            FormatVersion = version,
+            Container = container ?? throw new MessagePackSerializationException("the dump header names no container"),
+            TakenAt = takenAt,
+            WindowStart = start,
+            WindowEnd = end,
+            Events = events,
+            EventsLost = lost,
+            TraceloopVersion = traceloopVersion,
+            Node = node,
+        };
+    }
+}

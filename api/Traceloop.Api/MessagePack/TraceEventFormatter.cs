@@ -1,0 +1,163 @@
+using MessagePack;
+using MessagePack.Formatters;
+
+namespace Traceloop.Api.MessagePack;
+
+/// <summary>Writes <see cref="TraceEventDto"/> (and its <see cref="SyscallArg"/>s) as arrays indexed by their [Key]s.</summary>
+public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
+{
+    public static readonly TraceEventFormatter Instance = new();
+    private const int FieldCount = 16;
+    private const int ArgFieldCount = 5;
+    private const int MaxArgs = 64;
+
+    public void Serialize(ref MessagePackWriter writer, TraceEventDto? value, MessagePackSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(FieldCount);
+        writer.Write((int)value.Kind);
+        writer.Write(value.TimestampNs);
+        writer.Write(value.Pid);
+        writer.Write(value.Tid);
+        writer.Write(value.Comm);
+        writer.Write(value.Nr);
+        writer.Write(value.Name);
+        if (value.Args is null)
+        {
+            writer.WriteNil();
+        }
+        else
+        {
+            writer.WriteArrayHeader(value.Args.Length);
+            foreach (SyscallArg arg in value.Args)
+            {
+                writer.WriteArrayHeader(ArgFieldCount);
+                writer.Write(arg.Name);
+                writer.Write(arg.Raw);
+                writer.Write(arg.Text);
+                if (arg.Payload is null)
+                {
+                    writer.WriteNil();
+                }
+                else
+                {
+                    writer.Write(arg.Payload);
+                }
+                writer.Write(arg.Truncated);
+            }
+        }
+        WireFormat.Write(ref writer, value.Ret);
+        writer.Write(value.Errno);
+        writer.Write(value.ErrnoMessage);
+        WireFormat.Write(ref writer, value.DurationNs);
+        writer.Write((int)value.Completion);
+        WireFormat.Write(ref writer, value.ExitStatus);
+        if (value.ProcessEnded is { } ended)
+        {
+            writer.Write(ended);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+        writer.Write(value.Text);
+    }
+
+    public TraceEventDto? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        options.Security.DepthStep(ref reader);
+        int count = WireFormat.ReadArrayHeader(ref reader, 256, "an event");
+        TraceEventKind kind = default;
+        long ts = 0;
+        int pid = 0, tid = 0, nr = 0;
+        string? comm = null, name = null, errno = null, message = null, text = null;
+        SyscallArg[]? args = null;
+        long? ret = null, duration = null;
+        SyscallCompletion completion = default;
+        int? exitStatus = null;
+        bool? ended = null;
+        for (int i = 0; i < count; i++)
+        {
+            switch (i)
+            {
+                case 0: kind = (TraceEventKind)reader.ReadInt32(); break;
+                case 1: ts = reader.ReadInt64(); break;
+                case 2: pid = reader.ReadInt32(); break;
+                case 3: tid = reader.ReadInt32(); break;
+                case 4: comm = reader.ReadString(); break;
+                case 5: nr = reader.ReadInt32(); break;
+                case 6: name = reader.ReadString(); break;
+                case 7: args = ReadArgs(ref reader); break;
+                case 8: ret = WireFormat.ReadNullableInt64(ref reader); break;
+                case 9: errno = reader.ReadString(); break;
+                case 10: message = reader.ReadString(); break;
+                case 11: duration = WireFormat.ReadNullableInt64(ref reader); break;
+                case 12: completion = (SyscallCompletion)reader.ReadInt32(); break;
+                case 13: exitStatus = WireFormat.ReadNullableInt32(ref reader); break;
+                case 14: ended = WireFormat.ReadNullableBool(ref reader); break;
+                case 15: text = reader.ReadString(); break;
+                default: reader.Skip(); break;
+            }
+        }
+        reader.Depth--;
+        return new TraceEventDto
+        {
+            Kind = kind,
+            TimestampNs = ts,
+            Pid = pid,
+            Tid = tid,
+            Comm = comm,
+            Nr = nr,
+            Name = name,
+            Args = args,
+            Ret = ret,
+            Errno = errno,
+            ErrnoMessage = message,
+            DurationNs = duration,
+            Completion = completion,
+            ExitStatus = exitStatus,
+            ProcessEnded = ended,
+            Text = text,
+        };
+    }
+
+    private static SyscallArg[]? ReadArgs(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        int n = WireFormat.ReadArrayHeader(ref reader, MaxArgs, "an argument list");
+        var args = new SyscallArg[n];
+        for (int a = 0; a < n; a++)
+        {
+            int fields = WireFormat.ReadArrayHeader(ref reader, 64, "an argument");
+            string name = "", text = "";
+            ulong raw = 0;
+            byte[]? payload = null;
+            bool truncated = false;
+            for (int i = 0; i < fields; i++)
+            {
+                switch (i)
+                {
+                    case 0: name = reader.ReadString() ?? ""; break;
+                    case 1: raw = reader.ReadUInt64(); break;
+                    case 2: text = reader.ReadString() ?? ""; break;
+                    case 3: payload = WireFormat.ReadBytes(ref reader); break;
+                    case 4: truncated = reader.ReadBoolean(); break;
+                    default: reader.Skip(); break;
+                }
+            }
+            args[a] = new SyscallArg { Name = name, Raw = raw, Text = text, Payload = payload, Truncated = truncated };
+        }
+        return args;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Buffers;
+using MessagePack;
+using MessagePack.Formatters;
+using MessagePack.Resolvers;
+
+namespace Traceloop.Api.MessagePack;
+
+/// <summary>
+/// The MessagePack dump format: a <see cref="DumpHeader"/> followed by its events, each a
+/// top-level object. Formatters are written by hand (no runtime code generation, so it works
+/// under Native AOT), and input is read as untrusted data with bounded sizes.
+/// </summary>
+public static class TraceloopMessagePack
+{
+    /// <summary>A dump holds at most this many events; a larger count is corrupt input.</summary>
+    public const int MaxEvents = 10_000_000;
+
+    public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
+        .WithResolver(CompositeResolver.Create(
+            [ContainerInfoFormatter.Instance, TraceEventFormatter.Instance, DumpHeaderFormatter.Instance],
+            [BuiltinResolver.Instance]))
+        .WithSecurity(MessagePackSecurity.UntrustedData);
+
+    public static void WriteHeader(IBufferWriter<byte> output, DumpHeader header)
+    {
+        var writer = new MessagePackWriter(output);
+        DumpHeaderFormatter.Instance.Serialize(ref writer, header, Options);
+        writer.Flush();
+    }
+
+    public static void WriteEvent(IBufferWriter<byte> output, TraceEventDto e)
+    {
+        var writer = new MessagePackWriter(output);
+        TraceEventFormatter.Instance.Serialize(ref writer, e, Options);
+        writer.Flush();
+    }
+
+    /// <summary>Reads a whole dump; throws <see cref="MessagePackSerializationException"/> with a reason on bad input.</summary>
+    public static (DumpHeader Header, List<TraceEventDto> Events) ReadDump(ReadOnlySequence<byte> data)
+    {
+        var reader = new MessagePackReader(data);
+        DumpHeader header = DumpHeaderFormatter.Instance.Deserialize(ref reader, Options)
+            ?? throw new MessagePackSerializationException("the dump starts with nil instead of a header");
+        if (header.Events < 0 || header.Events > MaxEvents)
+        {
+            throw new MessagePackSerializationException($"the dump header announces {header.Events} events");
+        }
+        var events = new List<TraceEventDto>(Math.Min(header.Events, 100_000));
+        while (!reader.End)
+        {
+            TraceEventDto e = TraceEventFormatter.Instance.Deserialize(ref reader, Options)
+                ?? throw new MessagePackSerializationException("nil where an event was expected");
+            events.Add(e);
+            if (events.Count > header.Events)
+            {
+                throw new MessagePackSerializationException($"the dump holds more events than the {header.Events} its header announces");
+            }
+        }
+        if (events.Count != header.Events)
+        {
+            throw new MessagePackSerializationException($"the dump is truncated: {events.Count} of {header.Events} events");
+        }
+        return (header, events);
+    }
+
+    public static (DumpHeader Header, List<TraceEventDto> Events) ReadDump(byte[] data) => ReadDump(new ReadOnlySequence<byte>(data));
+}

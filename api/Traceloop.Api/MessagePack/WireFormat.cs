@@ -1,0 +1,80 @@
+using MessagePack;
+
+namespace Traceloop.Api.MessagePack;
+
+/// <summary>Shared encodings of the hand-written formatters.</summary>
+internal static class WireFormat
+{
+    // Times travel as int64 nanoseconds since the Unix epoch: compact, exact, language-neutral.
+    public static void WriteTime(ref MessagePackWriter writer, DateTimeOffset value) =>
+        writer.Write((value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+
+    public static void WriteTime(ref MessagePackWriter writer, DateTimeOffset? value)
+    {
+        if (value is { } v)
+        {
+            WriteTime(ref writer, v);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+    }
+
+    public static DateTimeOffset ReadTime(ref MessagePackReader reader) =>
+        DateTimeOffset.UnixEpoch.AddTicks(reader.ReadInt64() / 100);
+
+    public static DateTimeOffset? ReadNullableTime(ref MessagePackReader reader) =>
+        reader.TryReadNil() ? null : ReadTime(ref reader);
+
+    public static void Write(ref MessagePackWriter writer, long? value)
+    {
+        if (value is { } v)
+        {
+            writer.Write(v);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+    }
+
+    public static void Write(ref MessagePackWriter writer, int? value)
+    {
+        if (value is { } v)
+        {
+            writer.Write(v);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+    }
+
+    public static long? ReadNullableInt64(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt64();
+
+    public static int? ReadNullableInt32(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt32();
+
+    public static bool? ReadNullableBool(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadBoolean();
+
+    public static byte[]? ReadBytes(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        System.Buffers.ReadOnlySequence<byte>? bytes = reader.ReadBytes();
+        return bytes is { } b ? System.Buffers.BuffersExtensions.ToArray(b) : null;
+    }
+
+    /// <summary>Reads an array header, refusing one larger than <paramref name="max"/> (untrusted input).</summary>
+    public static int ReadArrayHeader(ref MessagePackReader reader, int max, string what)
+    {
+        int count = reader.ReadArrayHeader();
+        if (count > max)
+        {
+            throw new MessagePackSerializationException($"{what} has {count} fields or items, more than the {max} allowed");
+        }
+        return count;
+    }
+}

@@ -1,0 +1,83 @@
+using MessagePack;
+
+namespace Traceloop.Api;
+
+/// <summary>The kinds of dump lines.</summary>
+public enum TraceEventKind
+{
+    Syscall = 0,
+    ProcessExit = 1,
+}
+
+/// <summary>How much of a syscall the recording holds.</summary>
+public enum SyscallCompletion
+{
+    Complete = 0,
+    Unfinished = 1,
+    NoReturn = 2,
+    EnterLost = 3,
+    ExitLost = 4,
+}
+
+/// <summary>One argument of a syscall: its raw register value and how to read it.</summary>
+[MessagePackObject]
+public sealed class SyscallArg
+{
+    /// <summary>The parameter name from the syscall table ("filename"), or "argN".</summary>
+    [Key(0)] public required string Name { get; init; }
+
+    /// <summary>The raw 64-bit register value.</summary>
+    [Key(1)] public ulong Raw { get; init; }
+
+    /// <summary>The strace-style rendering ("AT_FDCWD", "\"/etc/passwd\"", "0x7ffc...").</summary>
+    [Key(2)] public required string Text { get; init; }
+
+    /// <summary>Bytes read from user memory for this argument (a path, a buffer), if any.</summary>
+    [Key(3)] public byte[]? Payload { get; init; }
+
+    /// <summary>The payload was cut at its size limit.</summary>
+    [Key(4)] public bool Truncated { get; init; }
+}
+
+/// <summary>One line of a dump. Fields that do not apply to <see cref="Kind"/> are null.</summary>
+[MessagePackObject]
+public sealed class TraceEventDto
+{
+    [Key(0)] public TraceEventKind Kind { get; init; }
+
+    /// <summary>Wall-clock time of the syscall's entry (or of the exit), ns since the Unix epoch.</summary>
+    [Key(1)] public long TimestampNs { get; init; }
+
+    [Key(2)] public int Pid { get; init; }
+
+    [Key(3)] public int Tid { get; init; }
+
+    [Key(4)] public string? Comm { get; init; }
+
+    [Key(5)] public int Nr { get; init; }
+
+    [Key(6)] public string? Name { get; init; }
+
+    [Key(7)] public SyscallArg[]? Args { get; init; }
+
+    /// <summary>The return value; null while unfinished or when the exit was lost.</summary>
+    [Key(8)] public long? Ret { get; init; }
+
+    /// <summary>"ENOENT" when <see cref="Ret"/> is a negated errno.</summary>
+    [Key(9)] public string? Errno { get; init; }
+
+    [Key(10)] public string? ErrnoMessage { get; init; }
+
+    [Key(11)] public long? DurationNs { get; init; }
+
+    [Key(12)] public SyscallCompletion Completion { get; init; }
+
+    /// <summary>For <see cref="TraceEventKind.ProcessExit"/>: the wait status.</summary>
+    [Key(13)] public int? ExitStatus { get; init; }
+
+    /// <summary>For <see cref="TraceEventKind.ProcessExit"/>: the whole process ended, not only a thread.</summary>
+    [Key(14)] public bool? ProcessEnded { get; init; }
+
+    /// <summary>The strace-style line, as the text format prints it.</summary>
+    [Key(15)] public string? Text { get; init; }
+}

@@ -1,0 +1,13 @@
+namespace Traceloop.Api;
+
+/// <summary>The body of <c>GET /version</c>.</summary>
+public sealed class VersionInfo
+{
+    public required string Version { get; init; }
+
+    public int DumpFormatVersion { get; init; }
+
+    public required string Kernel { get; init; }
+
+    public IReadOnlyList<string> Programs { get; init; } = [];
+}

@@ -1,0 +1,191 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Bpf;
+
+/// <summary>Sizes fixed at load time.</summary>
+internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString);
+
+/// <summary>
+/// The loaded and attached eBPF object (bpf/traceloop.bpf.c) and its maps. Disposing it
+/// detaches every program and frees every map the recorder does not hold elsewhere.
+/// </summary>
+internal sealed class KernelProbes : IDisposable
+{
+    private const string ObjectResource = "traceloop.bpf.o";
+    private const string BtfPath = "/sys/kernel/btf/vmlinux";
+
+    private readonly SafeBpfObjectHandle _object;
+    private readonly List<SafeBpfLinkHandle> _links = [];
+    private readonly RingMap _template;
+
+    private KernelProbes(SafeBpfObjectHandle obj, RingMap template, KernelProbesConfig config)
+    {
+        _object = obj;
+        _template = template;
+        Config = config;
+        Containers = MapByName("containers");
+        Rings = MapByName("rings");
+        FreeSlots = MapByName("free_slots");
+        Control = MapByName("control");
+    }
+
+    public KernelProbesConfig Config { get; }
+
+    /// <summary>cgroup id → <see cref="tl_container"/>.</summary>
+    public BpfMap Containers { get; }
+
+    /// <summary>slot → ring map fd (array of maps).</summary>
+    public BpfMap Rings { get; }
+
+    /// <summary>Queue of slots whose ring is ready for the kernel to hand out.</summary>
+    public BpfMap FreeSlots { get; }
+
+    /// <summary>The BPF ring buffer of <see cref="tl_control"/> notifications.</summary>
+    public BpfMap Control { get; }
+
+    public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
+
+    public static unsafe KernelProbes Load(KernelProbesConfig config, ILogger logger)
+    {
+        if (!File.Exists(BtfPath))
+        {
+            throw new BpfException(
+                $"this kernel exposes no BTF ({BtfPath} is missing): Traceloop needs Linux 5.15 or newer built with CONFIG_DEBUG_INFO_BTF=y", Errno.ENOENT);
+        }
+        LibbpfLog.Install(logger);
+        LibbpfLog.ClearRecent();
+
+        byte[] image = ReadEmbeddedObject();
+        // libbpf parses the ELF image in place until the load finishes: keep it pinned.
+        fixed (byte* p = image)
+        {
+            SafeBpfObjectHandle obj = Interop.Libbpf.bpf_object__open_mem(p, (nuint)image.Length, 0);
+            if (obj.IsInvalid)
+            {
+                throw BpfException.FromErrno("opening the embedded BPF object", Marshal.GetLastPInvokeError(), LibbpfLog.RecentWarnings());
+            }
+            RingMap? template = null;
+            try
+            {
+                SetMaxEntries(obj, "containers", (uint)config.MaxCgroups);
+                SetMaxEntries(obj, "rings", (uint)config.MaxSlots);
+                SetMaxEntries(obj, "free_slots", (uint)config.MaxSlots);
+                var cfg = new tl_config
+                {
+                    ring_mask = (ulong)config.RingSize - 1,
+                    max_str = (uint)config.MaxString,
+                };
+                int err = Interop.Libbpf.bpf_map__set_initial_value(FindMap(obj, ".rodata"), &cfg, (nuint)sizeof(tl_config));
+                if (err != 0)
+                {
+                    throw BpfException.FromErrno("configuring the BPF object", err);
+                }
+                template = RingMap.Create(config.RingSize, template: true);
+                err = Interop.Libbpf.bpf_map__set_inner_map_fd(FindMap(obj, "rings"), template.Map.RawFd);
+                if (err != 0)
+                {
+                    throw BpfException.FromErrno("configuring the ring map template", err);
+                }
+                err = Interop.Libbpf.bpf_object__load(obj);
+                if (err != 0)
+                {
+                    throw BpfException.FromErrno("loading the BPF programs into the kernel", err, LastLines(LibbpfLog.RecentWarnings(), 12));
+                }
+                var probes = new KernelProbes(obj, template, config);
+                probes.AttachAll();
+                return probes;
+            }
+            catch
+            {
+                template?.Dispose();
+                obj.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private void AttachAll()
+    {
+        var names = new List<string>();
+        try
+        {
+            for (nint prog = Interop.Libbpf.bpf_object__next_program(_object, 0); prog != 0;
+                 prog = Interop.Libbpf.bpf_object__next_program(_object, prog))
+            {
+                string name = Marshal.PtrToStringUTF8(Interop.Libbpf.bpf_program__name(prog)) ?? "?";
+                SafeBpfLinkHandle link = Interop.Libbpf.bpf_program__attach(prog);
+                if (link.IsInvalid)
+                {
+                    throw BpfException.FromErrno($"attaching BPF program {name}", Marshal.GetLastPInvokeError(), LastLines(LibbpfLog.RecentWarnings(), 4));
+                }
+                _links.Add(link);
+                names.Add(name);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        AttachedPrograms = names;
+    }
+
+    private BpfMap MapByName(string name)
+    {
+        int fd = Interop.Libbpf.bpf_map__fd(FindMap(_object, name));
+        // The object owns the descriptor; it is closed with the object.
+        return new BpfMap(name, new SafeFileHandle(fd, ownsHandle: false));
+    }
+
+    private static nint FindMap(SafeBpfObjectHandle obj, string suffix)
+    {
+        for (nint map = Interop.Libbpf.bpf_object__next_map(obj, 0); map != 0; map = Interop.Libbpf.bpf_object__next_map(obj, map))
+        {
+            string? name = Marshal.PtrToStringUTF8(Interop.Libbpf.bpf_map__name(map));
+            // Internal maps are named "<object prefix>.rodata"; ours by their C names.
+            if (name == suffix || (suffix.StartsWith('.') && name is not null && name.EndsWith(suffix, StringComparison.Ordinal)))
+            {
+                return map;
+            }
+        }
+        throw new BpfException($"the embedded BPF object has no map {suffix}: the build is broken", Errno.ENOENT);
+    }
+
+    private static void SetMaxEntries(SafeBpfObjectHandle obj, string name, uint entries)
+    {
+        int err = Interop.Libbpf.bpf_map__set_max_entries(FindMap(obj, name), entries);
+        if (err != 0)
+        {
+            throw BpfException.FromErrno($"sizing BPF map {name}", err);
+        }
+    }
+
+    private static byte[] ReadEmbeddedObject()
+    {
+        using Stream? stream = typeof(KernelProbes).Assembly.GetManifestResourceStream(ObjectResource)
+            ?? throw new BpfException($"the recorder was built without its BPF object ({ObjectResource}); rebuild with clang and libbpf-dev installed", Errno.ENOENT);
+        var image = new byte[stream.Length];
+        stream.ReadExactly(image);
+        return image;
+    }
+
+    private static string LastLines(string text, int count)
+    {
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return string.Join(" | ", lines.Skip(Math.Max(0, lines.Length - count)));
+    }
+
+    public void Dispose()
+    {
+        foreach (SafeBpfLinkHandle link in _links)
+        {
+            link.Dispose();
+        }
+        _links.Clear();
+        _object.Dispose();
+        _template.Dispose();
+    }
+}

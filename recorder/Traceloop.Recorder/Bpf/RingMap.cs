@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Bpf;
+
+/// <summary>
+/// One container's ring: a one-element, mmapable BPF array whose value is
+/// header + data + overhang (see bpf/traceloop.h). The kernel writes it; the recorder only
+/// maps it read-only while it takes a snapshot.
+/// </summary>
+internal sealed class RingMap : IDisposable
+{
+    private RingMap(BpfMap map, int ringSize, ulong key)
+    {
+        Map = map;
+        RingSize = ringSize;
+        Key = key;
+    }
+
+    public BpfMap Map { get; }
+
+    public int RingSize { get; }
+
+    public ulong Key { get; }
+
+    public int ValueSize => RecordLayout.RingValueSize(RingSize);
+
+    /// <summary>Kernel memory the ring pins, rounded to pages as the kernel allocates it.</summary>
+    public long KernelBytes => RoundToPages(ValueSize);
+
+    /// <summary>Creates the ring map, or the inner-map template when <paramref name="template"/> is set.</summary>
+    public static RingMap Create(int ringSize, bool template = false)
+    {
+        if (ringSize <= 0 || (ringSize & (ringSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ringSize), "ring size must be a power of two");
+        }
+        int valueSize = RecordLayout.RingValueSize(ringSize);
+        var opts = new Interop.Libbpf.bpf_map_create_opts
+        {
+            sz = (nuint)Marshal.SizeOf<Interop.Libbpf.bpf_map_create_opts>(),
+            map_flags = Interop.Libbpf.BPF_F_MMAPABLE,
+        };
+        int fd = Interop.Libbpf.bpf_map_create(Interop.Libbpf.BPF_MAP_TYPE_ARRAY, template ? "tl_ring_tmpl" : "tl_ring",
+            sizeof(uint), (uint)valueSize, 1, opts);
+        if (fd < 0)
+        {
+            throw BpfException.FromErrno($"creating a {ringSize >> 10} KiB ring buffer", Marshal.GetLastPInvokeError());
+        }
+        var map = new BpfMap("tl_ring", new SafeFileHandle(fd, ownsHandle: true));
+        ulong key = template ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
+        var ring = new RingMap(map, ringSize, key);
+        if (!template)
+        {
+            ring.Initialize();
+        }
+        return ring;
+    }
+
+    private void Initialize()
+    {
+        // The header is set through the map-update syscall, before the ring is published
+        // to the kernel programs, so no writer ever sees a ring without its key.
+        var value = new byte[ValueSize];
+        var hdr = new tl_ring_hdr { key = Key, size = (ulong)RingSize };
+        MemoryMarshal.Write(value, in hdr);
+        Map.UpdateRaw(0u, value);
+    }
+
+    /// <summary>Maps the ring read-only; dispose the result to unmap.</summary>
+    public SafeMmapHandle MapReadOnly()
+    {
+        nuint length = (nuint)RoundToPages(ValueSize);
+        nint address = Interop.Libc.mmap(0, length, Interop.Libc.PROT_READ, Interop.Libc.MAP_SHARED, Map.Fd, 0);
+        if (address == Interop.Libc.MAP_FAILED)
+        {
+            throw BpfException.FromErrno("mapping a ring buffer", Marshal.GetLastPInvokeError());
+        }
+        return new SafeMmapHandle(address, length);
+    }
+
+    private static long RoundToPages(long bytes)
+    {
+        long page = Environment.SystemPageSize;
+        return (bytes + page - 1) / page * page;
+    }
+
+    public void Dispose() => Map.Dispose();
+}

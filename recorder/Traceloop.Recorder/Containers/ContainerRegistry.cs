@@ -1,0 +1,309 @@
+using Microsoft.Extensions.Logging;
+using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Containers;
+
+/// <summary>
+/// Every container the kernel records: adopted from the kernel's notifications and from a
+/// scan of the cgroup tree at start, kept for a grace period after it ends, then released.
+/// </summary>
+internal sealed partial class ContainerRegistry : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly KernelProbes _probes;
+    private readonly RingPool _pool;
+    private readonly CgroupFs _cgroups;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _grace;
+    private readonly ILogger _logger;
+    private readonly Dictionary<ulong, RecordedContainer> _byCgroup = [];
+    private readonly string? _ownCgroup;
+
+    public ContainerRegistry(KernelProbes probes, CgroupFs cgroups, TimeSpan grace, int spareRings, TimeProvider time, ILogger logger)
+    {
+        _probes = probes;
+        _cgroups = cgroups;
+        _grace = grace;
+        _time = time;
+        _logger = logger;
+        _pool = new RingPool(probes, spareRings);
+        _ownCgroup = CgroupFs.CgroupOfProcess();
+        lock (_gate)
+        {
+            _pool.Replenish();
+        }
+    }
+
+    public int RingSize => _pool.RingSize;
+
+    /// <summary>Adopts the containers that existed before the recorder started.</summary>
+    public int AdoptExisting()
+    {
+        int adopted = 0;
+        foreach (string path in _cgroups.Walk())
+        {
+            if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity))
+            {
+                continue;
+            }
+            ulong id;
+            try
+            {
+                id = _cgroups.IdOf(path);
+            }
+            catch (IOException)
+            {
+                continue; // gone meanwhile
+            }
+            lock (_gate)
+            {
+                if (_byCgroup.ContainsKey(id))
+                {
+                    continue;
+                }
+                RecordedContainer? parent = FindEnclosing(path);
+                if (parent is not null)
+                {
+                    AddNested(parent, id);
+                    continue;
+                }
+                if (_pool.Allocate() is not (uint slot, RingMap ring))
+                {
+                    LogNoSlot(_logger, identity.Id, _probes.Config.MaxSlots);
+                    continue;
+                }
+                try
+                {
+                    _probes.Containers.Update(id, new tl_container { slot = slot }, Interop.Libbpf.BPF_NOEXIST);
+                }
+                catch (BpfException e) when (e.Errno == Errno.EEXIST)
+                {
+                    // The kernel adopted it first; its notification is on the way.
+                    _pool.Release(slot, ring);
+                    continue;
+                }
+                var container = new RecordedContainer(id, path, identity, _time.GetUtcNow()) { Slot = slot, Ring = ring };
+                _byCgroup[id] = container;
+                adopted++;
+            }
+        }
+        return adopted;
+    }
+
+    /// <summary>Handles one kernel notification.</summary>
+    public void OnControl(in tl_control ctl, string path)
+    {
+        lock (_gate)
+        {
+            switch (ctl.kind)
+            {
+                case ControlKind.CgroupNew:
+                    OnCgroupNew(ctl, path);
+                    break;
+                case ControlKind.CgroupGone:
+                    if (_byCgroup.TryGetValue(ctl.cgroup_id, out RecordedContainer? gone) && gone.CgroupId == ctl.cgroup_id)
+                    {
+                        gone.ExitedAt ??= _time.GetUtcNow();
+                        LogContainerGone(_logger, gone.Id);
+                    }
+                    break;
+            }
+            _pool.Replenish();
+        }
+    }
+
+    private void OnCgroupNew(in tl_control ctl, string path)
+    {
+        if (ctl.parent_id != 0)
+        {
+            if (_byCgroup.TryGetValue(ctl.parent_id, out RecordedContainer? parent))
+            {
+                AddNested(parent, ctl.cgroup_id);
+            }
+            return;
+        }
+        RingMap? ring = ctl.slot == RecordLayout.SlotPending ? null : _pool.ClaimSpare(ctl.slot);
+        if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity))
+        {
+            // Not a container after all (or ourselves): give the slot back to the kernel.
+            _probes.Containers.Delete(ctl.cgroup_id);
+            if (ring is not null)
+            {
+                _pool.Release(ctl.slot, ring);
+            }
+            return;
+        }
+        var container = new RecordedContainer(ctl.cgroup_id, path, identity, _time.GetUtcNow());
+        if (ring is not null)
+        {
+            container.Slot = ctl.slot;
+            container.Ring = ring;
+        }
+        else if (_pool.Allocate() is (uint slot, RingMap fresh))
+        {
+            // The kernel's queue was empty: events until now are counted as missed.
+            container.Slot = slot;
+            container.Ring = fresh;
+            _probes.Containers.Update(ctl.cgroup_id, new tl_container { slot = slot }, Interop.Libbpf.BPF_EXIST);
+            LogLateRing(_logger, identity.Id);
+        }
+        else
+        {
+            EvictOldestExited();
+            LogNoSlot(_logger, identity.Id, _probes.Config.MaxSlots);
+        }
+        _byCgroup[ctl.cgroup_id] = container;
+        LogContainerNew(_logger, identity.Id, path, container.Slot);
+    }
+
+    private void AddNested(RecordedContainer parent, ulong id)
+    {
+        if (parent.NestedCgroups.Contains(id))
+        {
+            return;
+        }
+        parent.NestedCgroups.Add(id);
+        // The kernel makes the entry itself for cgroups created while it runs; this covers
+        // the ones found by the startup scan.
+        try
+        {
+            _probes.Containers.Update(id, new tl_container { slot = parent.Slot, parent = parent.CgroupId }, Interop.Libbpf.BPF_NOEXIST);
+        }
+        catch (BpfException e) when (e.Errno == Errno.EEXIST)
+        {
+        }
+    }
+
+    private RecordedContainer? FindEnclosing(string path)
+    {
+        foreach (RecordedContainer c in _byCgroup.Values)
+        {
+            if (path.StartsWith(c.CgroupPath + "/", StringComparison.Ordinal))
+            {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Releases containers whose grace period is over. Returns how many.</summary>
+    public int Sweep()
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        int released = 0;
+        lock (_gate)
+        {
+            foreach (RecordedContainer c in _byCgroup.Values.ToList())
+            {
+                if (c.ExitedAt is { } exited && now - exited >= _grace)
+                {
+                    Release(c);
+                    released++;
+                }
+            }
+            _pool.Replenish();
+        }
+        return released;
+    }
+
+    /// <summary>When slots run out, an ended container's history goes before a live one goes unrecorded.</summary>
+    private void EvictOldestExited()
+    {
+        RecordedContainer? oldest = _byCgroup.Values.Where(c => c.ExitedAt is not null).MinBy(c => c.ExitedAt);
+        if (oldest is not null)
+        {
+            LogEvicted(_logger, oldest.Id);
+            Release(oldest);
+        }
+    }
+
+    private void Release(RecordedContainer c)
+    {
+        _byCgroup.Remove(c.CgroupId);
+        _probes.Containers.Delete(c.CgroupId);
+        foreach (ulong nested in c.NestedCgroups)
+        {
+            _probes.Containers.Delete(nested);
+        }
+        if (c.Ring is { } ring)
+        {
+            _pool.Release(c.Slot, ring);
+            c.Ring = null;
+        }
+        LogReleased(_logger, c.Id);
+    }
+
+    public List<RecordedContainer> List()
+    {
+        lock (_gate)
+        {
+            return [.. _byCgroup.Values.OrderBy(c => c.FirstSeen).ThenBy(c => c.Id, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>Finds a container by full id or unambiguous prefix.</summary>
+    public LookupResult Find(string idOrPrefix)
+    {
+        lock (_gate)
+        {
+            RecordedContainer? match = null;
+            foreach (RecordedContainer c in _byCgroup.Values)
+            {
+                if (c.Id == idOrPrefix)
+                {
+                    return new LookupResult(c, 1);
+                }
+                if (c.Id.StartsWith(idOrPrefix, StringComparison.Ordinal))
+                {
+                    if (match is not null)
+                    {
+                        return new LookupResult(null, 2);
+                    }
+                    match = c;
+                }
+            }
+            return new LookupResult(match, match is null ? 0 : 1);
+        }
+    }
+
+    /// <summary>The kernel's view of a container: main pid, and events missed for want of a ring.</summary>
+    public tl_container KernelState(RecordedContainer c) =>
+        _probes.Containers.TryLookup(c.CgroupId, out tl_container value) ? value : default;
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (RecordedContainer c in _byCgroup.Values)
+            {
+                c.Ring?.Dispose();
+            }
+            _byCgroup.Clear();
+            _pool.Dispose();
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Recording container {Id} ({Path}) in slot {Slot}")]
+    private static partial void LogContainerNew(ILogger logger, string id, string path, uint slot);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Container {Id} ended; its history stays dumpable for the grace period")]
+    private static partial void LogContainerGone(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Released the ring of container {Id}")]
+    private static partial void LogReleased(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "No ring left for container {Id}: all {MaxSlots} slots are in use; raise --max-containers")]
+    private static partial void LogNoSlot(ILogger logger, string id, int maxSlots);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Container {Id} started while no spare ring was queued; its first events were missed (counted as lost)")]
+    private static partial void LogLateRing(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Out of ring slots: released ended container {Id} before its grace period")]
+    private static partial void LogEvicted(ILogger logger, string id);
+}
+
+internal readonly record struct LookupResult(RecordedContainer? Container, int Matches)
+{
+    public bool Ambiguous => Matches > 1;
+}

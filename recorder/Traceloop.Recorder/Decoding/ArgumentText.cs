@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+
+namespace Traceloop.Recorder.Decoding;
+
+/// <summary>Renders one syscall argument the way strace does, as far as this recorder decodes it.</summary>
+internal static class ArgumentText
+{
+    private const int AT_FDCWD = -100;
+
+    public static void Append(StringBuilder sb, ParamKind kind, ulong raw, scoped in Payload payload, bool hasPayload)
+    {
+        if (hasPayload && payload.Kind == Records.PayloadKind.String && (payload.Flags & Records.PayloadFlags.Fault) == 0)
+        {
+            AppendQuoted(sb, payload.Data, payload.Truncated);
+            return;
+        }
+        switch (kind)
+        {
+            case ParamKind.Fd:
+                int fd = (int)raw;
+                if (fd == AT_FDCWD)
+                {
+                    sb.Append("AT_FDCWD");
+                }
+                else
+                {
+                    sb.Append(fd.ToString(CultureInfo.InvariantCulture));
+                }
+                break;
+            case ParamKind.Int:
+                sb.Append(((int)raw).ToString(CultureInfo.InvariantCulture));
+                break;
+            case ParamKind.UInt:
+                sb.Append(((uint)raw).ToString(CultureInfo.InvariantCulture));
+                break;
+            case ParamKind.Long:
+                sb.Append(((long)raw).ToString(CultureInfo.InvariantCulture));
+                break;
+            case ParamKind.ULong:
+            case ParamKind.Size:
+                sb.Append(raw.ToString(CultureInfo.InvariantCulture));
+                break;
+            case ParamKind.Pointer:
+            case ParamKind.String:
+                if (raw == 0)
+                {
+                    sb.Append("NULL");
+                }
+                else
+                {
+                    AppendHex(sb, raw);
+                }
+                break;
+            default:
+                AppendHex(sb, raw);
+                break;
+        }
+    }
+
+    public static void AppendHex(StringBuilder sb, ulong raw)
+    {
+        sb.Append("0x").Append(raw.ToString("x", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// A C string as strace prints it: printable ASCII as is, the usual escapes, other bytes
+    /// as octal, and <c>...</c> after the closing quote when it was cut.
+    /// </summary>
+    public static void AppendQuoted(StringBuilder sb, ReadOnlySpan<byte> data, bool truncated)
+    {
+        sb.Append('"');
+        for (int i = 0; i < data.Length; i++)
+        {
+            byte b = data[i];
+            switch (b)
+            {
+                case (byte)'"': sb.Append("\\\""); break;
+                case (byte)'\\': sb.Append("\\\\"); break;
+                case (byte)'\n': sb.Append("\\n"); break;
+                case (byte)'\t': sb.Append("\\t"); break;
+                case (byte)'\r': sb.Append("\\r"); break;
+                case (byte)'\v': sb.Append("\\v"); break;
+                case (byte)'\f': sb.Append("\\f"); break;
+                default:
+                    if (b >= 0x20 && b < 0x7f)
+                    {
+                        sb.Append((char)b);
+                    }
+                    else
+                    {
+                        // Shortest octal form, unless a digit follows and would be read into it.
+                        bool digitNext = i + 1 < data.Length && data[i + 1] >= (byte)'0' && data[i + 1] <= (byte)'7';
+                        sb.Append('\\');
+                        string octal = Convert.ToString(b, 8);
+                        if (digitNext)
+                        {
+                            octal = octal.PadLeft(3, '0');
+                        }
+                        sb.Append(octal);
+                    }
+                    break;
+            }
+        }
+        sb.Append('"');
+        if (truncated)
+        {
+            sb.Append("...");
+        }
+    }
+}

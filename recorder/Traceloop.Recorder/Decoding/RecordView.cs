@@ -1,0 +1,98 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Decoding;
+
+/// <summary>A payload of a record: bytes read from user memory for one argument.</summary>
+internal readonly ref struct Payload
+{
+    public Payload(PayloadKind kind, int arg, PayloadFlags flags, ReadOnlySpan<byte> data)
+    {
+        Kind = kind;
+        Arg = arg;
+        Flags = flags;
+        Data = data;
+    }
+
+    public PayloadKind Kind { get; }
+
+    public int Arg { get; }
+
+    public PayloadFlags Flags { get; }
+
+    public ReadOnlySpan<byte> Data { get; }
+
+    public bool Truncated => (Flags & PayloadFlags.Truncated) != 0;
+}
+
+/// <summary>Typed reads of the records a <see cref="TraceEvent"/> points at.</summary>
+internal static class RecordView
+{
+    public static unsafe ulong Arg(ReadOnlySpan<byte> buffer, in TraceEvent e, int index)
+    {
+        tl_enter enter = MemoryMarshal.Read<tl_enter>(buffer[e.EnterOffset..]);
+        return enter.args[index];
+    }
+
+    /// <summary>The command name of the thread, from the enter record (or the process-exit record).</summary>
+    public static unsafe string Comm(ReadOnlySpan<byte> buffer, in TraceEvent e)
+    {
+        if (e.Type == TraceEventType.ProcessExit)
+        {
+            tl_proc_exit x = MemoryMarshal.Read<tl_proc_exit>(buffer[e.EnterOffset..]);
+            return CommString(new ReadOnlySpan<byte>(x.comm, RecordLayout.CommLength));
+        }
+        if (!e.HasEnter)
+        {
+            return "?";
+        }
+        tl_enter enter = MemoryMarshal.Read<tl_enter>(buffer[e.EnterOffset..]);
+        return CommString(new ReadOnlySpan<byte>(enter.comm, RecordLayout.CommLength));
+    }
+
+    public static tl_proc_exit ProcessExit(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
+        MemoryMarshal.Read<tl_proc_exit>(buffer[e.EnterOffset..]);
+
+    public static bool IsTruncated(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
+        e.HasEnter && (MemoryMarshal.Read<tl_rec>(buffer[e.EnterOffset..]).flags & RecordFlags.Truncated) != 0;
+
+    /// <summary>Finds the payload of argument <paramref name="arg"/> in the enter record.</summary>
+    public static bool TryGetPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload)
+    {
+        payload = default;
+        if (!e.HasEnter)
+        {
+            return false;
+        }
+        tl_enter enter = MemoryMarshal.Read<tl_enter>(buffer[e.EnterOffset..]);
+        ReadOnlySpan<byte> record = buffer.Slice(e.EnterOffset, enter.h.len);
+        int offset = Marshal.SizeOf<tl_enter>();
+        for (int i = 0; i < enter.npayloads; i++)
+        {
+            if (offset + Marshal.SizeOf<tl_payload>() > record.Length)
+            {
+                return false; // a count the record cannot hold: say nothing rather than misread
+            }
+            tl_payload p = MemoryMarshal.Read<tl_payload>(record[offset..]);
+            int start = offset + Marshal.SizeOf<tl_payload>();
+            if (start + p.len > record.Length)
+            {
+                return false;
+            }
+            if (p.arg == arg)
+            {
+                payload = new Payload(p.kind, p.arg, p.flags, record.Slice(start, p.len));
+                return true;
+            }
+            offset = start + ((p.len + 7) & ~7);
+        }
+        return false;
+    }
+
+    private static string CommString(ReadOnlySpan<byte> comm)
+    {
+        int nul = comm.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(nul < 0 ? comm : comm[..nul]);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Decoding;
+
+/// <summary>
+/// One dump line per event, in the shape of <c>strace -f -tt -T</c> with the pid and command
+/// in front: <c>12:03:04.123456 4242 cat openat(AT_FDCWD, "/x", 0, 0) = -1 ENOENT (No such file or directory) &lt;0.000012&gt;</c>.
+/// Times are UTC.
+/// </summary>
+internal static class StraceText
+{
+    private const int MaxErrno = 4095;
+
+    public static void AppendLine(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock)
+    {
+        DateTimeOffset time = clock.ToWallClock(e.Timestamp);
+        sb.Append(time.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(' ');
+        sb.Append(e.Pid.ToString(CultureInfo.InvariantCulture));
+        if (e.Tid != e.Pid)
+        {
+            sb.Append('/').Append(e.Tid.ToString(CultureInfo.InvariantCulture));
+        }
+        sb.Append(' ').Append(RecordView.Comm(buffer, e)).Append(' ');
+        if (e.Type == TraceEventType.ProcessExit)
+        {
+            AppendProcessExit(sb, RecordView.ProcessExit(buffer, e));
+        }
+        else
+        {
+            AppendCall(sb, buffer, e);
+        }
+        sb.Append('\n');
+    }
+
+    /// <summary>The <c>name(args) = ret</c> part alone.</summary>
+    public static void AppendCall(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e)
+    {
+        string name = SyscallTable.Name(e.Nr);
+        if (!e.HasEnter)
+        {
+            sb.Append("<... ").Append(name).Append(" resumed>)");
+        }
+        else
+        {
+            sb.Append(name).Append('(');
+            AppendArgs(sb, buffer, e);
+            sb.Append(')');
+        }
+        switch (e.Completion)
+        {
+            case SyscallCompletion.Unfinished:
+                sb.Append(" <unfinished ...>");
+                return;
+            case SyscallCompletion.NoReturn:
+                sb.Append(" = ?");
+                return;
+            case SyscallCompletion.ExitLost:
+                sb.Append(" = ? <exit not recorded>");
+                return;
+        }
+        sb.Append(" = ");
+        AppendReturn(sb, e.Ret);
+        if (e.HasEnter)
+        {
+            sb.Append(" <").Append((e.DurationNs / 1e9).ToString("0.000000", CultureInfo.InvariantCulture)).Append('>');
+        }
+    }
+
+    public static void AppendArgs(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e)
+    {
+        SyscallParam[] parameters = SyscallTable.Get(e.Nr)?.Params ?? SyscallInfo.RawArgs;
+        for (int i = 0; i < parameters.Length && i < 6; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+            bool has = RecordView.TryGetPayload(buffer, e, i, out Payload payload);
+            ArgumentText.Append(sb, parameters[i].Kind, RecordView.Arg(buffer, e, i), payload, has);
+        }
+    }
+
+    public static void AppendReturn(StringBuilder sb, long ret)
+    {
+        if (ret < 0 && ret >= -MaxErrno)
+        {
+            int errno = (int)-ret;
+            sb.Append("-1 ").Append(ErrnoTable.Name(errno) ?? $"E{errno}");
+            if (ErrnoTable.Message(errno) is { } message)
+            {
+                sb.Append(" (").Append(message).Append(')');
+            }
+            return;
+        }
+        sb.Append(ret.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public static void AppendProcessExit(StringBuilder sb, in tl_proc_exit x)
+    {
+        int status = x.exit_code;
+        int signal = status & 0x7f;
+        string who = x.is_leader != 0 ? "" : "thread ";
+        if (signal == 0)
+        {
+            sb.Append("+++ ").Append(who).Append("exited with ").Append(((status >> 8) & 0xff).ToString(CultureInfo.InvariantCulture)).Append(" +++");
+        }
+        else
+        {
+            sb.Append("+++ ").Append(who).Append("killed by ").Append(SignalNames.Name(signal));
+            if ((status & 0x80) != 0)
+            {
+                sb.Append(" (core dumped)");
+            }
+            sb.Append(" +++");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using Traceloop.Api;
+using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Dumps;
+
+/// <summary>A container's history at one instant: its ring's snapshot, paired into events.</summary>
+internal sealed class ContainerDump : IDisposable
+{
+    private ContainerDump(RecordedContainer container, RingSnapshot? snapshot, TraceEvent[] events, tl_container kernel, DateTimeOffset takenAt)
+    {
+        Container = container;
+        Snapshot = snapshot;
+        Events = events;
+        Kernel = kernel;
+        TakenAt = takenAt;
+        Clock = BootClock.Now();
+    }
+
+    public RecordedContainer Container { get; }
+
+    /// <summary>Null while the container has no ring (every slot in use).</summary>
+    public RingSnapshot? Snapshot { get; }
+
+    public TraceEvent[] Events { get; }
+
+    public tl_container Kernel { get; }
+
+    public DateTimeOffset TakenAt { get; }
+
+    public BootClock Clock { get; }
+
+    public ReadOnlySpan<byte> Buffer => Snapshot is null ? default : Snapshot.Buffer;
+
+    /// <summary>Events lost to overwriting plus those dropped before the container had a ring.</summary>
+    public long EventsLost => (Snapshot?.Lost ?? 0) + (long)Kernel.missed;
+
+    public static ContainerDump Take(RecordedContainer container, ContainerRegistry registry, TimeProvider time)
+    {
+        tl_container kernel = registry.KernelState(container);
+        RingMap? ring = container.Ring;
+        if (ring is null)
+        {
+            return new ContainerDump(container, null, [], kernel, time.GetUtcNow());
+        }
+        RingSnapshot snapshot;
+        try
+        {
+            using SafeMmapHandle mapping = ring.MapReadOnly();
+            unsafe
+            {
+                snapshot = RingSnapshot.Take(new ReadOnlySpan<byte>((void*)mapping.DangerousGetHandle(), ring.ValueSize));
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Released by the grace-period sweep while we were asked for it.
+            return new ContainerDump(container, null, [], kernel, time.GetUtcNow());
+        }
+        return new ContainerDump(container, snapshot, EventAssembler.Assemble(snapshot), kernel, time.GetUtcNow());
+    }
+
+    /// <summary>The newest <paramref name="last"/> events (all when null).</summary>
+    public ArraySegment<TraceEvent> Window(int? last) =>
+        last is { } n && n < Events.Length ? new ArraySegment<TraceEvent>(Events, Events.Length - n, n) : new ArraySegment<TraceEvent>(Events);
+
+    public ContainerInfo ToInfo() => new()
+    {
+        Id = Container.Id,
+        PodUid = Container.Identity.PodUid,
+        CgroupId = Container.CgroupId,
+        CgroupPath = Container.CgroupPath,
+        Runtime = Container.Identity.Runtime,
+        MainPid = Kernel.main_pid == 0 ? null : (int)Kernel.main_pid,
+        FirstSeen = Container.FirstSeen,
+        ExitedAt = Container.ExitedAt,
+        BufferBytes = Snapshot?.RingSize ?? 0,
+        BufferFill = Snapshot?.Fill ?? 0,
+        EventsHeld = Snapshot?.Records.Count ?? 0,
+        EventsLost = EventsLost,
+        ExitStatus = MainExitStatus(),
+    };
+
+    public DumpHeader ToHeader(int? last)
+    {
+        ArraySegment<TraceEvent> window = Window(last);
+        return new DumpHeader
+        {
+            Container = ToInfo(),
+            TakenAt = TakenAt,
+            WindowStart = window.Count > 0 ? Clock.ToWallClock(window[0].Timestamp) : null,
+            WindowEnd = window.Count > 0 ? Clock.ToWallClock(Math.Max(window[^1].Timestamp, window[^1].EndTimestamp)) : null,
+            Events = window.Count,
+            EventsLost = EventsLost,
+            TraceloopVersion = RecorderVersion.Value,
+            Node = Environment.MachineName,
+        };
+    }
+
+    private int? MainExitStatus()
+    {
+        if (Kernel.main_pid == 0 || Snapshot is null)
+        {
+            return null;
+        }
+        for (int i = Events.Length - 1; i >= 0; i--)
+        {
+            ref readonly TraceEvent e = ref Events[i];
+            if (e.Type == TraceEventType.ProcessExit && e.Pid == Kernel.main_pid)
+            {
+                tl_proc_exit x = Decoding.RecordView.ProcessExit(Buffer, e);
+                if (x.is_leader != 0)
+                {
+                    return x.exit_code;
+                }
+            }
+        }
+        return null;
+    }
+
+    public void Dispose() => Snapshot?.Dispose();
+}

@@ -1,0 +1,78 @@
+using System.Text;
+using Traceloop.Api;
+using Traceloop.Recorder.Decoding;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Dumps;
+
+/// <summary>Turns events into the API's <see cref="TraceEventDto"/> for the JSON and MessagePack formats.</summary>
+internal static class EventDtoFactory
+{
+    private const int MaxErrno = 4095;
+
+    public static TraceEventDto Create(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch)
+    {
+        scratch.Clear();
+        if (e.Type == TraceEventType.ProcessExit)
+        {
+            tl_proc_exit x = RecordView.ProcessExit(buffer, e);
+            StraceText.AppendProcessExit(scratch, x);
+            return new TraceEventDto
+            {
+                Kind = TraceEventKind.ProcessExit,
+                TimestampNs = clock.ToUnixNs(e.Timestamp),
+                Pid = (int)e.Pid,
+                Tid = (int)e.Tid,
+                Comm = RecordView.Comm(buffer, e),
+                Nr = -1,
+                ExitStatus = x.exit_code,
+                ProcessEnded = x.is_leader != 0,
+                Text = scratch.ToString(),
+            };
+        }
+
+        bool returned = e.Completion == Records.SyscallCompletion.Complete || e.Completion == Records.SyscallCompletion.EnterLost;
+        bool failed = returned && e.Ret < 0 && e.Ret >= -MaxErrno;
+        StraceText.AppendCall(scratch, buffer, e);
+        return new TraceEventDto
+        {
+            Kind = TraceEventKind.Syscall,
+            TimestampNs = clock.ToUnixNs(e.Timestamp),
+            Pid = (int)e.Pid,
+            Tid = (int)e.Tid,
+            Comm = e.HasEnter ? RecordView.Comm(buffer, e) : null,
+            Nr = e.Nr,
+            Name = SyscallTable.Name(e.Nr),
+            Args = e.HasEnter ? Args(buffer, e) : null,
+            Ret = returned ? e.Ret : null,
+            Errno = failed ? ErrnoTable.Name((int)-e.Ret) : null,
+            ErrnoMessage = failed ? ErrnoTable.Message((int)-e.Ret) : null,
+            DurationNs = e.HasEnter && e.HasExit ? (long)e.DurationNs : null,
+            Completion = (Api.SyscallCompletion)e.Completion,
+            Text = scratch.ToString(),
+        };
+    }
+
+    private static SyscallArg[] Args(ReadOnlySpan<byte> buffer, in TraceEvent e)
+    {
+        SyscallParam[] parameters = SyscallTable.Get(e.Nr)?.Params ?? SyscallInfo.RawArgs;
+        var args = new SyscallArg[Math.Min(parameters.Length, 6)];
+        var text = new StringBuilder();
+        for (int i = 0; i < args.Length; i++)
+        {
+            ulong raw = RecordView.Arg(buffer, e, i);
+            bool has = RecordView.TryGetPayload(buffer, e, i, out Payload payload);
+            text.Clear();
+            ArgumentText.Append(text, parameters[i].Kind, raw, payload, has);
+            args[i] = new SyscallArg
+            {
+                Name = parameters[i].Name,
+                Raw = raw,
+                Text = text.ToString(),
+                Payload = has ? payload.Data.ToArray() : null,
+                Truncated = has && payload.Truncated,
+            };
+        }
+        return args;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace Traceloop.Recorder.Hosting;
+
+/// <summary>
+/// Everything an operator can set, with its default. Bound from (later wins) the defaults here,
+/// /etc/traceloop/config.json or --config FILE, TRACELOOP_* environment variables, and the
+/// command line (--socket, --data-dir, --ring-size, --max-containers, --grace-period, ...).
+/// </summary>
+internal sealed class RecorderOptions
+{
+    /// <summary>The Unix socket the HTTP API listens on; there is no TCP listener.</summary>
+    public string SocketPath { get; set; } = "/run/traceloop/traceloop.sock";
+
+    /// <summary>Where crash dumps are kept.</summary>
+    public string DataDir { get; set; } = "/var/lib/traceloop";
+
+    /// <summary>Bytes of each container's ring, a power of two from 64K to 2M; suffixes K and M.</summary>
+    public string RingSize { get; set; } = "1M";
+
+    /// <summary>Containers with a ring at once, live and ended within the grace period.</summary>
+    public int MaxContainers { get; set; } = 128;
+
+    /// <summary>How long an ended container's history stays dumpable.</summary>
+    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Rings made ahead of need, so the kernel can serve starting containers without waiting.</summary>
+    public int SpareRings { get; set; } = 4;
+
+    /// <summary>Bytes of a path or string argument kept per syscall.</summary>
+    public int MaxStringBytes { get; set; } = 256;
+
+    /// <summary>Permission bits of the socket file (octal).</summary>
+    public string SocketMode { get; set; } = "0660";
+
+    /// <summary>Group given the socket file when it exists, so its members can use the API without root.</summary>
+    public string SocketGroup { get; set; } = "traceloop";
+
+    public int RingSizeBytes => ParseSize(RingSize) ?? -1;
+
+    public static int? ParseSize(string text)
+    {
+        text = text.Trim();
+        long multiplier = 1;
+        if (text.EndsWith("iB", StringComparison.OrdinalIgnoreCase))
+        {
+            text = text[..^2];
+        }
+        else if (text.EndsWith('B') || text.EndsWith('b'))
+        {
+            text = text[..^1];
+        }
+        if (text.EndsWith('K') || text.EndsWith('k'))
+        {
+            multiplier = 1024;
+            text = text[..^1];
+        }
+        else if (text.EndsWith('M') || text.EndsWith('m'))
+        {
+            multiplier = 1024 * 1024;
+            text = text[..^1];
+        }
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n * multiplier <= int.MaxValue
+            ? (int)(n * multiplier)
+            : null;
+    }
+}

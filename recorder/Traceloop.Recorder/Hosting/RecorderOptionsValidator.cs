@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+
+namespace Traceloop.Recorder.Hosting;
+
+/// <summary>Refuses settings the kernel or the API could not honour, each with the reason.</summary>
+internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOptions>
+{
+    public const int MinRingSize = 64 * 1024;
+    // A ring is one BPF array value: header + data + overhang must stay within the kernel's
+    // 4 MiB limit for a single value (KMALLOC_MAX_SIZE).
+    public const int MaxRingSize = 2 * 1024 * 1024;
+
+    public ValidateOptionsResult Validate(string? name, RecorderOptions o)
+    {
+        var errors = new List<string>();
+        int ring = o.RingSizeBytes;
+        if (ring < MinRingSize || ring > MaxRingSize || (ring & (ring - 1)) != 0)
+        {
+            errors.Add($"RingSize '{o.RingSize}' must be a power of two from 64K to 2M (e.g. 256K, 1M)");
+        }
+        if (o.MaxContainers is < 1 or > 4096)
+        {
+            errors.Add($"MaxContainers {o.MaxContainers} must be from 1 to 4096");
+        }
+        if (o.SpareRings < 1 || o.SpareRings > o.MaxContainers)
+        {
+            errors.Add($"SpareRings {o.SpareRings} must be from 1 to MaxContainers");
+        }
+        if (o.GracePeriod < TimeSpan.Zero)
+        {
+            errors.Add("GracePeriod must not be negative");
+        }
+        if (o.MaxStringBytes is < 16 or > Records.RecordLayout.MaxString)
+        {
+            errors.Add($"MaxStringBytes {o.MaxStringBytes} must be from 16 to {Records.RecordLayout.MaxString}");
+        }
+        if (!Path.IsPathRooted(o.SocketPath))
+        {
+            errors.Add($"SocketPath '{o.SocketPath}' must be an absolute path");
+        }
+        else if (System.Text.Encoding.UTF8.GetByteCount(o.SocketPath) > 107)
+        {
+            errors.Add($"SocketPath '{o.SocketPath}' is longer than a Unix socket address allows (107 bytes)");
+        }
+        if (!Path.IsPathRooted(o.DataDir))
+        {
+            errors.Add($"DataDir '{o.DataDir}' must be an absolute path");
+        }
+        try
+        {
+            _ = SocketModeBits(o);
+        }
+        catch (FormatException)
+        {
+            errors.Add($"SocketMode '{o.SocketMode}' must be octal permission bits such as 0660");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public static UnixFileMode SocketModeBits(RecorderOptions o)
+    {
+        int bits = Convert.ToInt32(o.SocketMode, 8);
+        if (bits is < 0 or > 0x1ff)
+        {
+            throw new FormatException();
+        }
+        return (UnixFileMode)bits;
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Traceloop.Api;
+
+namespace Traceloop.Recorder.Hosting;
+
+internal static class ServiceCollectionExtensions
+{
+    public static IServiceCollection AddTraceloopRecorder(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RecorderOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RecorderOptions>, RecorderOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<NodeRecorder>();
+        services.AddHostedService<RecorderService>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, TraceloopJson.Context);
+            o.SerializerOptions.Encoder = TraceloopJson.Options.Encoder;
+            o.SerializerOptions.DefaultIgnoreCondition = TraceloopJson.Options.DefaultIgnoreCondition;
+        });
+        return services;
+    }
+}

@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Hosting;
+using Traceloop.Recorder.Http;
+
+// traceloop-recorder: the node daemon. See README.md for the options and the API.
+
+var switches = new Dictionary<string, string>
+{
+    ["--socket"] = nameof(RecorderOptions.SocketPath),
+    ["--data-dir"] = nameof(RecorderOptions.DataDir),
+    ["--ring-size"] = nameof(RecorderOptions.RingSize),
+    ["--max-containers"] = nameof(RecorderOptions.MaxContainers),
+    ["--grace-period"] = nameof(RecorderOptions.GracePeriod),
+    ["--spare-rings"] = nameof(RecorderOptions.SpareRings),
+    ["--max-string"] = nameof(RecorderOptions.MaxStringBytes),
+    ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
+    ["--socket-group"] = nameof(RecorderOptions.SocketGroup),
+    ["--config"] = "ConfigFile",
+};
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("""
+        traceloop-recorder: records every syscall of every container on this host into per-container
+        kernel ring buffers, and serves them over HTTP on a Unix socket.
+
+        Options (also TRACELOOP_<NAME> environment variables, or a JSON config file):
+          --socket PATH          Unix socket of the API               (default /run/traceloop/traceloop.sock)
+          --data-dir DIR         where crash dumps are kept           (default /var/lib/traceloop)
+          --ring-size SIZE       ring per container, 64K..2M          (default 1M)
+          --max-containers N     containers with a ring at once       (default 128)
+          --grace-period SPAN    how long ended containers stay       (default 00:10:00)
+          --spare-rings N        rings made ahead for new containers  (default 4)
+          --max-string BYTES     bytes kept of a path argument        (default 256)
+          --socket-mode MODE     socket permission bits               (default 0660)
+          --socket-group NAME    group given the socket, if it exists (default traceloop)
+          --config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)
+        """);
+    return 0;
+}
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+builder.Configuration.Sources.Clear();
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Logging:LogLevel:Default"] = "Information",
+    ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+});
+var commandLine = new ConfigurationBuilder().AddCommandLine(args, switches).Build();
+string configFile = commandLine["ConfigFile"] ?? Environment.GetEnvironmentVariable("TRACELOOP_CONFIG") ?? "/etc/traceloop/config.json";
+builder.Configuration.AddJsonFile(configFile, optional: commandLine["ConfigFile"] is null);
+builder.Configuration.AddEnvironmentVariables("TRACELOOP_");
+builder.Configuration.AddCommandLine(args, switches);
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+    o.UseUtcTimestamp = true;
+});
+
+builder.Services.AddTraceloopRecorder(builder.Configuration);
+
+var options = new RecorderOptions();
+builder.Configuration.Bind(options);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    // Only the Unix socket: no TCP listener exists unless someone adds one deliberately.
+    k.ListenUnixSocket(options.SocketPath);
+    k.AddServerHeader = false;
+});
+
+WebApplication app;
+try
+{
+    app = builder.Build();
+    RecorderOptions validated = app.Services.GetRequiredService<IOptions<RecorderOptions>>().Value;
+    UnixSocketEndpoint.PrepareForBind(validated.SocketPath);
+    Directory.CreateDirectory(validated.DataDir);
+    app.Lifetime.ApplicationStarted.Register(() => UnixSocketEndpoint.Secure(validated.SocketPath,
+        RecorderOptionsValidator.SocketModeBits(validated), validated.SocketGroup, app.Logger));
+    app.Lifetime.ApplicationStopped.Register(() => UnixSocketEndpoint.Remove(validated.SocketPath));
+}
+catch (Exception e) when (e is OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+    return 2;
+}
+
+app.UseExceptionHandler(error => error.Run(async context =>
+{
+    // Reached only by a bug: user input is validated before it can throw.
+    context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+    await Problems.Problem(500, "Internal Server Error", "the recorder failed to answer; see its log").ExecuteAsync(context).ConfigureAwait(false);
+}));
+app.MapSystemEndpoints();
+app.MapContainerEndpoints();
+
+try
+{
+    await app.RunAsync().ConfigureAwait(false);
+    return 0;
+}
+catch (Exception e) when (e is BpfException or InvalidOperationException or IOException or UnauthorizedAccessException or OptionsValidationException)
+{
+    Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+    return 1;
+}

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+
+namespace Traceloop.Recorder.Records;
+
+// The C# mirror of bpf/traceloop.h. Names follow the C header so the two can be read side
+// by side; RecordLayoutTests checks the sizes and offsets.
+
+internal static class RecordLayout
+{
+    public const int FormatVersion = 1;
+    public const int RingHeaderSize = 64;
+    public const int MaxRecord = 4096;
+    public const int MaxString = 1024;
+    public const int CommLength = 16;
+    public const int NameLength = 128;
+    public const int PathLength = 512;
+    public const uint SlotPending = 0xffffffff;
+
+    /// <summary>Bytes of one ring map value for a data area of <paramref name="ringSize"/> bytes.</summary>
+    public static int RingValueSize(int ringSize) => RingHeaderSize + ringSize + MaxRecord;
+}
+
+internal enum RecordKind : byte
+{
+    Enter = 1,
+    Exit = 2,
+    ProcessExit = 3,
+}
+
+[Flags]
+internal enum RecordFlags : byte
+{
+    None = 0,
+    Truncated = 1 << 0,
+}
+
+internal enum PayloadKind : byte
+{
+    String = 1,
+    Bytes = 2,
+}
+
+[Flags]
+internal enum PayloadFlags : byte
+{
+    None = 0,
+    Truncated = 1 << 0,
+    Fault = 1 << 1,
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_ring_hdr
+{
+    public ulong head;
+    public ulong records;
+    public ulong key;
+    public ulong size;
+    public ulong reserved0, reserved1, reserved2, reserved3;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_rec
+{
+    public ulong tag;
+    public uint seq;
+    public ushort len;
+    public RecordKind kind;
+    public RecordFlags flags;
+    public ulong ts;
+    public uint pid;
+    public uint tid;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_payload
+{
+    public PayloadKind kind;
+    public byte arg;
+    public PayloadFlags flags;
+    public byte pad;
+    public ushort len;
+    public ushort pad2;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_enter
+{
+    public tl_rec h;
+    public uint nr;
+    public ushort npayloads;
+    public ushort pad;
+    public fixed byte comm[RecordLayout.CommLength];
+    public fixed ulong args[6];
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_exit
+{
+    public tl_rec h;
+    public uint nr;
+    public ushort npayloads;
+    public ushort pad;
+    public long ret;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_proc_exit
+{
+    public tl_rec h;
+    public int exit_code;
+    public uint is_leader;
+    public fixed byte comm[RecordLayout.CommLength];
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_container
+{
+    public uint slot;
+    public uint main_pid;
+    public ulong missed;
+    public ulong parent;
+}
+
+internal enum ControlKind : uint
+{
+    CgroupNew = 1,
+    CgroupGone = 2,
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_control
+{
+    public ControlKind kind;
+    public uint slot;
+    public ulong cgroup_id;
+    public ulong parent_id;
+    public ulong ts;
+    public fixed byte path[RecordLayout.PathLength];
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_config
+{
+    public ulong ring_mask;
+    public uint max_str;
+    public uint pad;
+}

@@ -1,0 +1,47 @@
+namespace Traceloop.Recorder.Records;
+
+internal enum TraceEventType : byte
+{
+    Syscall,
+    ProcessExit,
+}
+
+/// <summary>How much of a syscall the ring holds.</summary>
+internal enum SyscallCompletion : byte
+{
+    /// <summary>Enter and exit.</summary>
+    Complete,
+    /// <summary>Entered and not returned when the snapshot was taken (blocked, or the task died in it).</summary>
+    Unfinished,
+    /// <summary>A syscall that does not return on success (exit, exit_group) and did not.</summary>
+    NoReturn,
+    /// <summary>Only the exit: the enter was overwritten or happened before recording started.</summary>
+    EnterLost,
+    /// <summary>Only the enter, yet the thread went on to other syscalls: its exit was lost.</summary>
+    ExitLost,
+}
+
+/// <summary>
+/// One line of a dump: a syscall (its enter and exit records paired) or a process exit.
+/// It points into the snapshot's buffer instead of copying, so building a dump allocates
+/// one array of these and nothing per record.
+/// </summary>
+internal struct TraceEvent
+{
+    public TraceEventType Type;
+    public SyscallCompletion Completion;
+    public int EnterOffset;
+    public int ExitOffset;
+    public ulong Timestamp;
+    public ulong EndTimestamp;
+    public uint Pid;
+    public uint Tid;
+    public int Nr;
+    public long Ret;
+
+    public readonly bool HasEnter => EnterOffset >= 0;
+
+    public readonly bool HasExit => ExitOffset >= 0;
+
+    public readonly ulong DurationNs => HasEnter && HasExit && EndTimestamp >= Timestamp ? EndTimestamp - Timestamp : 0;
+}
