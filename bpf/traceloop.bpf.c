@@ -89,6 +89,11 @@ static __always_inline struct ring *container_ring(struct tl_container *c)
 	return bpf_map_lookup_elem(inner, &zero);
 }
 
+static __always_inline void notify(struct tl_control *ev)
+{
+	bpf_ringbuf_output(&control, ev, sizeof(*ev), 0);
+}
+
 /*
  * Reserves len bytes (a multiple of 8, <= TL_MAX_RECORD) and returns where to write them.
  * The record is contiguous: near the end of data it runs on into the overhang.
@@ -262,7 +267,7 @@ int tl_process_exit(__u64 *ctx)
 	struct tl_proc_exit *x;
 	struct ring *r;
 	__u64 pos;
-	__u32 seq;
+	__u32 seq, zero = 0;
 
 	if (!c)
 		return 0;
@@ -277,6 +282,22 @@ int tl_process_exit(__u64 *ctx)
 	x->is_leader = BPF_CORE_READ(task, signal, live.counter) == 0;
 	bpf_get_current_comm(x->comm, sizeof(x->comm));
 	commit(r, &x->h, pos);
+
+	if (x->is_leader && c->parent == 0 && c->main_pid == x->h.pid) {
+		/* The container is over (its cgroup may live on until the runtime deletes it). */
+		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+		if (s) {
+			__builtin_memset(&s->ctl, 0, sizeof(s->ctl));
+			s->ctl.kind = TL_CTL_MAIN_EXIT;
+			s->ctl.slot = c->slot;
+			s->ctl.cgroup_id = cgid;
+			s->ctl.ts = x->h.ts;
+			s->ctl.status = x->exit_code;
+			s->ctl.pid = x->h.pid;
+			notify(&s->ctl);
+		}
+	}
 	return 0;
 }
 
@@ -326,11 +347,6 @@ static __always_inline int looks_like_container(const char *name)
 
 	bpf_loop(TL_NAME_LEN, hex_run_step, &h, 0);
 	return h.found;
-}
-
-static __always_inline void notify(struct tl_control *ev)
-{
-	bpf_ringbuf_output(&control, ev, sizeof(*ev), 0);
 }
 
 SEC("tp_btf/cgroup_mkdir")

@@ -125,6 +125,7 @@ struct tl_container {
 enum tl_control_kind {
 	TL_CTL_CGROUP_NEW = 1,  /* the kernel adopted a new container cgroup */
 	TL_CTL_CGROUP_GONE = 2, /* a recorded cgroup was removed */
+	TL_CTL_MAIN_EXIT = 3,   /* a container's main process ended (its last thread exited) */
 };
 
 /* Low-rate notifications to the recorder through a BPF ring buffer. */
@@ -134,6 +135,8 @@ struct tl_control {
 	__u64 cgroup_id;
 	__u64 parent_id; /* container cgroup this one nests in, or 0 */
 	__u64 ts;
+	__s32 status;  /* for MAIN_EXIT: the wait status, as struct tl_proc_exit.exit_code */
+	__u32 pid;     /* for MAIN_EXIT: the main process */
 	char path[TL_PATH_LEN]; /* for CGROUP_NEW: the cgroup path from the hierarchy root */
 };
 

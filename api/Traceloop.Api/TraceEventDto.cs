@@ -80,4 +80,10 @@ public sealed class TraceEventDto
 
     /// <summary>The strace-style line, as the text format prints it.</summary>
     [Key(15)] public string? Text { get; init; }
+
+    /// <summary>
+    /// The event's sequence number in its container's ring. The same event has the same number
+    /// in every dump, so repeated dumps can be merged without duplicates.
+    /// </summary>
+    [Key(16)] public long Seq { get; init; }
 }

@@ -54,6 +54,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Logging:LogLevel:Default"] = "Information",
     ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
     ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+    // A failed start is reported once, as one sentence, by Main below.
+    ["Logging:LogLevel:Microsoft.Extensions.Hosting"] = "Critical",
 });
 var commandLine = new ConfigurationBuilder().AddCommandLine(args, switches).Build();
 string configFile = commandLine["ConfigFile"] ?? Environment.GetEnvironmentVariable("TRACELOOP_CONFIG") ?? "/etc/traceloop/config.json";
@@ -70,7 +72,25 @@ builder.Logging.AddSimpleConsole(o =>
 builder.Services.AddTraceloopRecorder(builder.Configuration);
 
 var options = new RecorderOptions();
-builder.Configuration.Bind(options);
+try
+{
+    builder.Configuration.Bind(options);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+    return 2;
+}
+// Checked before Kestrel sees the socket path, so every mistake is reported at once, plainly.
+ValidateOptionsResult validation = new RecorderOptionsValidator().Validate(null, options);
+if (validation.Failed)
+{
+    foreach (string failure in validation.Failures)
+    {
+        Console.Error.WriteLine($"traceloop-recorder: {failure}");
+    }
+    return 2;
+}
 builder.WebHost.ConfigureKestrel(k =>
 {
     // Only the Unix socket: no TCP listener exists unless someone adds one deliberately.

@@ -7,7 +7,7 @@ namespace Traceloop.Api.MessagePack;
 public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
 {
     public static readonly TraceEventFormatter Instance = new();
-    private const int FieldCount = 16;
+    private const int FieldCount = 17;
     private const int ArgFieldCount = 5;
     private const int MaxArgs = 64;
 
@@ -65,6 +65,7 @@ public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
             writer.WriteNil();
         }
         writer.Write(value.Text);
+        writer.Write(value.Seq);
     }
 
     public TraceEventDto? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
@@ -84,6 +85,7 @@ public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
         SyscallCompletion completion = default;
         int? exitStatus = null;
         bool? ended = null;
+        long seq = 0;
         for (int i = 0; i < count; i++)
         {
             switch (i)
@@ -104,6 +106,7 @@ public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
                 case 13: exitStatus = WireFormat.ReadNullableInt32(ref reader); break;
                 case 14: ended = WireFormat.ReadNullableBool(ref reader); break;
                 case 15: text = reader.ReadString(); break;
+                case 16: seq = reader.ReadInt64(); break;
                 default: reader.Skip(); break;
             }
         }
@@ -126,6 +129,7 @@ public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
             ExitStatus = exitStatus,
             ProcessEnded = ended,
             Text = text,
+            Seq = seq,
         };
     }
 

@@ -84,6 +84,12 @@ internal sealed partial class ContainerRegistry : IDisposable
                     continue;
                 }
                 var container = new RecordedContainer(id, path, identity, _time.GetUtcNow()) { Slot = slot, Ring = ring };
+                // Its exec happened before we attached: find the main process so its exit is noticed.
+                if (MainProcess.Find(_cgroups.ToDirectory(path)) is { } main)
+                {
+                    container.MainPid = main;
+                    _probes.Containers.Update(id, new tl_container { slot = slot, main_pid = (uint)main }, Interop.Libbpf.BPF_EXIST);
+                }
                 _byCgroup[id] = container;
                 adopted++;
             }
@@ -100,6 +106,15 @@ internal sealed partial class ContainerRegistry : IDisposable
             {
                 case ControlKind.CgroupNew:
                     OnCgroupNew(ctl, path);
+                    break;
+                case ControlKind.MainExit:
+                    if (_byCgroup.TryGetValue(ctl.cgroup_id, out RecordedContainer? ended))
+                    {
+                        ended.ExitedAt ??= _time.GetUtcNow();
+                        ended.ExitStatus = ctl.status;
+                        ended.MainPid ??= (int)ctl.pid;
+                        LogMainExit(_logger, ended.Id, (int)ctl.pid, ctl.status);
+                    }
                     break;
                 case ControlKind.CgroupGone:
                     if (_byCgroup.TryGetValue(ctl.cgroup_id, out RecordedContainer? gone) && gone.CgroupId == ctl.cgroup_id)
@@ -289,6 +304,9 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Container {Id} ended; its history stays dumpable for the grace period")]
     private static partial void LogContainerGone(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Container {Id}: main process {Pid} ended with wait status {Status}")]
+    private static partial void LogMainExit(ILogger logger, string id, int pid, int status);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Released the ring of container {Id}")]
     private static partial void LogReleased(ILogger logger, string id);

@@ -31,6 +31,12 @@ internal sealed class RecordedContainer
     /// <summary>Cgroups created inside this container's; their tasks write to the same ring.</summary>
     public List<ulong> NestedCgroups { get; } = [];
 
-    /// <summary>When the cgroup was removed: the container is over and its grace period runs.</summary>
+    /// <summary>When the main process ended or the cgroup was removed: the grace period runs from here.</summary>
     public DateTimeOffset? ExitedAt { get; set; }
+
+    /// <summary>The main process's wait status, once the kernel saw it end.</summary>
+    public int? ExitStatus { get; set; }
+
+    /// <summary>Host pid of the main process, as far as the recorder knows it.</summary>
+    public int? MainPid { get; set; }
 }

@@ -72,14 +72,14 @@ internal sealed class ContainerDump : IDisposable
         CgroupId = Container.CgroupId,
         CgroupPath = Container.CgroupPath,
         Runtime = Container.Identity.Runtime,
-        MainPid = Kernel.main_pid == 0 ? null : (int)Kernel.main_pid,
+        MainPid = Kernel.main_pid != 0 ? (int)Kernel.main_pid : Container.MainPid,
         FirstSeen = Container.FirstSeen,
         ExitedAt = Container.ExitedAt,
         BufferBytes = Snapshot?.RingSize ?? 0,
         BufferFill = Snapshot?.Fill ?? 0,
         EventsHeld = Snapshot?.Records.Count ?? 0,
         EventsLost = EventsLost,
-        ExitStatus = MainExitStatus(),
+        ExitStatus = Container.ExitStatus,
     };
 
     public DumpHeader ToHeader(int? last)
@@ -96,27 +96,6 @@ internal sealed class ContainerDump : IDisposable
             TraceloopVersion = RecorderVersion.Value,
             Node = Environment.MachineName,
         };
-    }
-
-    private int? MainExitStatus()
-    {
-        if (Kernel.main_pid == 0 || Snapshot is null)
-        {
-            return null;
-        }
-        for (int i = Events.Length - 1; i >= 0; i--)
-        {
-            ref readonly TraceEvent e = ref Events[i];
-            if (e.Type == TraceEventType.ProcessExit && e.Pid == Kernel.main_pid)
-            {
-                tl_proc_exit x = Decoding.RecordView.ProcessExit(Buffer, e);
-                if (x.is_leader != 0)
-                {
-                    return x.exit_code;
-                }
-            }
-        }
-        return null;
     }
 
     public void Dispose() => Snapshot?.Dispose();

@@ -20,6 +20,7 @@ internal static class EventDtoFactory
             return new TraceEventDto
             {
                 Kind = TraceEventKind.ProcessExit,
+                Seq = (long)e.Seq,
                 TimestampNs = clock.ToUnixNs(e.Timestamp),
                 Pid = (int)e.Pid,
                 Tid = (int)e.Tid,
@@ -37,6 +38,7 @@ internal static class EventDtoFactory
         return new TraceEventDto
         {
             Kind = TraceEventKind.Syscall,
+            Seq = (long)e.Seq,
             TimestampNs = clock.ToUnixNs(e.Timestamp),
             Pid = (int)e.Pid,
             Tid = (int)e.Tid,

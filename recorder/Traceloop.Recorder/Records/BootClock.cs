@@ -13,13 +13,26 @@ internal readonly struct BootClock
         _realMinusBootNs = realMinusBootNs;
     }
 
+    private static long s_offset;
+
+    /// <summary>
+    /// The current offset. Measuring it jitters by a few hundred ns, so a cached value is kept
+    /// unless the wall clock moved by more than a millisecond (NTP step, settimeofday): the same
+    /// event then shows the same time in every dump.
+    /// </summary>
     public static BootClock Now()
     {
         Interop.Libc.clock_gettime(Interop.Libc.CLOCK_BOOTTIME, out Interop.Libc.timespec boot1);
         Interop.Libc.clock_gettime(Interop.Libc.CLOCK_REALTIME, out Interop.Libc.timespec real);
         Interop.Libc.clock_gettime(Interop.Libc.CLOCK_BOOTTIME, out Interop.Libc.timespec boot2);
-        long boot = (Ns(boot1) + Ns(boot2)) / 2;
-        return new BootClock(Ns(real) - boot);
+        long measured = Ns(real) - (Ns(boot1) + Ns(boot2)) / 2;
+        long cached = Volatile.Read(ref s_offset);
+        if (cached == 0 || Math.Abs(measured - cached) > 1_000_000)
+        {
+            Volatile.Write(ref s_offset, measured);
+            cached = measured;
+        }
+        return new BootClock(cached);
     }
 
     /// <summary>A clock with a fixed offset, for tests.</summary>

@@ -38,6 +38,7 @@ internal static class EventAssembler
                     events.Add(new TraceEvent
                     {
                         Type = TraceEventType.Syscall,
+                        Seq = r.Sequence,
                         Completion = SyscallCompletion.Unfinished,
                         EnterOffset = r.Offset,
                         ExitOffset = -1,
@@ -67,6 +68,7 @@ internal static class EventAssembler
                         events.Add(new TraceEvent
                         {
                             Type = TraceEventType.Syscall,
+                            Seq = r.Sequence,
                             Completion = SyscallCompletion.EnterLost,
                             EnterOffset = -1,
                             ExitOffset = r.Offset,
@@ -93,6 +95,7 @@ internal static class EventAssembler
                     events.Add(new TraceEvent
                     {
                         Type = TraceEventType.ProcessExit,
+                        Seq = r.Sequence,
                         EnterOffset = r.Offset,
                         ExitOffset = -1,
                         Timestamp = h.ts,

@@ -125,6 +125,7 @@ internal enum ControlKind : uint
 {
     CgroupNew = 1,
     CgroupGone = 2,
+    MainExit = 3,
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -135,6 +136,8 @@ internal unsafe struct tl_control
     public ulong cgroup_id;
     public ulong parent_id;
     public ulong ts;
+    public int status;
+    public uint pid;
     public fixed byte path[RecordLayout.PathLength];
 }
 

@@ -29,6 +29,8 @@ internal enum SyscallCompletion : byte
 internal struct TraceEvent
 {
     public TraceEventType Type;
+    /// <summary>The ring's sequence number of the event's first record: stable across dumps, so clients can merge them.</summary>
+    public ulong Seq;
     public SyscallCompletion Completion;
     public int EnterOffset;
     public int ExitOffset;

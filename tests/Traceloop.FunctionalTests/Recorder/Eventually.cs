@@ -1,0 +1,28 @@
+namespace Traceloop.FunctionalTests.Recorder;
+
+/// <summary>Waits for a condition that becomes true asynchronously (a container listed, a ring released).</summary>
+public static class Eventually
+{
+    public static async Task<T> GetAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            if (await probe().ConfigureAwait(false) is { } value)
+            {
+                return value;
+            }
+            try
+            {
+                await Task.Delay(25, cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for {what}");
+            }
+        }
+    }
+
+    public static async Task TrueAsync(Func<Task<bool>> probe, TimeSpan timeout, string what) =>
+        await GetAsync<object>(async () => await probe().ConfigureAwait(false) ? new object() : null, timeout, what).ConfigureAwait(false);
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Text;
+using Traceloop.Api;
+using Traceloop.FunctionalTests.Containers;
+
+namespace Traceloop.FunctionalTests.Recorder;
+
+/// <summary>
+/// The real recorder binary (the one the build produced), run as a child process with its own
+/// socket and data directory, exactly as an operator runs it.
+/// </summary>
+public sealed class RecorderProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly string _dir;
+
+    private RecorderProcess(Process process, string dir, string socketPath)
+    {
+        _process = process;
+        _dir = dir;
+        SocketPath = socketPath;
+        Client = new TraceloopClient(socketPath, TimeSpan.FromSeconds(30));
+    }
+
+    public string SocketPath { get; }
+
+    public string DataDir => Path.Join(_dir, "data");
+
+    public TraceloopClient Client { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>What the recorder printed so far (stdout and stderr).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string BinaryPath => Path.Join(AppContext.BaseDirectory, "traceloop-recorder");
+
+    /// <summary>Starts the recorder and waits until /healthz answers.</summary>
+    public static async Task<RecorderProcess> StartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default)
+    {
+        RootRequirement.Ensure();
+        string dir = Directory.CreateTempSubdirectory("traceloop-rec-").FullName;
+        string socket = Path.Join(dir, "traceloop.sock");
+        Process process = Launch(["--socket", socket, "--data-dir", Path.Join(dir, "data"), .. extraArgs ?? []]);
+        var recorder = new RecorderProcess(process, dir, socket);
+        recorder.Capture();
+        try
+        {
+            await recorder.WaitHealthyAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await recorder.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return recorder;
+    }
+
+    /// <summary>Runs the recorder binary to completion (for start-up failures) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> args, string? asUser, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(asUser is null ? BinaryPath : "setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (asUser is not null)
+        {
+            foreach (string a in (string[])["--reuid", asUser, "--regid", asUser, "--clear-groups", "--inh-caps=-all", BinaryPath])
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync(ct);
+        Task<string> stderr = p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct).ConfigureAwait(false);
+        return (p.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
+    }
+
+    private static Process Launch(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(BinaryPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {BinaryPath}");
+    }
+
+    private void Capture()
+    {
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitHealthyAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(StartTimeout);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the recorder exited with {_process.ExitCode} while starting:\n{Output}");
+            }
+            if (File.Exists(SocketPath))
+            {
+                try
+                {
+                    await Client.GetHealthAsync(timeout.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (TraceloopApiException)
+                {
+                }
+            }
+            try
+            {
+                await Task.Delay(50, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the recorder did not answer /healthz within {StartTimeout.TotalSeconds} s:\n{Output}");
+            }
+        }
+    }
+
+    /// <summary>Stops the recorder with SIGTERM, as systemd or the kubelet would, and returns its exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Containers.Interop.Libc.kill(_process.Id, Containers.Interop.Libc.SIGTERM);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill();
+                throw new TimeoutException($"the recorder did not stop within 20 s of SIGTERM:\n{Output}");
+            }
+        }
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _process.Dispose();
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
