@@ -76,6 +76,23 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
+/*
+ * The key of the current task's container. On cgroup v2 (and hybrid) hosts one helper call;
+ * on v1-only hosts the task's cgroup in one controller's hierarchy, read through BTF. The
+ * branch is on a load-time constant, so the verifier removes the one not taken.
+ */
+static __always_inline __u64 current_cgroup_id(void)
+{
+	struct cgroup_subsys_state *css = 0;
+	struct css_set *cset;
+
+	if (cfg.cgroup_subsys == 0)
+		return bpf_get_current_cgroup_id();
+	cset = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), cgroups);
+	bpf_probe_read_kernel(&css, sizeof(css), &cset->subsys[(cfg.cgroup_subsys - 1) & 15]);
+	return BPF_CORE_READ(css, cgroup, kn, id);
+}
+
 static __always_inline struct ring *container_ring(struct tl_container *c)
 {
 	__u32 slot = c->slot;
@@ -164,7 +181,7 @@ int tl_sys_enter(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	long nr = (long)ctx[1];
-	__u64 cgid = bpf_get_current_cgroup_id();
+	__u64 cgid = current_cgroup_id();
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 	struct scratch *s = 0;
 	struct tl_enter *e;
@@ -235,7 +252,7 @@ int tl_sys_exit(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	long ret = (long)ctx[1];
-	__u64 cgid = bpf_get_current_cgroup_id();
+	__u64 cgid = current_cgroup_id();
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 	struct tl_exit *x;
 	struct ring *r;
@@ -262,7 +279,7 @@ SEC("tp_btf/sched_process_exit")
 int tl_process_exit(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
-	__u64 cgid = bpf_get_current_cgroup_id();
+	__u64 cgid = current_cgroup_id();
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 	struct tl_proc_exit *x;
 	struct ring *r;
@@ -304,11 +321,24 @@ int tl_process_exit(__u64 *ctx)
 SEC("tp_btf/sched_process_exec")
 int tl_process_exec(__u64 *ctx)
 {
-	__u64 cgid = bpf_get_current_cgroup_id();
+	struct task_struct *task = (struct task_struct *)ctx[0];
+	__u64 cgid = current_cgroup_id();
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct pid *pid;
+	struct upid up = {};
+	unsigned int level;
 
-	if (c && c->parent == 0 && c->main_pid == 0)
-		__sync_val_compare_and_swap(&c->main_pid, 0, (__u32)(bpf_get_current_pid_tgid() >> 32));
+	if (!c || c->parent != 0)
+		return 0;
+	/*
+	 * The main process is pid 1 of the container's pid namespace. "The first exec in the
+	 * cgroup" would be wrong: runc's init re-executes itself (from a memfd) inside it first.
+	 */
+	pid = BPF_CORE_READ(task, thread_pid);
+	level = BPF_CORE_READ(pid, level);
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level & 31]);
+	if (up.nr == 1)
+		c->main_pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
 	return 0;
 }
 
@@ -358,8 +388,8 @@ int tl_cgroup_mkdir(__u64 *ctx)
 	__u64 id, parent_id;
 	__u32 zero = 0, slot;
 
-	/* Only the default (v2) hierarchy: its ids are what bpf_get_current_cgroup_id sees. */
-	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+	/* Only the hierarchy whose ids current_cgroup_id() returns. */
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != cfg.hierarchy_id)
 		return 0;
 	s = bpf_map_lookup_elem(&scratch_map, &zero);
 	if (!s)
@@ -409,7 +439,7 @@ int tl_cgroup_rmdir(__u64 *ctx)
 	__u64 id;
 	__u32 zero = 0;
 
-	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != cfg.hierarchy_id)
 		return 0;
 	id = BPF_CORE_READ(cgrp, kn, id);
 	c = bpf_map_lookup_elem(&containers, &id);

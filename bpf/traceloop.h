@@ -142,8 +142,10 @@ struct tl_control {
 
 /* Load-time configuration, in .rodata so the verifier sees constants. */
 struct tl_config {
-	__u64 ring_mask;    /* ring size - 1 */
-	__u32 max_str;      /* string payload limit, <= TL_MAX_STR */
+	__u64 ring_mask;     /* ring size - 1 */
+	__u32 max_str;       /* string payload limit, <= TL_MAX_STR */
+	__u32 cgroup_subsys; /* 0: key by cgroup v2 id; n: by the id in the v1 hierarchy of subsystem n - 1 */
+	__s32 hierarchy_id;  /* the hierarchy whose mkdir/rmdir matter: 0 for v2 */
 	__u32 pad;
 };
 

@@ -55,11 +55,29 @@ struct signal_struct {
 	atomic_t live;
 };
 
+struct pid_namespace;
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+};
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
+};
+
+struct css_set {
+	struct cgroup_subsys_state *subsys[16];
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
 	int exit_code;
 	struct signal_struct *signal;
+	struct css_set *cgroups;
+	struct pid *thread_pid;
 };
 
 #pragma clang attribute pop

@@ -23,6 +23,7 @@ var switches = new Dictionary<string, string>
     ["--max-string"] = nameof(RecorderOptions.MaxStringBytes),
     ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
     ["--socket-group"] = nameof(RecorderOptions.SocketGroup),
+    ["--cgroup-hierarchy"] = nameof(RecorderOptions.CgroupHierarchy),
     ["--config"] = "ConfigFile",
 };
 
@@ -42,6 +43,7 @@ if (args.Contains("--help") || args.Contains("-h"))
           --max-string BYTES     bytes kept of a path argument        (default 256)
           --socket-mode MODE     socket permission bits               (default 0660)
           --socket-group NAME    group given the socket, if it exists (default traceloop)
+          --cgroup-hierarchy H   auto, unified, or a v1 controller    (default auto: v2 if mounted)
           --config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)
         """);
     return 0;

@@ -6,7 +6,9 @@ using Traceloop.Recorder.Records;
 namespace Traceloop.Recorder.Bpf;
 
 /// <summary>Sizes fixed at load time.</summary>
-internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString);
+/// <param name="CgroupSubsys">0 to key containers by cgroup v2 id; n to key them by their cgroup in the v1 hierarchy of subsystem n - 1.</param>
+/// <param name="HierarchyId">The hierarchy whose cgroup creations the kernel watches (0 for v2).</param>
+internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString, uint CgroupSubsys = 0, int HierarchyId = 0);
 
 /// <summary>
 /// The loaded and attached eBPF object (bpf/traceloop.bpf.c) and its maps. Disposing it
@@ -77,6 +79,8 @@ internal sealed class KernelProbes : IDisposable
                 {
                     ring_mask = (ulong)config.RingSize - 1,
                     max_str = (uint)config.MaxString,
+                    cgroup_subsys = config.CgroupSubsys,
+                    hierarchy_id = config.HierarchyId,
                 };
                 int err = Interop.Libbpf.bpf_map__set_initial_value(FindMap(obj, ".rodata"), &cfg, (nuint)sizeof(tl_config));
                 if (err != 0)

@@ -1,45 +1,81 @@
+using System.Globalization;
+
 namespace Traceloop.Recorder.Containers;
 
-/// <summary>The host's cgroup v2 hierarchy: where it is mounted, and which cgroups exist in it.</summary>
+/// <summary>
+/// The cgroup hierarchy containers are told apart by: cgroup v2 wherever it is mounted
+/// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts), or on a v1-only host one
+/// controller's v1 hierarchy. Knows where it is mounted and which cgroups exist in it.
+/// </summary>
 internal sealed class CgroupFs
 {
-    private CgroupFs(string mountPoint)
+    /// <summary>The v1 controllers tried, in order, when no cgroup v2 hierarchy is mounted: every runtime puts containers in these.</summary>
+    private static readonly string[] V1Preference = ["memory", "pids", "cpu"];
+
+    private CgroupFs(string mountPoint, string? controller, int subsysIndex, int hierarchyId)
     {
         MountPoint = mountPoint;
+        Controller = controller;
+        SubsysIndex = subsysIndex;
+        HierarchyId = hierarchyId;
     }
 
-    /// <summary>Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts).</summary>
     public string MountPoint { get; }
 
-    /// <summary>Finds the cgroup v2 mount in /proc/self/mountinfo.</summary>
-    public static CgroupFs Locate(string mountInfoPath = "/proc/self/mountinfo")
+    /// <summary>Null for cgroup v2; the v1 controller ("memory") otherwise.</summary>
+    public string? Controller { get; }
+
+    public bool IsV2 => Controller is null;
+
+    /// <summary>For v1: the controller's subsystem index in the kernel (its line in /proc/cgroups).</summary>
+    public int SubsysIndex { get; }
+
+    /// <summary>The kernel's id of the hierarchy (0 for v2).</summary>
+    public int HierarchyId { get; }
+
+    public override string ToString() => IsV2 ? $"cgroup v2 at {MountPoint}" : $"cgroup v1 {Controller} hierarchy at {MountPoint}";
+
+    /// <summary>
+    /// Finds the hierarchy: <paramref name="choice"/> is "auto" (v2 if mounted, else a v1
+    /// controller), "unified" (v2 only), or a v1 controller name.
+    /// </summary>
+    public static CgroupFs Locate(string choice = "auto", string mountInfoPath = "/proc/self/mountinfo", string procCgroupsPath = "/proc/cgroups")
     {
-        string? found = null;
-        foreach (string line in File.ReadLines(mountInfoPath))
+        List<(string Type, string MountPoint, string[] Options)> mounts = ParseMounts(mountInfoPath);
+        if (choice is "auto" or "unified")
         {
-            // "36 25 0:31 / /sys/fs/cgroup rw,... shared:9 - cgroup2 cgroup2 rw,..."
-            int dash = line.IndexOf(" - ", StringComparison.Ordinal);
-            if (dash < 0)
+            foreach ((string type, string mountPoint, _) in mounts)
             {
-                continue;
+                if (type == "cgroup2")
+                {
+                    return new CgroupFs(mountPoint, null, -1, 0);
+                }
             }
-            string[] after = line[(dash + 3)..].Split(' ');
-            string[] before = line[..dash].Split(' ');
-            if (after.Length > 0 && after[0] == "cgroup2" && before.Length > 4 && before[3] == "/")
+            if (choice == "unified")
             {
-                found ??= UnescapeMountPath(before[4]);
+                throw new InvalidOperationException("no cgroup v2 hierarchy is mounted (--cgroup-hierarchy unified): mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or use auto");
             }
         }
-        return found is null
-            ? throw new InvalidOperationException(
-                "no cgroup v2 hierarchy is mounted: Traceloop tells containers apart by their cgroup v2 id. " +
-                "Use a cgroup v2 host, or a hybrid one with cgroup2 mounted at /sys/fs/cgroup/unified (mount -t cgroup2 none /sys/fs/cgroup/unified)")
-            : new CgroupFs(found);
+        string[] wanted = choice == "auto" ? V1Preference : [choice];
+        Dictionary<string, (int Index, int Hierarchy)> subsystems = ParseProcCgroups(procCgroupsPath);
+        foreach (string controller in wanted)
+        {
+            foreach ((string type, string mountPoint, string[] options) in mounts)
+            {
+                if (type == "cgroup" && options.Contains(controller) && subsystems.TryGetValue(controller, out var s) && s.Hierarchy > 0)
+                {
+                    return new CgroupFs(mountPoint, controller, s.Index, s.Hierarchy);
+                }
+            }
+        }
+        throw new InvalidOperationException(choice == "auto"
+            ? "no cgroup hierarchy to tell containers apart: neither cgroup v2 nor a v1 memory, pids or cpu hierarchy is mounted"
+            : $"the cgroup v1 controller '{choice}' is not mounted (see /proc/cgroups and /proc/self/mountinfo)");
     }
 
-    public static CgroupFs At(string mountPoint) => new(mountPoint);
+    public static CgroupFs At(string mountPoint) => new(mountPoint, null, -1, 0);
 
-    /// <summary>The cgroup v2 id of a path: the inode number of its directory, as bpf_get_current_cgroup_id reports it.</summary>
+    /// <summary>The id of a cgroup: the inode number of its directory, which is its kernfs id.</summary>
     public ulong IdOf(string cgroupPath) => CgroupId.Of(ToDirectory(cgroupPath));
 
     public string ToDirectory(string cgroupPath) => Path.Join(MountPoint, cgroupPath);
@@ -69,16 +105,18 @@ internal sealed class CgroupFs
         }
     }
 
-    /// <summary>The v2 cgroup a process is in ("0::/path" in /proc/PID/cgroup).</summary>
-    public static string? CgroupOfProcess(string pid = "self")
+    /// <summary>The cgroup a process is in, in this hierarchy (from /proc/PID/cgroup).</summary>
+    public string? CgroupOfProcess(string pid = "self")
     {
         try
         {
             foreach (string line in File.ReadLines($"/proc/{pid}/cgroup"))
             {
-                if (line.StartsWith("0::", StringComparison.Ordinal))
+                // "0::/path" for v2, "4:memory:/path" (or "2:cpu,cpuacct:/path") for v1.
+                string[] parts = line.Split(':', 3);
+                if (parts.Length == 3 && (IsV2 ? parts[0] == "0" && parts[1].Length == 0 : parts[1].Split(',').Contains(Controller)))
                 {
-                    return line[3..];
+                    return parts[2];
                 }
             }
         }
@@ -88,7 +126,54 @@ internal sealed class CgroupFs
         return null;
     }
 
-    private static string UnescapeMountPath(string s) =>
+    private static List<(string Type, string MountPoint, string[] Options)> ParseMounts(string path)
+    {
+        var mounts = new List<(string, string, string[])>();
+        foreach (string line in File.ReadLines(path))
+        {
+            // "36 25 0:31 / /sys/fs/cgroup/memory rw,nosuid shared:9 - cgroup cgroup rw,memory"
+            int dash = line.IndexOf(" - ", StringComparison.Ordinal);
+            if (dash < 0)
+            {
+                continue;
+            }
+            string[] before = line[..dash].Split(' ');
+            string[] after = line[(dash + 3)..].Split(' ');
+            // Only mounts of a hierarchy's root: a container's view (root "/kubepods/...") would mislead.
+            if (before.Length > 4 && before[3] == "/" && after.Length >= 3 && after[0] is "cgroup" or "cgroup2")
+            {
+                mounts.Add((after[0], Unescape(before[4]), after[2].Split(',')));
+            }
+        }
+        return mounts;
+    }
+
+    private static Dictionary<string, (int Index, int Hierarchy)> ParseProcCgroups(string path)
+    {
+        var result = new Dictionary<string, (int, int)>();
+        if (!File.Exists(path))
+        {
+            return result;
+        }
+        int index = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            if (line.StartsWith('#'))
+            {
+                continue;
+            }
+            // Lines come in subsystem-id order: the line number is the index into css_set.subsys[].
+            string[] f = line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length >= 2 && int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out int hierarchy))
+            {
+                result[f[0]] = (index, hierarchy);
+            }
+            index++;
+        }
+        return result;
+    }
+
+    private static string Unescape(string s) =>
         s.Replace("\\040", " ", StringComparison.Ordinal).Replace("\\011", "\t", StringComparison.Ordinal)
          .Replace("\\012", "\n", StringComparison.Ordinal).Replace("\\134", "\\", StringComparison.Ordinal);
 }

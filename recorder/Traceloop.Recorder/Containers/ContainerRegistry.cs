@@ -28,7 +28,7 @@ internal sealed partial class ContainerRegistry : IDisposable
         _time = time;
         _logger = logger;
         _pool = new RingPool(probes, spareRings);
-        _ownCgroup = CgroupFs.CgroupOfProcess();
+        _ownCgroup = cgroups.CgroupOfProcess();
         lock (_gate)
         {
             _pool.Replenish();

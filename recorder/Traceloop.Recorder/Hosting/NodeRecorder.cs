@@ -34,18 +34,20 @@ internal sealed partial class NodeRecorder : IDisposable
 
     public void Start()
     {
-        CgroupFs cgroups = CgroupFs.Locate();
+        CgroupFs cgroups = CgroupFs.Locate(_options.CgroupHierarchy);
         var config = new KernelProbesConfig(
             RingSize: _options.RingSizeBytes,
             MaxSlots: _options.MaxContainers,
             // Room for nested cgroups inside containers besides the containers themselves.
             MaxCgroups: _options.MaxContainers * 8,
-            MaxString: _options.MaxStringBytes);
+            MaxString: _options.MaxStringBytes,
+            CgroupSubsys: cgroups.IsV2 ? 0 : (uint)cgroups.SubsysIndex + 1,
+            HierarchyId: cgroups.HierarchyId);
         _probes = KernelProbes.Load(config, _logger);
         _registry = new ContainerRegistry(_probes, cgroups, _options.GracePeriod, _options.SpareRings, _time, _logger);
         _control = new ControlChannel(_probes, _registry, _logger);
         int adopted = _registry.AdoptExisting();
-        LogStarted(_logger, _probes.AttachedPrograms.Count, cgroups.MountPoint, adopted, _options.RingSize, _options.MaxContainers);
+        LogStarted(_logger, _probes.AttachedPrograms.Count, cgroups.ToString(), adopted, _options.RingSize, _options.MaxContainers);
     }
 
     public void Dispose()
@@ -56,6 +58,6 @@ internal sealed partial class NodeRecorder : IDisposable
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Recording: {Programs} BPF programs attached, cgroup v2 at {CgroupRoot}, {Adopted} running containers adopted, {RingSize} ring per container, up to {MaxContainers} containers")]
+        Message = "Recording: {Programs} BPF programs attached, containers keyed by {CgroupRoot}, {Adopted} running containers adopted, {RingSize} ring per container, up to {MaxContainers} containers")]
     private static partial void LogStarted(ILogger logger, int programs, string cgroupRoot, int adopted, string ringSize, int maxContainers);
 }

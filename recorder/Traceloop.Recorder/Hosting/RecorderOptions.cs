@@ -30,6 +30,12 @@ internal sealed class RecorderOptions
     /// <summary>Bytes of a path or string argument kept per syscall.</summary>
     public int MaxStringBytes { get; set; } = 256;
 
+    /// <summary>
+    /// Which cgroup hierarchy tells containers apart: "auto" (cgroup v2 when mounted, else the
+    /// v1 memory, pids or cpu hierarchy), "unified" (v2 only), or a v1 controller name.
+    /// </summary>
+    public string CgroupHierarchy { get; set; } = "auto";
+
     /// <summary>Permission bits of the socket file (octal).</summary>
     public string SocketMode { get; set; } = "0660";
 

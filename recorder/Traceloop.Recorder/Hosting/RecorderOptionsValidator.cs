@@ -46,6 +46,10 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add($"DataDir '{o.DataDir}' must be an absolute path");
         }
+        if (string.IsNullOrEmpty(o.CgroupHierarchy) || !o.CgroupHierarchy.All(c => char.IsAsciiLetterLower(c) || c == '_'))
+        {
+            errors.Add($"CgroupHierarchy '{o.CgroupHierarchy}' must be auto, unified, or a cgroup v1 controller name such as memory");
+        }
         try
         {
             _ = SocketModeBits(o);

@@ -146,5 +146,7 @@ internal struct tl_config
 {
     public ulong ring_mask;
     public uint max_str;
+    public uint cgroup_subsys;
+    public int hierarchy_id;
     public uint pad;
 }
