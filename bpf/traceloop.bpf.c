@@ -106,9 +106,18 @@ static __always_inline struct ring *container_ring(struct tl_container *c)
 	return bpf_map_lookup_elem(inner, &zero);
 }
 
-static __always_inline void notify(struct tl_control *ev)
+/* Tells the recorder about a container (low rate: starts and ends, never syscalls). */
+static __always_inline void notify(struct scratch *s, __u32 kind, __u32 slot, __u64 cgroup_id, __u64 parent_id,
+				   __s32 status, __u32 pid)
 {
-	bpf_ringbuf_output(&control, ev, sizeof(*ev), 0);
+	s->ctl.kind = kind;
+	s->ctl.slot = slot;
+	s->ctl.cgroup_id = cgroup_id;
+	s->ctl.parent_id = parent_id;
+	s->ctl.ts = bpf_ktime_get_boot_ns();
+	s->ctl.status = status;
+	s->ctl.pid = pid;
+	bpf_ringbuf_output(&control, &s->ctl, sizeof(s->ctl), 0);
 }
 
 /*
@@ -305,14 +314,8 @@ int tl_process_exit(__u64 *ctx)
 		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
 
 		if (s) {
-			__builtin_memset(&s->ctl, 0, sizeof(s->ctl));
-			s->ctl.kind = TL_CTL_MAIN_EXIT;
-			s->ctl.slot = c->slot;
-			s->ctl.cgroup_id = cgid;
-			s->ctl.ts = x->h.ts;
-			s->ctl.status = x->exit_code;
-			s->ctl.pid = x->h.pid;
-			notify(&s->ctl);
+			s->ctl.path[0] = 0;
+			notify(s, TL_CTL_MAIN_EXIT, c->slot, cgid, 0, x->exit_code, x->h.pid);
 		}
 	}
 	return 0;
@@ -421,12 +424,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 		return 0;
 	}
 
-	s->ctl.kind = TL_CTL_CGROUP_NEW;
-	s->ctl.slot = fresh.slot;
-	s->ctl.cgroup_id = id;
-	s->ctl.parent_id = fresh.parent;
-	s->ctl.ts = bpf_ktime_get_boot_ns();
-	notify(&s->ctl);
+	notify(s, TL_CTL_CGROUP_NEW, fresh.slot, id, fresh.parent, 0, 0);
 	return 0;
 }
 
@@ -448,12 +446,7 @@ int tl_cgroup_rmdir(__u64 *ctx)
 	s = bpf_map_lookup_elem(&scratch_map, &zero);
 	if (!s)
 		return 0;
-	__builtin_memset(&s->ctl, 0, sizeof(s->ctl));
-	s->ctl.kind = TL_CTL_CGROUP_GONE;
-	s->ctl.slot = c->slot;
-	s->ctl.cgroup_id = id;
-	s->ctl.parent_id = c->parent;
-	s->ctl.ts = bpf_ktime_get_boot_ns();
-	notify(&s->ctl);
+	s->ctl.path[0] = 0;
+	notify(s, TL_CTL_CGROUP_GONE, c->slot, id, c->parent, 0, 0);
 	return 0;
 }
