@@ -1,0 +1,186 @@
+using Traceloop.Api;
+
+namespace Traceloop.Tests.Api;
+
+/// <summary>DTOs with every field set (or deliberately null), and field-by-field comparisons.</summary>
+internal static class ApiSamples
+{
+    public static readonly DateTimeOffset T0 = new DateTimeOffset(2024, 5, 6, 12, 3, 4, TimeSpan.Zero).AddTicks(1_234_567);
+
+    public static ContainerInfo FullContainer() => new()
+    {
+        Id = "3f2a9c1b0d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a",
+        PodUid = "8d1b2c3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e",
+        CgroupId = 0xfedc_ba98_7654_3210,
+        CgroupPath = "/kubepods/besteffort/pod8d1b2c3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e/3f2a",
+        Runtime = "containerd",
+        MainPid = 4242,
+        FirstSeen = T0,
+        ExitedAt = T0.AddSeconds(90),
+        BufferBytes = 1 << 20,
+        BufferFill = 0.375,
+        EventsHeld = 12_345,
+        EventsLost = 67,
+        ExitStatus = (11 | 0x80),
+    };
+
+    public static ContainerInfo SparseContainer() => new()
+    {
+        Id = "abc",
+        CgroupPath = "/docker/abc",
+        FirstSeen = T0,
+    };
+
+    public static DumpHeader FullHeader(int events) => new()
+    {
+        FormatVersion = DumpHeader.CurrentFormatVersion,
+        Container = FullContainer(),
+        TakenAt = T0.AddMinutes(5),
+        WindowStart = T0.AddSeconds(1),
+        WindowEnd = T0.AddSeconds(299),
+        Events = events,
+        EventsLost = 1_000_000_000_000,
+        TraceloopVersion = "0.1.0+abcdef",
+        Node = "node-1.example",
+    };
+
+    public static DumpHeader SparseHeader(int events) => new()
+    {
+        Container = SparseContainer(),
+        TakenAt = T0,
+        Events = events,
+        TraceloopVersion = "0.1.0",
+    };
+
+    public static TraceEventDto OpenatEvent() => new()
+    {
+        Kind = TraceEventKind.Syscall,
+        TimestampNs = 1_714_996_984_123_456_789,
+        Pid = 4242,
+        Tid = 4243,
+        Comm = "cat",
+        Nr = 257,
+        Name = "openat",
+        Args =
+        [
+            new SyscallArg { Name = "dfd", Raw = unchecked((ulong)-100), Text = "AT_FDCWD" },
+            new SyscallArg { Name = "filename", Raw = 0x7ffd_1234_5678, Text = "\"/it's a+b\\n\"...", Payload = [0x2f, 0x69, 0x00, 0xff, 0x0a], Truncated = true },
+            new SyscallArg { Name = "flags", Raw = 0x80000, Text = "524288", Payload = [] },
+            new SyscallArg { Name = "mode", Raw = ulong.MaxValue, Text = "18446744073709551615" },
+        ],
+        Ret = -2,
+        Errno = "ENOENT",
+        ErrnoMessage = "No such file or directory",
+        DurationNs = 12_000,
+        Completion = SyscallCompletion.Complete,
+        Text = "openat(AT_FDCWD, \"/it's a+b\\n\"..., 524288, 18446744073709551615) = -1 ENOENT (No such file or directory) <0.000012>",
+    };
+
+    public static TraceEventDto ProcessExitEvent() => new()
+    {
+        Kind = TraceEventKind.ProcessExit,
+        TimestampNs = -5,
+        Pid = int.MaxValue,
+        Tid = int.MinValue,
+        Comm = "sh",
+        Nr = -1,
+        ExitStatus = 3 << 8,
+        ProcessEnded = false,
+        Text = "+++ thread exited with 3 +++",
+    };
+
+    public static TraceEventDto SparseEvent() => new()
+    {
+        Kind = TraceEventKind.Syscall,
+        Nr = 0,
+        Completion = SyscallCompletion.ExitLost,
+    };
+
+    public static TraceEventDto[] AllEvents() =>
+    [
+        OpenatEvent(),
+        ProcessExitEvent(),
+        SparseEvent(),
+        new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 0, Args = [], Completion = SyscallCompletion.EnterLost, Ret = long.MinValue, DurationNs = long.MaxValue },
+        new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 231, Completion = SyscallCompletion.NoReturn, ProcessEnded = true },
+        new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 202, Completion = SyscallCompletion.Unfinished, Comm = "" },
+    ];
+
+    public static void Equal(ContainerInfo? expected, ContainerInfo? actual)
+    {
+        if (expected is null)
+        {
+            Assert.Null(actual);
+            return;
+        }
+        Assert.NotNull(actual);
+        Assert.Equal(expected.Id, actual.Id);
+        Assert.Equal(expected.PodUid, actual.PodUid);
+        Assert.Equal(expected.CgroupId, actual.CgroupId);
+        Assert.Equal(expected.CgroupPath, actual.CgroupPath);
+        Assert.Equal(expected.Runtime, actual.Runtime);
+        Assert.Equal(expected.MainPid, actual.MainPid);
+        EqualTime(expected.FirstSeen, actual.FirstSeen);
+        EqualTime(expected.ExitedAt, actual.ExitedAt);
+        Assert.Equal(expected.BufferBytes, actual.BufferBytes);
+        Assert.Equal(expected.BufferFill, actual.BufferFill);
+        Assert.Equal(expected.EventsHeld, actual.EventsHeld);
+        Assert.Equal(expected.EventsLost, actual.EventsLost);
+        Assert.Equal(expected.ExitStatus, actual.ExitStatus);
+    }
+
+    public static void Equal(DumpHeader expected, DumpHeader actual)
+    {
+        Assert.Equal(expected.FormatVersion, actual.FormatVersion);
+        Equal(expected.Container, actual.Container);
+        EqualTime(expected.TakenAt, actual.TakenAt);
+        EqualTime(expected.WindowStart, actual.WindowStart);
+        EqualTime(expected.WindowEnd, actual.WindowEnd);
+        Assert.Equal(expected.Events, actual.Events);
+        Assert.Equal(expected.EventsLost, actual.EventsLost);
+        Assert.Equal(expected.TraceloopVersion, actual.TraceloopVersion);
+        Assert.Equal(expected.Node, actual.Node);
+    }
+
+    public static void Equal(TraceEventDto expected, TraceEventDto actual)
+    {
+        Assert.Equal(expected.Kind, actual.Kind);
+        Assert.Equal(expected.TimestampNs, actual.TimestampNs);
+        Assert.Equal(expected.Pid, actual.Pid);
+        Assert.Equal(expected.Tid, actual.Tid);
+        Assert.Equal(expected.Comm, actual.Comm);
+        Assert.Equal(expected.Nr, actual.Nr);
+        Assert.Equal(expected.Name, actual.Name);
+        if (expected.Args is null)
+        {
+            Assert.Null(actual.Args);
+        }
+        else
+        {
+            Assert.NotNull(actual.Args);
+            Assert.Equal(expected.Args.Length, actual.Args.Length);
+            for (int i = 0; i < expected.Args.Length; i++)
+            {
+                SyscallArg e = expected.Args[i], a = actual.Args[i];
+                Assert.Equal(e.Name, a.Name);
+                Assert.Equal(e.Raw, a.Raw);
+                Assert.Equal(e.Text, a.Text);
+                Assert.Equal(e.Payload, a.Payload);
+                Assert.Equal(e.Truncated, a.Truncated);
+            }
+        }
+        Assert.Equal(expected.Ret, actual.Ret);
+        Assert.Equal(expected.Errno, actual.Errno);
+        Assert.Equal(expected.ErrnoMessage, actual.ErrnoMessage);
+        Assert.Equal(expected.DurationNs, actual.DurationNs);
+        Assert.Equal(expected.Completion, actual.Completion);
+        Assert.Equal(expected.ExitStatus, actual.ExitStatus);
+        Assert.Equal(expected.ProcessEnded, actual.ProcessEnded);
+        Assert.Equal(expected.Text, actual.Text);
+    }
+
+    private static void EqualTime(DateTimeOffset? expected, DateTimeOffset? actual)
+    {
+        Assert.Equal(expected?.UtcTicks, actual?.UtcTicks);
+    }
+}

@@ -1,0 +1,108 @@
+using Traceloop.Recorder.Containers;
+
+namespace Traceloop.Tests.Containers;
+
+public sealed class CgroupFsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("traceloop-mountinfo-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void APureCgroupV2HostHasItAtSysFsCgroup()
+    {
+        string mountInfo = Write(
+            "22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw",
+            "23 28 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:13 - proc proc rw",
+            "28 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw",
+            "30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot",
+            "31 22 0:27 / /sys/fs/bpf rw,nosuid,nodev,noexec,relatime shared:10 - bpf bpf rw,mode=700");
+
+        Assert.Equal("/sys/fs/cgroup", CgroupFs.Locate(mountInfo).MountPoint);
+    }
+
+    [Fact]
+    public void AHybridHostHasItAtTheUnifiedMount()
+    {
+        string mountInfo = Write(
+            "25 22 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755",
+            "26 25 0:24 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate",
+            "27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd",
+            "31 25 0:29 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,memory");
+
+        Assert.Equal("/sys/fs/cgroup/unified", CgroupFs.Locate(mountInfo).MountPoint);
+    }
+
+    [Fact]
+    public void ACgroupV1OnlyHostIsRefusedWithAnExplanation()
+    {
+        string mountInfo = Write(
+            "25 22 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755",
+            "27 25 0:25 / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,xattr,name=systemd",
+            "31 25 0:29 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:15 - cgroup cgroup rw,memory");
+
+        var e = Assert.Throws<InvalidOperationException>(() => CgroupFs.Locate(mountInfo));
+
+        Assert.Contains("cgroup v2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("/sys/fs/cgroup/unified", e.Message, StringComparison.Ordinal);
+        Assert.Contains("mount -t cgroup2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEmptyMountTableIsRefusedToo()
+    {
+        Assert.Throws<InvalidOperationException>(() => CgroupFs.Locate(Write()));
+    }
+
+    [Fact]
+    public void EscapedCharactersInTheMountPointAreDecoded()
+    {
+        string mountInfo = Write(
+            @"40 28 0:35 / /mnt/my\040cgroup\011tab\134back rw,relatime shared:20 - cgroup2 none rw");
+
+        Assert.Equal("/mnt/my cgroup\ttab\\back", CgroupFs.Locate(mountInfo).MountPoint);
+    }
+
+    [Fact]
+    public void AMountOfASubtreeIsNotTheHierarchysRoot()
+    {
+        // Inside a container, /sys/fs/cgroup is the container's own cgroup: its ids are right
+        // but its paths are not the root's, so a root mount later in the table is preferred.
+        string mountInfo = Write(
+            "600 500 0:26 /kubepods/besteffort/podx/abc /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw",
+            "610 500 0:26 / /host/sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw");
+
+        Assert.Equal("/host/sys/fs/cgroup", CgroupFs.Locate(mountInfo).MountPoint);
+    }
+
+    [Fact]
+    public void LinesWithoutOptionalFieldsOrSeparatorAreHandled()
+    {
+        string mountInfo = Write(
+            "garbage line without a separator",
+            "",
+            "36 25 0:31 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw");
+
+        Assert.Equal("/sys/fs/cgroup", CgroupFs.Locate(mountInfo).MountPoint);
+    }
+
+    [Fact]
+    public void TheFirstRootMountWins()
+    {
+        string mountInfo = Write(
+            "30 22 0:26 / /sys/fs/cgroup rw shared:9 - cgroup2 cgroup2 rw",
+            "90 88 0:26 / /var/lib/kubelet/cgroup rw shared:9 - cgroup2 cgroup2 rw");
+
+        CgroupFs fs = CgroupFs.Locate(mountInfo);
+
+        Assert.Equal("/sys/fs/cgroup", fs.MountPoint);
+        Assert.Equal("/sys/fs/cgroup/kubepods/pod1", fs.ToDirectory("/kubepods/pod1"));
+    }
+
+    private string Write(params string[] lines)
+    {
+        string path = Path.Combine(_dir, "mountinfo");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+}

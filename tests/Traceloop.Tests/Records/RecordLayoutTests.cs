@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Tests.Records;
+
+/// <summary>
+/// Compiles a C program against bpf/traceloop.h and compares every size, offset and constant
+/// it prints with the C# mirror in RecordLayout.cs.
+/// </summary>
+public sealed class RecordLayoutTests
+{
+    // (C struct, C field expression, C# type, C# field)
+    private static readonly (string Struct, string CField, Type Type, string Field)[] Fields =
+    [
+        ("tl_ring_hdr", "head", typeof(tl_ring_hdr), "head"),
+        ("tl_ring_hdr", "records", typeof(tl_ring_hdr), "records"),
+        ("tl_ring_hdr", "key", typeof(tl_ring_hdr), "key"),
+        ("tl_ring_hdr", "size", typeof(tl_ring_hdr), "size"),
+        ("tl_ring_hdr", "reserved[0]", typeof(tl_ring_hdr), "reserved0"),
+        ("tl_ring_hdr", "reserved[1]", typeof(tl_ring_hdr), "reserved1"),
+        ("tl_ring_hdr", "reserved[2]", typeof(tl_ring_hdr), "reserved2"),
+        ("tl_ring_hdr", "reserved[3]", typeof(tl_ring_hdr), "reserved3"),
+        ("tl_rec", "tag", typeof(tl_rec), "tag"),
+        ("tl_rec", "seq", typeof(tl_rec), "seq"),
+        ("tl_rec", "len", typeof(tl_rec), "len"),
+        ("tl_rec", "kind", typeof(tl_rec), "kind"),
+        ("tl_rec", "flags", typeof(tl_rec), "flags"),
+        ("tl_rec", "ts", typeof(tl_rec), "ts"),
+        ("tl_rec", "pid", typeof(tl_rec), "pid"),
+        ("tl_rec", "tid", typeof(tl_rec), "tid"),
+        ("tl_payload", "kind", typeof(tl_payload), "kind"),
+        ("tl_payload", "arg", typeof(tl_payload), "arg"),
+        ("tl_payload", "flags", typeof(tl_payload), "flags"),
+        ("tl_payload", "pad", typeof(tl_payload), "pad"),
+        ("tl_payload", "len", typeof(tl_payload), "len"),
+        ("tl_payload", "pad2", typeof(tl_payload), "pad2"),
+        ("tl_enter", "h", typeof(tl_enter), "h"),
+        ("tl_enter", "nr", typeof(tl_enter), "nr"),
+        ("tl_enter", "npayloads", typeof(tl_enter), "npayloads"),
+        ("tl_enter", "pad", typeof(tl_enter), "pad"),
+        ("tl_enter", "comm", typeof(tl_enter), "comm"),
+        ("tl_enter", "args", typeof(tl_enter), "args"),
+        ("tl_exit", "h", typeof(tl_exit), "h"),
+        ("tl_exit", "nr", typeof(tl_exit), "nr"),
+        ("tl_exit", "npayloads", typeof(tl_exit), "npayloads"),
+        ("tl_exit", "pad", typeof(tl_exit), "pad"),
+        ("tl_exit", "ret", typeof(tl_exit), "ret"),
+        ("tl_proc_exit", "h", typeof(tl_proc_exit), "h"),
+        ("tl_proc_exit", "exit_code", typeof(tl_proc_exit), "exit_code"),
+        ("tl_proc_exit", "is_leader", typeof(tl_proc_exit), "is_leader"),
+        ("tl_proc_exit", "comm", typeof(tl_proc_exit), "comm"),
+        ("tl_container", "slot", typeof(tl_container), "slot"),
+        ("tl_container", "main_pid", typeof(tl_container), "main_pid"),
+        ("tl_container", "missed", typeof(tl_container), "missed"),
+        ("tl_container", "parent", typeof(tl_container), "parent"),
+        ("tl_control", "kind", typeof(tl_control), "kind"),
+        ("tl_control", "slot", typeof(tl_control), "slot"),
+        ("tl_control", "cgroup_id", typeof(tl_control), "cgroup_id"),
+        ("tl_control", "parent_id", typeof(tl_control), "parent_id"),
+        ("tl_control", "ts", typeof(tl_control), "ts"),
+        ("tl_control", "path", typeof(tl_control), "path"),
+        ("tl_config", "ring_mask", typeof(tl_config), "ring_mask"),
+        ("tl_config", "max_str", typeof(tl_config), "max_str"),
+        ("tl_config", "pad", typeof(tl_config), "pad"),
+    ];
+
+    private static readonly (string Struct, Type Type)[] Structs =
+    [
+        ("tl_ring_hdr", typeof(tl_ring_hdr)),
+        ("tl_rec", typeof(tl_rec)),
+        ("tl_payload", typeof(tl_payload)),
+        ("tl_enter", typeof(tl_enter)),
+        ("tl_exit", typeof(tl_exit)),
+        ("tl_proc_exit", typeof(tl_proc_exit)),
+        ("tl_container", typeof(tl_container)),
+        ("tl_control", typeof(tl_control)),
+        ("tl_config", typeof(tl_config)),
+    ];
+
+    private static readonly (string Name, long Value)[] Constants =
+    [
+        ("TL_FORMAT_VERSION", RecordLayout.FormatVersion),
+        ("TL_RING_HDR_SIZE", RecordLayout.RingHeaderSize),
+        ("TL_MAX_RECORD", RecordLayout.MaxRecord),
+        ("TL_MAX_STR", RecordLayout.MaxString),
+        ("TL_COMM_LEN", RecordLayout.CommLength),
+        ("TL_NAME_LEN", RecordLayout.NameLength),
+        ("TL_PATH_LEN", RecordLayout.PathLength),
+        ("TL_SLOT_PENDING", RecordLayout.SlotPending),
+        ("TL_KIND_ENTER", (long)RecordKind.Enter),
+        ("TL_KIND_EXIT", (long)RecordKind.Exit),
+        ("TL_KIND_PROC_EXIT", (long)RecordKind.ProcessExit),
+        ("TL_REC_TRUNCATED", (long)RecordFlags.Truncated),
+        ("TL_PAYLOAD_STR", (long)PayloadKind.String),
+        ("TL_PAYLOAD_BYTES", (long)PayloadKind.Bytes),
+        ("TL_PAYLOAD_TRUNCATED", (long)PayloadFlags.Truncated),
+        ("TL_PAYLOAD_FAULT", (long)PayloadFlags.Fault),
+        ("TL_CTL_CGROUP_NEW", (long)ControlKind.CgroupNew),
+        ("TL_CTL_CGROUP_GONE", (long)ControlKind.CgroupGone),
+    ];
+
+    private static readonly Lazy<Dictionary<string, long>> CLayout = new(CompileAndRun);
+
+    [Fact]
+    public void StructSizesMatchTheCHeader()
+    {
+        var mismatches = new List<string>();
+        foreach ((string name, Type type) in Structs)
+        {
+            long c = CLayout.Value[$"sizeof {name}"];
+            int marshal = Marshal.SizeOf(type);
+            int managed = ManagedSize(type);
+            if (c != marshal || c != managed)
+            {
+                mismatches.Add($"{name}: C {c}, Marshal.SizeOf {marshal}, Unsafe.SizeOf {managed}");
+            }
+        }
+        Assert.Empty(mismatches);
+        // The header is the documented 64 bytes, and records keep 8-byte alignment.
+        Assert.Equal(RecordLayout.RingHeaderSize, CLayout.Value["sizeof tl_ring_hdr"]);
+        Assert.All(Structs.Select(s => CLayout.Value[$"sizeof {s.Struct}"]), size => Assert.Equal(0, size % 8));
+    }
+
+    [Fact]
+    public void FieldOffsetsMatchTheCHeader()
+    {
+        var mismatches = new List<string>();
+        foreach ((string name, string cField, Type type, string field) in Fields)
+        {
+            long c = CLayout.Value[$"offsetof {name}.{cField}"];
+            long cs = Marshal.OffsetOf(type, field).ToInt64();
+            if (c != cs)
+            {
+                mismatches.Add($"{name}.{cField}: C {c}, C# {cs}");
+            }
+        }
+        Assert.Empty(mismatches);
+    }
+
+    [Fact]
+    public void FieldSizesMatchTheCHeader()
+    {
+        var mismatches = new List<string>();
+        foreach ((string name, string cField, Type type, string field) in Fields)
+        {
+            long c = CLayout.Value[$"fieldsize {name}.{cField}"];
+            Type fieldType = type.GetField(field)!.FieldType;
+            long cs = fieldType.IsEnum ? Marshal.SizeOf(Enum.GetUnderlyingType(fieldType)) : Marshal.SizeOf(fieldType);
+            if (c != cs)
+            {
+                mismatches.Add($"{name}.{cField}: C {c}, C# {cs}");
+            }
+        }
+        Assert.Empty(mismatches);
+    }
+
+    [Fact]
+    public void ConstantsMatchTheCHeader()
+    {
+        var mismatches = Constants
+            .Where(k => CLayout.Value[$"const {k.Name}"] != k.Value)
+            .Select(k => $"{k.Name}: C {CLayout.Value[$"const {k.Name}"]}, C# {k.Value}")
+            .ToList();
+        Assert.Empty(mismatches);
+        Assert.Equal(CLayout.Value["const TL_NARGS"] * 8, CLayout.Value["fieldsize tl_enter.args"]);
+    }
+
+    [Fact]
+    public void EveryFieldOfTheMirrorIsCompared()
+    {
+        foreach ((_, Type type) in Structs)
+        {
+            IEnumerable<string> declared = type.GetFields().Select(f => f.Name);
+            IEnumerable<string> compared = Fields.Where(f => f.Type == type).Select(f => f.Field);
+            Assert.Equal(declared.Order(StringComparer.Ordinal), compared.Order(StringComparer.Ordinal));
+        }
+    }
+
+    private static int ManagedSize(Type type) =>
+        (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(type).Invoke(null, null)!;
+
+    private static Dictionary<string, long> CompileAndRun()
+    {
+        string repo = RepoRoot();
+        string dir = Directory.CreateTempSubdirectory("traceloop-layout-").FullName;
+        try
+        {
+            var c = new StringBuilder();
+            c.AppendLine("#include <linux/types.h>");
+            c.AppendLine("#include <stddef.h>");
+            c.AppendLine("#include <stdio.h>");
+            c.AppendLine("#include \"traceloop.h\"");
+            c.AppendLine("#define FSIZE(t, f) sizeof(((struct t *)0)->f)");
+            c.AppendLine("int main(void) {");
+            foreach ((string name, _) in Structs)
+            {
+                c.AppendLine($"  printf(\"sizeof {name} %zu\\n\", sizeof(struct {name}));");
+            }
+            foreach ((string name, string cField, _, _) in Fields)
+            {
+                c.AppendLine($"  printf(\"offsetof {name}.{cField} %zu\\n\", offsetof(struct {name}, {cField}));");
+                c.AppendLine($"  printf(\"fieldsize {name}.{cField} %zu\\n\", FSIZE({name}, {cField}));");
+            }
+            foreach (string constant in Constants.Select(k => k.Name).Append("TL_NARGS"))
+            {
+                c.AppendLine($"  printf(\"const {constant} %lld\\n\", (long long)({constant}));");
+            }
+            c.AppendLine("  return 0;");
+            c.AppendLine("}");
+            string source = Path.Combine(dir, "layout.c");
+            string binary = Path.Combine(dir, "layout");
+            File.WriteAllText(source, c.ToString());
+
+            Run("gcc", ["-std=gnu11", "-Wall", "-Werror", "-I", Path.Combine(repo, "bpf"), "-o", binary, source]);
+            string output = Run(binary, []);
+
+            var values = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int space = line.LastIndexOf(' ');
+                values.Add(line[..space], long.Parse(line[(space + 1)..], CultureInfo.InvariantCulture));
+            }
+            return values;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static string Run(string file, string[] args)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using Process p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} did not finish within 60 s");
+        }
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited with {p.ExitCode}: {stderr.Result}");
+        }
+        return stdout.Result;
+    }
+
+    private static string RepoRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Traceloop.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException($"no Traceloop.sln above {AppContext.BaseDirectory}");
+    }
+}
