@@ -38,6 +38,19 @@ public static class TraceloopMessagePack
     /// <summary>Reads a whole dump; throws <see cref="MessagePackSerializationException"/> with a reason on bad input.</summary>
     public static (DumpHeader Header, List<TraceEventDto> Events) ReadDump(ReadOnlySequence<byte> data)
     {
+        try
+        {
+            return ReadDumpUnchecked(data);
+        }
+        catch (Exception e) when (e is EndOfStreamException or OverflowException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            // The reader reports malformed input in several shapes; callers get one.
+            throw new MessagePackSerializationException($"the dump is malformed: {e.Message}", e);
+        }
+    }
+
+    private static (DumpHeader Header, List<TraceEventDto> Events) ReadDumpUnchecked(ReadOnlySequence<byte> data)
+    {
         var reader = new MessagePackReader(data);
         DumpHeader header = DumpHeaderFormatter.Instance.Deserialize(ref reader, Options)
             ?? throw new MessagePackSerializationException("the dump starts with nil instead of a header");

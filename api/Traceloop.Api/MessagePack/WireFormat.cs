@@ -6,8 +6,15 @@ namespace Traceloop.Api.MessagePack;
 internal static class WireFormat
 {
     // Times travel as int64 nanoseconds since the Unix epoch: compact, exact, language-neutral.
-    public static void WriteTime(ref MessagePackWriter writer, DateTimeOffset value) =>
-        writer.Write((value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+    public static void WriteTime(ref MessagePackWriter writer, DateTimeOffset value)
+    {
+        long ticks = value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        if (ticks is < long.MinValue / 100 or > long.MaxValue / 100)
+        {
+            throw new MessagePackSerializationException($"the time {value:O} is outside the years 1677 to 2262 that a dump can hold");
+        }
+        writer.Write(ticks * 100);
+    }
 
     public static void WriteTime(ref MessagePackWriter writer, DateTimeOffset? value)
     {

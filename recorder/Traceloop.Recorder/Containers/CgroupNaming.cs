@@ -24,11 +24,11 @@ internal static partial class CgroupNaming
     private static partial Regex PodUidPattern();
 
     /// <summary>True when the last element of the path names a container, as the kernel decides.</summary>
-    public static bool LooksLikeContainer(string name) => ContainerIdPattern().IsMatch(LastElement(name));
+    public static bool LooksLikeContainer(string name) => ContainerIdPattern().IsMatch(KernelView(LastElement(name)));
 
     public static bool TryParse(string cgroupPath, out ContainerIdentity identity)
     {
-        string leaf = LastElement(cgroupPath);
+        string leaf = KernelView(LastElement(cgroupPath));
         Match id = ContainerIdPattern().Match(leaf);
         if (!id.Success)
         {
@@ -62,6 +62,9 @@ internal static partial class CgroupNaming
         _ when path.Contains("/kubepods", StringComparison.Ordinal) => "cri",
         _ => "runc",
     };
+
+    /// <summary>The kernel examines only the first TL_NAME_LEN - 1 (127) bytes of a cgroup's name: so do we.</summary>
+    private static string KernelView(string leaf) => leaf.Length > 127 ? leaf[..127] : leaf;
 
     private static string LastElement(string path)
     {

@@ -90,7 +90,7 @@ internal static class ArgumentText
                     else
                     {
                         // Shortest octal form, unless a digit follows and would be read into it.
-                        bool digitNext = i + 1 < data.Length && data[i + 1] >= (byte)'0' && data[i + 1] <= (byte)'7';
+                        bool digitNext = i + 1 < data.Length && data[i + 1] >= (byte)'0' && data[i + 1] <= (byte)'9';
                         sb.Append('\\');
                         string octal = Convert.ToString(b, 8);
                         if (digitNext)

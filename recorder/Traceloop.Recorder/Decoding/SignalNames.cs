@@ -11,8 +11,16 @@ internal static class SignalNames
         "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS",
     ];
 
-    public static string Name(int signal) =>
-        (uint)signal < (uint)Names.Length ? Names[signal]
-        : signal >= 32 && signal <= 64 ? (signal == 34 ? "SIGRTMIN" : $"SIGRT_{signal - 32}")
-        : signal.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    // Real-time signals are counted from glibc's SIGRTMIN (34), as strace names them; 32 and
+    // 33 belong to the threading library and keep their numbers.
+    private const int SIGRTMIN = 34;
+    private const int SIGRTMAX = 64;
+
+    public static string Name(int signal) => signal switch
+    {
+        >= 0 and < 32 => Names[signal],
+        SIGRTMIN => "SIGRTMIN",
+        > SIGRTMIN and <= SIGRTMAX => $"SIGRT_{signal - SIGRTMIN}",
+        _ => signal.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }

@@ -12,6 +12,8 @@ namespace Traceloop.Recorder.Decoding;
 internal static class StraceText
 {
     private const int MaxErrno = 4095;
+    private const int ERESTARTSYS = 512;
+    private const int ERESTART_RESTARTBLOCK = 516;
 
     public static void AppendLine(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock)
     {
@@ -87,7 +89,9 @@ internal static class StraceText
         if (ret < 0 && ret >= -MaxErrno)
         {
             int errno = (int)-ret;
-            sb.Append("-1 ").Append(ErrnoTable.Name(errno) ?? $"E{errno}");
+            // The kernel's restart codes (512-516) never reach the program: the syscall is
+            // restarted or fails with EINTR, so there is no return value to show.
+            sb.Append(errno is >= ERESTARTSYS and <= ERESTART_RESTARTBLOCK ? "? " : "-1 ").Append(ErrnoTable.Name(errno) ?? $"E{errno}");
             if (ErrnoTable.Message(errno) is { } message)
             {
                 sb.Append(" (").Append(message).Append(')');

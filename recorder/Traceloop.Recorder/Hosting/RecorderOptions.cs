@@ -66,7 +66,7 @@ internal sealed class RecorderOptions
             multiplier = 1024 * 1024;
             text = text[..^1];
         }
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n * multiplier <= int.MaxValue
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n <= int.MaxValue / multiplier
             ? (int)(n * multiplier)
             : null;
     }

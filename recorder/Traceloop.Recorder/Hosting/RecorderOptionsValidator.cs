@@ -50,24 +50,27 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add($"CgroupHierarchy '{o.CgroupHierarchy}' must be auto, unified, or a cgroup v1 controller name such as memory");
         }
-        try
-        {
-            _ = SocketModeBits(o);
-        }
-        catch (FormatException)
+        if (TryParseMode(o.SocketMode) is null)
         {
             errors.Add($"SocketMode '{o.SocketMode}' must be octal permission bits such as 0660");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    public static UnixFileMode SocketModeBits(RecorderOptions o)
+    public static UnixFileMode SocketModeBits(RecorderOptions o) =>
+        TryParseMode(o.SocketMode) ?? throw new FormatException($"SocketMode '{o.SocketMode}' is not octal permission bits");
+
+    private static UnixFileMode? TryParseMode(string? text)
     {
-        int bits = Convert.ToInt32(o.SocketMode, 8);
-        if (bits is < 0 or > 0x1ff)
+        if (string.IsNullOrEmpty(text) || text.Length > 4 || !text.All(c => c is >= '0' and <= '7'))
         {
-            throw new FormatException();
+            return null;
         }
-        return (UnixFileMode)bits;
+        int bits = 0;
+        foreach (char c in text)
+        {
+            bits = bits * 8 + (c - '0');
+        }
+        return bits <= 0x1ff ? (UnixFileMode)bits : null;
     }
 }

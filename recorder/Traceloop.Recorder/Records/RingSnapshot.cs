@@ -98,7 +98,8 @@ internal sealed class RingSnapshot : IDisposable
         ulong pos = head > size ? (head - size + 7) & ~7UL : 0;
         ulong maxSeq = 0;
         bool any = false;
-        while (pos + (ulong)Unsafe.SizeOf<tl_rec>() <= head)
+        // Written as differences so that no counter value, however corrupt, can overflow the walk.
+        while (pos <= head && head - pos >= (ulong)Unsafe.SizeOf<tl_rec>())
         {
             int off = (int)(pos & mask);
             ulong tag = BitConverter.ToUInt64(data, off);
@@ -110,7 +111,7 @@ internal sealed class RingSnapshot : IDisposable
                 continue;
             }
             tl_rec h = MemoryMarshal.Read<tl_rec>(data.AsSpan(off));
-            if (h.len < Unsafe.SizeOf<tl_rec>() || (h.len & 7) != 0 || h.len > RecordLayout.MaxRecord || pos + h.len > head)
+            if (h.len < Unsafe.SizeOf<tl_rec>() || (h.len & 7) != 0 || h.len > RecordLayout.MaxRecord || h.len > head - pos)
             {
                 throw new CorruptRingException($"record at position {pos} claims {h.len} bytes");
             }

@@ -74,6 +74,7 @@ internal static class ApiSamples
         DurationNs = 12_000,
         Completion = SyscallCompletion.Complete,
         Text = "openat(AT_FDCWD, \"/it's a+b\\n\"..., 524288, 18446744073709551615) = -1 ENOENT (No such file or directory) <0.000012>",
+        Seq = long.MaxValue - 7,
     };
 
     public static TraceEventDto ProcessExitEvent() => new()
@@ -177,6 +178,7 @@ internal static class ApiSamples
         Assert.Equal(expected.ExitStatus, actual.ExitStatus);
         Assert.Equal(expected.ProcessEnded, actual.ProcessEnded);
         Assert.Equal(expected.Text, actual.Text);
+        Assert.Equal(expected.Seq, actual.Seq);
     }
 
     private static void EqualTime(DateTimeOffset? expected, DateTimeOffset? actual)

@@ -65,7 +65,7 @@ public sealed class JsonRoundTripTests
         using JsonDocument doc = JsonDocument.Parse(JsonSerializer.Serialize(ApiSamples.SparseEvent(), TraceloopJson.Context.TraceEventDto));
 
         Assert.Equal(
-            ["completion", "kind", "nr", "pid", "tid", "timestampNs"],
+            ["completion", "kind", "nr", "pid", "seq", "tid", "timestampNs"],
             doc.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 

@@ -62,9 +62,13 @@ public sealed class RecordLayoutTests
         ("tl_control", "cgroup_id", typeof(tl_control), "cgroup_id"),
         ("tl_control", "parent_id", typeof(tl_control), "parent_id"),
         ("tl_control", "ts", typeof(tl_control), "ts"),
+        ("tl_control", "status", typeof(tl_control), "status"),
+        ("tl_control", "pid", typeof(tl_control), "pid"),
         ("tl_control", "path", typeof(tl_control), "path"),
         ("tl_config", "ring_mask", typeof(tl_config), "ring_mask"),
         ("tl_config", "max_str", typeof(tl_config), "max_str"),
+        ("tl_config", "cgroup_subsys", typeof(tl_config), "cgroup_subsys"),
+        ("tl_config", "hierarchy_id", typeof(tl_config), "hierarchy_id"),
         ("tl_config", "pad", typeof(tl_config), "pad"),
     ];
 
