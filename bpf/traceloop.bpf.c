@@ -77,19 +77,19 @@ struct {
 } scratch_map SEC(".maps");
 
 /*
- * The key of the current task's container. On cgroup v2 (and hybrid) hosts one helper call;
- * on v1-only hosts the task's cgroup in one controller's hierarchy, read through BTF. The
- * branch is on a load-time constant, so the verifier removes the one not taken.
+ * The key of the current task's container: its cgroup v2 id, or on v1-only hosts its cgroup
+ * in one controller's hierarchy. The branch is on a load-time constant, so the verifier
+ * removes the one not taken. On the v2 path every value comes from direct loads through the
+ * BTF-typed task: helper calls are what a syscall hook pays most for on CPUs with return-thunk
+ * mitigations, so the hot path makes as few as it can.
  */
-static __always_inline __u64 current_cgroup_id(void)
+static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
 	struct cgroup_subsys_state *css = 0;
-	struct css_set *cset;
 
 	if (cfg.cgroup_subsys == 0)
-		return bpf_get_current_cgroup_id();
-	cset = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), cgroups);
-	bpf_probe_read_kernel(&css, sizeof(css), &cset->subsys[(cfg.cgroup_subsys - 1) & 15]);
+		return task->cgroups->dfl_cgrp->kn->id;
+	bpf_probe_read_kernel(&css, sizeof(css), &task->cgroups->subsys[(cfg.cgroup_subsys - 1) & 15]);
 	return BPF_CORE_READ(css, cgroup, kn, id);
 }
 
@@ -135,15 +135,22 @@ static __always_inline void *reserve(struct ring *r, __u32 len, __u64 *pos, __u3
 }
 
 static __always_inline void fill_header(struct tl_rec *h, __u32 seq, __u32 len, __u8 kind, __u8 flags,
-					__u64 ts, __u64 pid_tgid)
+					__u64 ts, struct task_struct *task)
 {
 	h->seq = seq;
 	h->len = len;
 	h->kind = kind;
 	h->flags = flags;
 	h->ts = ts;
-	h->pid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
+	h->pid = task->tgid;
+	h->tid = task->pid;
+}
+
+static __always_inline void copy_comm(char *dst, struct task_struct *task)
+{
+	/* Two 8-byte loads instead of the bpf_get_current_comm helper call. */
+	*(__u64 *)dst = *(__u64 *)&task->comm[0];
+	*(__u64 *)(dst + 8) = *(__u64 *)&task->comm[8];
 }
 
 /* Publishes a record: every byte of it must be written before the tag. */
@@ -190,14 +197,15 @@ int tl_sys_enter(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	long nr = (long)ctx[1];
-	__u64 cgid = current_cgroup_id();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 	struct scratch *s = 0;
 	struct tl_enter *e;
 	struct ring *r;
 	__u32 len = sizeof(struct tl_enter), slen = 0, seq, zero = 0;
 	__u8 pflags = 0, rflags = 0;
-	__u64 pos, ts, pid_tgid;
+	__u64 pos, ts;
 	int sarg;
 
 	if (!c)
@@ -207,7 +215,6 @@ int tl_sys_enter(__u64 *ctx)
 		return 0;
 
 	ts = bpf_ktime_get_boot_ns();
-	pid_tgid = bpf_get_current_pid_tgid();
 
 	sarg = string_arg(nr);
 	if (sarg >= 0) {
@@ -230,11 +237,11 @@ int tl_sys_enter(__u64 *ctx)
 	}
 
 	e = reserve(r, len, &pos, &seq);
-	fill_header(&e->h, seq, len, TL_KIND_ENTER, rflags, ts, pid_tgid);
+	fill_header(&e->h, seq, len, TL_KIND_ENTER, rflags, ts, task);
 	e->nr = nr;
 	e->npayloads = s ? 1 : 0;
 	e->pad = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	copy_comm(e->comm, task);
 	e->args[0] = regs->di;
 	e->args[1] = regs->si;
 	e->args[2] = regs->dx;
@@ -261,7 +268,8 @@ int tl_sys_exit(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	long ret = (long)ctx[1];
-	__u64 cgid = current_cgroup_id();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 	struct tl_exit *x;
 	struct ring *r;
@@ -275,7 +283,7 @@ int tl_sys_exit(__u64 *ctx)
 		return 0;
 
 	x = reserve(r, sizeof(*x), &pos, &seq);
-	fill_header(&x->h, seq, sizeof(*x), TL_KIND_EXIT, 0, bpf_ktime_get_boot_ns(), bpf_get_current_pid_tgid());
+	fill_header(&x->h, seq, sizeof(*x), TL_KIND_EXIT, 0, bpf_ktime_get_boot_ns(), task);
 	x->nr = regs->orig_ax;
 	x->npayloads = 0;
 	x->pad = 0;
@@ -288,7 +296,7 @@ SEC("tp_btf/sched_process_exit")
 int tl_process_exit(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
-	__u64 cgid = current_cgroup_id();
+	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 	struct tl_proc_exit *x;
 	struct ring *r;
@@ -302,11 +310,11 @@ int tl_process_exit(__u64 *ctx)
 		return 0;
 
 	x = reserve(r, sizeof(*x), &pos, &seq);
-	fill_header(&x->h, seq, sizeof(*x), TL_KIND_PROC_EXIT, 0, bpf_ktime_get_boot_ns(), bpf_get_current_pid_tgid());
+	fill_header(&x->h, seq, sizeof(*x), TL_KIND_PROC_EXIT, 0, bpf_ktime_get_boot_ns(), task);
 	x->exit_code = BPF_CORE_READ(task, exit_code);
 	/* do_exit drops signal->live before this tracepoint: zero means the last thread. */
 	x->is_leader = BPF_CORE_READ(task, signal, live.counter) == 0;
-	bpf_get_current_comm(x->comm, sizeof(x->comm));
+	copy_comm(x->comm, task);
 	commit(r, &x->h, pos);
 
 	if (x->is_leader && c->parent == 0 && c->main_pid == x->h.pid) {
@@ -325,7 +333,7 @@ SEC("tp_btf/sched_process_exec")
 int tl_process_exec(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
-	__u64 cgid = current_cgroup_id();
+	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 	struct pid *pid;
 	struct upid up = {};
@@ -341,7 +349,7 @@ int tl_process_exec(__u64 *ctx)
 	level = BPF_CORE_READ(pid, level);
 	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[level & 31]);
 	if (up.nr == 1)
-		c->main_pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+		c->main_pid = task->tgid;
 	return 0;
 }
 
@@ -391,7 +399,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 	__u64 id, parent_id;
 	__u32 zero = 0, slot;
 
-	/* Only the hierarchy whose ids current_cgroup_id() returns. */
+	/* Only the hierarchy whose ids task_cgroup_id() returns. */
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != cfg.hierarchy_id)
 		return 0;
 	s = bpf_map_lookup_elem(&scratch_map, &zero);

@@ -69,6 +69,7 @@ struct pid {
 
 struct css_set {
 	struct cgroup_subsys_state *subsys[16];
+	struct cgroup *dfl_cgrp;
 };
 
 struct task_struct {
@@ -78,6 +79,7 @@ struct task_struct {
 	struct signal_struct *signal;
 	struct css_set *cgroups;
 	struct pid *thread_pid;
+	char comm[16];
 };
 
 #pragma clang attribute pop
