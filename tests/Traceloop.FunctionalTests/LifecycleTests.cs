@@ -79,6 +79,33 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task OptionsComeFromTheEnvironmentAndAConfigFile_TheCommandLineWins()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        await using RecorderProcess recorder = await RecorderProcess.StartAsync(["--ring-size", "128K"], dir =>
+        {
+            string config = Path.Join(dir, "config.json");
+            File.WriteAllText(config, """{ "RingSize": "64K", "SocketMode": "0600", "DataDir": "/nonexistent/overridden" }""");
+            return new Dictionary<string, string>
+            {
+                ["TRACELOOP_CONFIG"] = config,
+                ["TRACELOOP_SOCKETPATH"] = Path.Join(dir, "traceloop.sock"),
+                ["TRACELOOP_DATADIR"] = Path.Join(dir, "data"),
+            };
+        }, socketFromArgs: false, cts.Token);
+
+        // Socket path from the environment, mode from the file, ring size from the command line.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(recorder.SocketPath));
+        Assert.True(Directory.Exists(recorder.DataDir), "the data directory from the environment was created");
+        Assert.Contains("128K ring per container", recorder.Output, StringComparison.Ordinal);
+        await using RuncContainer container = await RuncContainer.RunAsync(new ContainerSpec { Args = ["true"] }, cts.Token);
+        await container.WaitForExitAsync(cts.Token);
+        ContainerInfo info = await Eventually.GetAsync(async () =>
+            (await recorder.Client.GetContainersAsync(cts.Token)).Find(c => c.Id == container.Id), Timeout, "the container");
+        Assert.Equal(128 * 1024, info.BufferBytes);
+    }
+
+    [Fact]
     public async Task Sigterm_StopsTheRecorderCleanly_AndRemovesTheSocket()
     {
         using var cts = new CancellationTokenSource(Timeout);

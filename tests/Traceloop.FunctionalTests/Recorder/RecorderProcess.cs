@@ -47,12 +47,24 @@ public sealed class RecorderProcess : IAsyncDisposable
     public static string BinaryPath => Path.Join(AppContext.BaseDirectory, "traceloop-recorder");
 
     /// <summary>Starts the recorder and waits until /healthz answers.</summary>
-    public static async Task<RecorderProcess> StartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default)
+    public static Task<RecorderProcess> StartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default) =>
+        StartAsync(extraArgs, environment: null, socketFromArgs: true, ct);
+
+    /// <summary>
+    /// Starts the recorder; with <paramref name="socketFromArgs"/> false the socket path is not
+    /// passed on the command line, so it must come from <paramref name="environment"/> or a config
+    /// file, as TRACELOOP_SOCKETPATH pointing into the directory given to <paramref name="environment"/>'s builder.
+    /// </summary>
+    public static async Task<RecorderProcess> StartAsync(IEnumerable<string>? extraArgs, Func<string, IDictionary<string, string>>? environment,
+        bool socketFromArgs, CancellationToken ct = default)
     {
         RootRequirement.Ensure();
         string dir = Directory.CreateTempSubdirectory("traceloop-rec-").FullName;
         string socket = Path.Join(dir, "traceloop.sock");
-        Process process = Launch(["--socket", socket, "--data-dir", Path.Join(dir, "data"), .. extraArgs ?? []]);
+        IEnumerable<string> args = socketFromArgs
+            ? ["--socket", socket, "--data-dir", Path.Join(dir, "data"), .. extraArgs ?? []]
+            : extraArgs ?? [];
+        Process process = Launch(args, environment?.Invoke(dir));
         var recorder = new RecorderProcess(process, dir, socket);
         recorder.Capture();
         try
@@ -94,7 +106,7 @@ public sealed class RecorderProcess : IAsyncDisposable
         return (p.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
     }
 
-    private static Process Launch(IEnumerable<string> args)
+    private static Process Launch(IEnumerable<string> args, IDictionary<string, string>? environment)
     {
         var psi = new ProcessStartInfo(BinaryPath)
         {
@@ -104,6 +116,10 @@ public sealed class RecorderProcess : IAsyncDisposable
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
+        }
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
         }
         return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {BinaryPath}");
     }
