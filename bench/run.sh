@@ -12,7 +12,7 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH")
 OUT=$BENCH/out
 
-RUNS=7            # runs per workload and configuration
+RUNS=9            # runs per workload and configuration (rounds)
 IDLE_CONTAINERS=20
 IDLE_SETTLE=5     # seconds between the last container start and the idle measurement
 IDLE_SECONDS=30
@@ -22,7 +22,7 @@ RECORDER=$OUT/recorder/traceloop-recorder
 BUILD=1
 
 usage() {
-	sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -69,7 +69,7 @@ declare -A CONFIG_LABEL=(
 # sys_enter links this script itself has attached while a configuration runs; any more are
 # another tracer's (on a shared machine, often another recorder) and taint the measurement.
 declare -A OWN_HOOKS=([baseline]=0 [strace]=0 [empty-hook]=1 [traceloop]=1 [traceloop-unrecorded]=1)
-FOREIGN_WAIT_BUDGET=120 # seconds, over the whole run, spent waiting for foreign hooks to go
+FOREIGN_WAIT_BUDGET=200 # seconds, over the whole run, spent waiting for foreign hooks to go
 
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 RESULTS=$OUT/results-$STAMP.md
@@ -380,7 +380,8 @@ overhead_benchmark() {
 	log "syscall overhead: $RUNS rounds of ${phases[*]}, order rotated each round"
 	: >"$RAW"
 	for ((round = 1; round <= RUNS; round++)); do
-		log "round $round/$RUNS"
+		log "round $round/$RUNS (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+		echo "# round $round starts $(date -u +%T), load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RAW"
 		for ((i = 0; i < ${#phases[@]}; i++)); do
 			p=${phases[$(((i + round - 1) % ${#phases[@]}))]}
 			phase "$round" "$p"
@@ -610,7 +611,8 @@ NOTES="Runs in a configuration marked ‡ had a foreign sys_enter hook attached 
 	echo
 	echo "- host: $(uname -n), kernel $(uname -r), $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "- commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
-	echo "- recorder: $RECORDER"
+	echo "- recorder: $RECORDER; settings from the environment: $(env | grep '^TRACELOOP_' | tr '\n' ' ' || true)(none means its defaults: 1M rings)"
+	echo "- time spent waiting for other programs on sys_enter to go: ${FOREIGN_WAITED} s"
 	echo "- cgroup v2 at $CG2; runs per configuration: $RUNS; total time: ${ELAPSED} s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- iterations: getppid ${ITERATIONS[getppid]}, write64 ${ITERATIONS[write64]}, openclose ${ITERATIONS[openclose]} (strace: 1/$STRACE_DIVISOR of these)"
 	echo
