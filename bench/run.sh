@@ -50,11 +50,11 @@ BUSYBOX=$(command -v busybox || true)
 [[ -n $BUSYBOX ]] || { echo "run.sh: busybox is missing (apt-get install busybox-static)" >&2; exit 1; }
 
 # Iterations per run, chosen so one baseline run takes 0.3-1 s on a 2-core EPYC VM
-# (getppid ~400 ns, write64 ~400 ns, openclose ~2.3 us per iteration). strace is ~100-200x
-# slower, so it runs STRACE_DIVISOR times fewer iterations; the result is per iteration anyway.
+# (getppid ~140 ns, write64 ~160 ns, openclose ~1.8 us per iteration). strace is 100-800x
+# slower, so it runs fewer iterations (0.2-3 s); the result is per iteration either way.
 WORKLOADS=(getppid write64 openclose)
-declare -A ITERATIONS=([getppid]=${N_GETPPID:-1000000} [write64]=${N_WRITE64:-1000000} [openclose]=${N_OPENCLOSE:-300000})
-STRACE_DIVISOR=100
+declare -A ITERATIONS=([getppid]=${N_GETPPID:-3000000} [write64]=${N_WRITE64:-3000000} [openclose]=${N_OPENCLOSE:-300000})
+declare -A STRACE_ITERATIONS=([getppid]=${N_STRACE_GETPPID:-10000} [write64]=${N_STRACE_WRITE64:-10000} [openclose]=${N_STRACE_OPENCLOSE:-3000})
 # What a dump of each workload's container must show, as the recorder's text format spells it.
 declare -A EXPECTED_CALL=([getppid]="getppid(" [write64]="write(" [openclose]="openat(")
 
@@ -277,7 +277,7 @@ verify_recorded() { # id workload: the recorder must really hold the workload's 
 run_workload() { # config workload
 	local config=$1 w=$2 n name dir result held=- per_iter ns
 	n=${ITERATIONS[$w]}
-	[[ $config == strace ]] && n=$((n / STRACE_DIVISOR))
+	[[ $config == strace ]] && n=${STRACE_ITERATIONS[$w]}
 	local cmd=("$OUT/loop" "$w" "$n")
 	[[ $config == strace ]] && cmd=(strace -f -o /dev/null "${cmd[@]}")
 	# Every configuration pays for the same kind of cgroup: a leaf named by 64 hex digits, as a
@@ -614,7 +614,7 @@ NOTES="Runs in a configuration marked ‡ had a foreign sys_enter hook attached 
 	echo "- recorder: $RECORDER; settings from the environment: $(env | grep '^TRACELOOP_' | tr '\n' ' ' || true)(none means its defaults: 1M rings)"
 	echo "- time spent waiting for other programs on sys_enter to go: ${FOREIGN_WAITED} s"
 	echo "- cgroup v2 at $CG2; runs per configuration: $RUNS; total time: ${ELAPSED} s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "- iterations: getppid ${ITERATIONS[getppid]}, write64 ${ITERATIONS[write64]}, openclose ${ITERATIONS[openclose]} (strace: 1/$STRACE_DIVISOR of these)"
+	echo "- iterations: getppid ${ITERATIONS[getppid]}, write64 ${ITERATIONS[write64]}, openclose ${ITERATIONS[openclose]}; under strace ${STRACE_ITERATIONS[getppid]}, ${STRACE_ITERATIONS[write64]}, ${STRACE_ITERATIONS[openclose]}"
 	echo
 	cat "$TABLE"
 	echo
