@@ -604,7 +604,7 @@ idle_rows
 dump_rows
 ELAPSED=$(($(date +%s) - START))
 
-NOTES="No run had another program attached to sys_enter."
+NOTES="No run kept had another program attached to sys_enter (runs that had one were measured again)."
 grep -q '‡' "$TABLE" && NOTES="Runs in a configuration marked ‡ had a foreign sys_enter hook attached (another tracer on this machine); the median uses only the clean runs when at least 3 are clean."
 
 {
