@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * loop MODE N: a tight syscall loop, timed from inside so that exec, dynamic loading and
+ * process teardown stay out of the number. Built with gcc -O2 -static by bench/run.sh.
+ *
+ *   getppid   one getppid(2) per iteration: the cheapest syscall there is
+ *   write64   one 64-byte write(2) to /dev/null
+ *   openclose openat(2) + close(2) of an existing file (2 syscalls per iteration)
+ *
+ * Prints one line: MODE N SYSCALLS_PER_ITER NS_PER_ITER
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Always present, and small: the open path walk is the cost, not the file. */
+#define OPEN_PATH "/etc/passwd"
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "loop: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* syscall() rather than the libc wrappers: no libc may cache or skip a call. */
+static void run_getppid(long n)
+{
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
+static int null_fd = -1;
+static char payload[64];
+
+static void run_write64(long n)
+{
+	for (long i = 0; i < n; i++)
+		if (syscall(SYS_write, null_fd, payload, sizeof(payload)) != sizeof(payload))
+			die("write /dev/null");
+}
+
+static void run_openclose(long n)
+{
+	for (long i = 0; i < n; i++) {
+		long fd = syscall(SYS_openat, AT_FDCWD, OPEN_PATH, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			die("openat " OPEN_PATH);
+		syscall(SYS_close, fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	void (*body)(long);
+	int per_iter = 1;
+	long n;
+
+	if (argc != 3 || (n = atol(argv[2])) <= 0) {
+		fprintf(stderr, "usage: loop getppid|write64|openclose N\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "getppid")) {
+		body = run_getppid;
+	} else if (!strcmp(argv[1], "write64")) {
+		body = run_write64;
+		null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null_fd < 0)
+			die("open /dev/null");
+		memset(payload, 'x', sizeof(payload));
+	} else if (!strcmp(argv[1], "openclose")) {
+		body = run_openclose;
+		per_iter = 2;
+	} else {
+		fprintf(stderr, "loop: unknown mode '%s'\n", argv[1]);
+		return 2;
+	}
+
+	/* Warm the caches and the branch predictors; not timed. */
+	body(n / 20 + 1);
+
+	long long start = now_ns();
+	body(n);
+	long long elapsed = now_ns() - start;
+
+	printf("%s %ld %d %.2f\n", argv[1], n, per_iter, (double)elapsed / n);
+	return 0;
+}
