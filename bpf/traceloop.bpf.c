@@ -14,15 +14,12 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define NR_open 2
-#define NR_execve 59
-#define NR_openat 257
-#define NR_execveat 322
-#define NR_openat2 437
 
 const volatile struct tl_config cfg = {
 	.ring_mask = (1 << 20) - 1,
 	.max_str = 256,
+	.max_bytes = 64,
+	.max_argv = 16,
 };
 
 struct ring {
@@ -59,13 +56,38 @@ struct {
 	__type(value, __u32);
 } free_slots SEC(".maps");
 
+/* Syscall number -> what to copy from user memory (set by the recorder). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, struct tl_syscall_captures);
+} captures SEC(".maps");
+
+/*
+ * Threads whose entry string could not be read (not paged in yet): thread id -> syscall.
+ * Their exit reads it again. refetch_pending keeps the common exit from looking here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} refetch SEC(".maps");
+
+__u64 refetch_pending;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } control SEC(".maps");
 
+/* Payloads are gathered here first so a record can be reserved at its exact size. */
+#define TL_SCRATCH 8192
+
 struct scratch {
-	char str[TL_MAX_STR];
+	__u8 buf[TL_SCRATCH];
+	char name[TL_NAME_LEN];
 	struct tl_control ctl;
 };
 
@@ -166,47 +188,267 @@ static __always_inline void commit(struct ring *r, struct tl_rec *h, __u64 pos)
 	*(volatile __u64 *)&h->tag = tag;
 }
 
-static __always_inline int string_arg(long nr)
-{
-	switch (nr) {
-	case NR_open:
-	case NR_execve:
-		return 0;
-	case NR_openat:
-	case NR_execveat:
-	case NR_openat2:
-		return 1;
-	}
-	return -1;
-}
+/* What one capture pass works on; passed to the bpf_loop callbacks. */
+struct cap_ctx {
+	struct scratch *s;
+	struct tl_syscall_captures *spec;
+	__u64 args[TL_NARGS];
+	long ret;
+	__u32 first;     /* index of the first item of this pass */
+	__u32 nenter;    /* items below this index are entry items */
+	__u32 off;       /* payload bytes gathered so far */
+	__u16 npayloads;
+	__u8 flags;      /* enum tl_rec_flags */
+	__u8 reread;     /* this pass re-reads entry strings at exit */
+	__u8 faulted;    /* an entry string could not be read */
+};
 
-static __always_inline unsigned long reg_arg(struct pt_regs *regs, int i)
+static __always_inline __u64 ctx_arg(struct cap_ctx *c, __u32 i)
 {
 	switch (i) {
-	case 0: return regs->di;
-	case 1: return regs->si;
-	case 2: return regs->dx;
-	case 3: return regs->r10;
-	case 4: return regs->r8;
-	default: return regs->r9;
+	case 0: return c->args[0];
+	case 1: return c->args[1];
+	case 2: return c->args[2];
+	case 3: return c->args[3];
+	case 4: return c->args[4];
+	default: return c->args[5];
 	}
+}
+
+static __always_inline __u32 round8(__u32 n)
+{
+	return (n + 7) & ~7u;
+}
+
+struct strv_ctx {
+	struct scratch *s;
+	__u64 argv;
+	__u32 start;  /* where the strings begin in scratch */
+	__u32 used;   /* bytes written after start */
+	__u32 room;
+	__u8 truncated;
+};
+
+static long strv_step(__u32 i, struct strv_ctx *v)
+{
+	__u64 ptr = 0;
+	long n;
+	__u32 room;
+
+	if (bpf_probe_read_user(&ptr, sizeof(ptr), (void *)(v->argv + i * 8)) || !ptr)
+		return 1;
+	if (v->used >= v->room) {
+		v->truncated = 1;
+		return 1;
+	}
+	room = v->room - v->used;
+	if (room > cfg.max_str)
+		room = cfg.max_str;
+	n = bpf_probe_read_user_str(v->s->buf + ((v->start + v->used) & (TL_SCRATCH / 2 - 1)), room & (TL_MAX_STR * 2 - 1), (void *)ptr);
+	if (n <= 0) {
+		v->truncated = 1;
+		return 1;
+	}
+	if (n >= room)
+		v->truncated = 1; /* this string, or the ones after it, did not fit */
+	v->used += n;
+	return 0;
+}
+
+struct dirent_ctx {
+	__u64 buf;
+	__u32 pos;
+	__u32 len;
+	__u32 count;
+};
+
+static long dirent_step(__u32 i, struct dirent_ctx *d)
+{
+	__u16 reclen = 0;
+
+	if (d->pos + 19 > d->len)
+		return 1;
+	/* struct linux_dirent64: d_ino, d_off (8 bytes each), then d_reclen. */
+	if (bpf_probe_read_user(&reclen, sizeof(reclen), (void *)(d->buf + d->pos + 16)) || reclen == 0)
+		return 1;
+	d->count++;
+	d->pos += reclen;
+	return 0;
+}
+
+static __always_inline __u32 capture_size(struct cap_ctx *c, struct tl_capture *it, __u32 limit)
+{
+	__u64 n = 0;
+	__u32 len = 0;
+
+	switch (it->size_src) {
+	case TL_SIZE_FIXED:
+		n = it->size;
+		break;
+	case TL_SIZE_ARG:
+		n = ctx_arg(c, it->size_arg);
+		break;
+	case TL_SIZE_RET:
+		n = c->ret < 0 ? 0 : c->ret;
+		break;
+	case TL_SIZE_ARG_PTR:
+		bpf_probe_read_user(&len, sizeof(len), (void *)ctx_arg(c, it->size_arg));
+		n = len;
+		break;
+	case TL_SIZE_ARG_MUL:
+		n = ctx_arg(c, it->size_arg);
+		n = n > TL_MAX_PAYLOAD ? TL_MAX_PAYLOAD : n * it->size;
+		break;
+	case TL_SIZE_RET_MUL:
+		n = c->ret < 0 ? 0 : c->ret;
+		n = n > TL_MAX_PAYLOAD ? TL_MAX_PAYLOAD : n * it->size;
+		break;
+	}
+	return n > limit ? limit : n;
+}
+
+static long capture_step(__u32 i, struct cap_ctx *c)
+{
+	__u32 idx = c->first + i, off = c->off, room, want, size;
+	struct tl_capture *it;
+	struct tl_payload *p;
+	__u8 *data;
+	__u64 ptr;
+	long n;
+
+	if (idx >= TL_MAX_CAPTURES)
+		return 1;
+	it = &c->spec->items[idx & (TL_MAX_CAPTURES - 1)];
+	/* At exit, entry items run again only to re-read a string that faulted at entry. */
+	if (idx < c->nenter && c->reread != 1)
+		return 0;
+	if (idx < c->nenter && (it->kind != TL_CAP_STR || (it->flags & TL_CAP_NO_REREAD)))
+		return 0;
+	if (off + sizeof(*p) + 8 > TL_MAX_PAYLOAD)
+		return 1;
+	room = TL_MAX_PAYLOAD - off - sizeof(*p);
+	p = (struct tl_payload *)(c->s->buf + (off & (TL_SCRATCH / 2 - 1)));
+	data = (__u8 *)(p + 1);
+	ptr = ctx_arg(c, it->arg);
+	p->kind = TL_PAYLOAD_BYTES;
+	p->arg = it->arg;
+	p->flags = idx < c->nenter && c->reread ? TL_PAYLOAD_REREAD : 0;
+	p->pad = 0;
+	p->len = 0;
+	p->pad2 = 0;
+
+	switch (it->kind) {
+	case TL_CAP_STR:
+		p->kind = TL_PAYLOAD_STR;
+		size = room < cfg.max_str ? room : cfg.max_str;
+		n = bpf_probe_read_user_str(data, size & (TL_MAX_STR * 2 - 1), (void *)ptr);
+		if (n < 0) {
+			p->flags |= TL_PAYLOAD_FAULT;
+			if (!c->reread && ptr)
+				c->faulted = 1;
+			break;
+		}
+		if (n >= size) {
+			p->flags |= TL_PAYLOAD_TRUNCATED;
+			c->flags |= TL_REC_TRUNCATED;
+		}
+		p->len = n > 0 ? n - 1 : 0;
+		break;
+	case TL_CAP_BYTES:
+		if (c->ret < 0 && (it->flags & TL_CAP_IF_OK))
+			return 0;
+		want = capture_size(c, it, 0xffff);
+		size = (it->flags & TL_CAP_DATA) ? cfg.max_bytes : it->size;
+		size = want < size ? want : size;
+		size = size < room ? size : room;
+		if (size > TL_MAX_STR)
+			size = TL_MAX_STR;
+		if (bpf_probe_read_user(data, size, (void *)ptr)) {
+			p->flags |= TL_PAYLOAD_FAULT;
+			break;
+		}
+		if (size < want) {
+			p->flags |= TL_PAYLOAD_TRUNCATED;
+			c->flags |= TL_REC_TRUNCATED;
+		}
+		p->len = size;
+		break;
+	case TL_CAP_STRV: {
+		struct strv_ctx v = {
+			.s = c->s,
+			.argv = ptr,
+			.start = off + sizeof(*p),
+			.room = room < TL_MAX_STR * 2 ? room : TL_MAX_STR * 2,
+		};
+
+		p->kind = TL_PAYLOAD_STRV;
+		bpf_loop(cfg.max_argv, strv_step, &v, 0);
+		if (v.truncated) {
+			p->flags |= TL_PAYLOAD_TRUNCATED;
+			c->flags |= TL_REC_TRUNCATED;
+		}
+		p->len = v.used;
+		break;
+	}
+	case TL_CAP_DIRENTS: {
+		struct dirent_ctx d = { .buf = ptr, .len = c->ret < 0 ? 0 : c->ret };
+
+		if (c->ret <= 0)
+			return 0;
+		p->kind = TL_PAYLOAD_COUNT;
+		bpf_loop(4096, dirent_step, &d, 0);
+		*(__u32 *)data = d.count;
+		p->len = sizeof(__u32);
+		break;
+	}
+	default:
+		return 1;
+	}
+	c->off = off + sizeof(*p) + round8(p->len);
+	c->npayloads++;
+	return 0;
+}
+
+/* Runs one capture pass; returns the payload bytes gathered in scratch. */
+static __always_inline void capture(struct cap_ctx *c, __u32 first, __u32 count)
+{
+	c->first = first;
+	if (count)
+		bpf_loop(count, capture_step, c, 0);
+}
+
+static __always_inline void copy_payloads(void *dst, struct cap_ctx *c)
+{
+	__u32 n = c->off;
+
+	if (n > TL_MAX_PAYLOAD)
+		n = TL_MAX_PAYLOAD;
+	bpf_probe_read_kernel(dst, n, c->s->buf);
+}
+
+static __always_inline void regs_args(struct pt_regs *regs, __u64 *args)
+{
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
 }
 
 SEC("tp_btf/sys_enter")
 int tl_sys_enter(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	long nr = (long)ctx[1];
+	__u32 nr = (__u32)ctx[1], zero = 0, seq, len = sizeof(struct tl_enter);
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
-	struct scratch *s = 0;
+	struct tl_syscall_captures *spec;
+	struct cap_ctx cc = {};
 	struct tl_enter *e;
 	struct ring *r;
-	__u32 len = sizeof(struct tl_enter), slen = 0, seq, zero = 0;
-	__u8 pflags = 0, rflags = 0;
 	__u64 pos, ts;
-	int sarg;
 
 	if (!c)
 		return 0;
@@ -215,51 +457,42 @@ int tl_sys_enter(__u64 *ctx)
 		return 0;
 
 	ts = bpf_ktime_get_boot_ns();
-
-	sarg = string_arg(nr);
-	if (sarg >= 0) {
-		s = bpf_map_lookup_elem(&scratch_map, &zero);
-		if (s) {
-			long n = bpf_probe_read_user_str(s->str, cfg.max_str, (void *)reg_arg(regs, sarg));
-
-			if (n < 0) {
-				pflags = TL_PAYLOAD_FAULT;
-			} else {
-				slen = n > 0 ? n - 1 : 0; /* without the NUL */
-				if (n >= cfg.max_str) {
-					pflags = TL_PAYLOAD_TRUNCATED;
-					rflags = TL_REC_TRUNCATED;
-				}
-			}
-			slen &= TL_MAX_STR - 1;
-			len += sizeof(struct tl_payload) + ((slen + 7) & ~7u);
-		}
+	regs_args(regs, cc.args);
+	spec = bpf_map_lookup_elem(&captures, &nr);
+	if (spec && spec->enter) {
+		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
+		cc.spec = spec;
+		cc.ret = 0;
+		cc.nenter = 0;
+		if (cc.s)
+			capture(&cc, 0, spec->enter);
+		if (cc.off > TL_MAX_PAYLOAD)
+			cc.off = TL_MAX_PAYLOAD;
+		len += cc.off;
 	}
 
 	e = reserve(r, len, &pos, &seq);
-	fill_header(&e->h, seq, len, TL_KIND_ENTER, rflags, ts, task);
+	fill_header(&e->h, seq, len, TL_KIND_ENTER, cc.flags, ts, task);
 	e->nr = nr;
-	e->npayloads = s ? 1 : 0;
+	e->npayloads = cc.npayloads;
 	e->pad = 0;
 	copy_comm(e->comm, task);
-	e->args[0] = regs->di;
-	e->args[1] = regs->si;
-	e->args[2] = regs->dx;
-	e->args[3] = regs->r10;
-	e->args[4] = regs->r8;
-	e->args[5] = regs->r9;
-	if (s) {
-		struct tl_payload *p = (struct tl_payload *)(e + 1);
-
-		p->kind = TL_PAYLOAD_STR;
-		p->arg = sarg;
-		p->flags = pflags;
-		p->pad = 0;
-		p->len = slen;
-		p->pad2 = 0;
-		bpf_probe_read_kernel(p + 1, slen, s->str);
-	}
+	e->args[0] = cc.args[0];
+	e->args[1] = cc.args[1];
+	e->args[2] = cc.args[2];
+	e->args[3] = cc.args[3];
+	e->args[4] = cc.args[4];
+	e->args[5] = cc.args[5];
+	if (cc.off)
+		copy_payloads(e + 1, &cc);
 	commit(r, &e->h, pos);
+
+	if (cc.faulted) {
+		__u32 tid = task->pid;
+
+		if (!bpf_map_update_elem(&refetch, &tid, &nr, BPF_ANY))
+			__sync_fetch_and_add(&refetch_pending, 1);
+	}
 	return 0;
 }
 
@@ -271,7 +504,72 @@ int tl_sys_exit(__u64 *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_syscall_captures *spec;
+	struct cap_ctx cc = {};
+	__u32 nr, zero = 0, seq, len = sizeof(struct tl_exit);
 	struct tl_exit *x;
+	struct ring *r;
+	__u64 pos;
+
+	if (!c)
+		return 0;
+	r = container_ring(c);
+	if (!r)
+		return 0;
+
+	nr = regs->orig_ax;
+	spec = bpf_map_lookup_elem(&captures, &nr);
+	if (spec && (spec->exit || refetch_pending)) {
+		regs_args(regs, cc.args);
+		cc.ret = ret;
+		cc.spec = spec;
+		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
+		if (cc.s) {
+			__u32 first = spec->enter;
+
+			if (refetch_pending && spec->enter) {
+				__u32 tid = task->pid, *pending = bpf_map_lookup_elem(&refetch, &tid);
+
+				if (pending) {
+					if (*pending == nr) {
+						cc.reread = 1;
+						first = 0;
+					}
+					bpf_map_delete_elem(&refetch, &tid);
+					__sync_fetch_and_add(&refetch_pending, -1);
+				}
+			}
+			/* One pass (one bpf_loop call site keeps the verifier's work bounded). */
+			cc.nenter = spec->enter;
+			capture(&cc, first, spec->enter + spec->exit - first);
+		}
+		if (cc.off > TL_MAX_PAYLOAD)
+			cc.off = TL_MAX_PAYLOAD;
+		len += cc.off;
+	}
+
+	x = reserve(r, len, &pos, &seq);
+	fill_header(&x->h, seq, len, TL_KIND_EXIT, cc.flags, bpf_ktime_get_boot_ns(), task);
+	x->nr = nr;
+	x->npayloads = cc.npayloads;
+	x->pad = 0;
+	x->ret = ret;
+	if (cc.off)
+		copy_payloads(x + 1, &cc);
+	commit(r, &x->h, pos);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int tl_signal_deliver(__u64 *ctx)
+{
+	int sig = (int)ctx[0];
+	struct kernel_siginfo *info = (struct kernel_siginfo *)ctx[1];
+	struct k_sigaction *ka = (struct k_sigaction *)ctx[2];
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 cgid = task_cgroup_id(task);
+	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_signal *x;
 	struct ring *r;
 	__u64 pos;
 	__u32 seq;
@@ -281,13 +579,13 @@ int tl_sys_exit(__u64 *ctx)
 	r = container_ring(c);
 	if (!r)
 		return 0;
-
 	x = reserve(r, sizeof(*x), &pos, &seq);
-	fill_header(&x->h, seq, sizeof(*x), TL_KIND_EXIT, 0, bpf_ktime_get_boot_ns(), task);
-	x->nr = regs->orig_ax;
-	x->npayloads = 0;
-	x->pad = 0;
-	x->ret = ret;
+	fill_header(&x->h, seq, sizeof(*x), TL_KIND_SIGNAL, 0, bpf_ktime_get_boot_ns(), task);
+	x->signo = sig;
+	x->code = BPF_CORE_READ(info, si_code);
+	x->handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
+	bpf_probe_read_kernel(x->info, sizeof(x->info), info);
+	copy_comm(x->comm, task);
 	commit(r, &x->h, pos);
 	return 0;
 }
@@ -303,6 +601,13 @@ int tl_process_exit(__u64 *ctx)
 	__u64 pos;
 	__u32 seq, zero = 0;
 
+	if (refetch_pending) {
+		/* A thread that dies inside a syscall whose string faulted never reaches its exit. */
+		__u32 tid = task->pid;
+
+		if (!bpf_map_delete_elem(&refetch, &tid))
+			__sync_fetch_and_add(&refetch_pending, -1);
+	}
 	if (!c)
 		return 0;
 	r = container_ring(c);
@@ -411,7 +716,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 	__builtin_memset(&s->ctl, 0, sizeof(s->ctl));
 	/* The tracepoint's own path argument is the full path from the hierarchy root. */
 	bpf_probe_read_kernel_str(s->ctl.path, sizeof(s->ctl.path), (const char *)ctx[1]);
-	bpf_probe_read_kernel_str(s->str, TL_NAME_LEN, BPF_CORE_READ(cgrp, kn, name));
+	bpf_probe_read_kernel_str(s->name, TL_NAME_LEN, BPF_CORE_READ(cgrp, kn, name));
 
 	parent = bpf_map_lookup_elem(&containers, &parent_id);
 	if (parent) {
@@ -419,7 +724,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 		fresh.slot = parent->slot;
 		fresh.parent = parent->parent ? parent->parent : parent_id;
 	} else {
-		if (!looks_like_container(s->str))
+		if (!looks_like_container(s->name))
 			return 0;
 		if (bpf_map_pop_elem(&free_slots, &slot))
 			slot = TL_SLOT_PENDING;

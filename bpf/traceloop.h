@@ -23,6 +23,8 @@
 #define TL_RING_HDR_SIZE 64
 #define TL_MAX_RECORD 4096
 #define TL_MAX_STR 1024
+#define TL_MAX_ARGV 32
+#define TL_MAX_PAYLOAD 3072 /* all payloads of one record together */
 #define TL_NARGS 6
 #define TL_COMM_LEN 16
 #define TL_NAME_LEN 128
@@ -35,6 +37,7 @@ enum tl_kind {
 	TL_KIND_ENTER = 1,     /* struct tl_enter */
 	TL_KIND_EXIT = 2,      /* struct tl_exit */
 	TL_KIND_PROC_EXIT = 3, /* struct tl_proc_exit: a thread ended */
+	TL_KIND_SIGNAL = 4,    /* struct tl_signal: a signal is being delivered */
 };
 
 /* struct tl_rec.flags */
@@ -44,14 +47,62 @@ enum tl_rec_flags {
 
 /* struct tl_payload.kind */
 enum tl_payload_kind {
-	TL_PAYLOAD_STR = 1,   /* a NUL-free string read from user memory */
-	TL_PAYLOAD_BYTES = 2, /* raw bytes */
+	TL_PAYLOAD_STR = 1,     /* a NUL-free string read from user memory */
+	TL_PAYLOAD_BYTES = 2,   /* raw bytes: a buffer's first bytes, or a whole struct */
+	TL_PAYLOAD_STRV = 3,    /* an argv-style array: each string followed by its NUL */
+	TL_PAYLOAD_COUNT = 4,   /* a __u32 count computed in the kernel (getdents64 entries) */
 };
 
 /* struct tl_payload.flags */
 enum tl_payload_flags {
-	TL_PAYLOAD_TRUNCATED = 1 << 0,
-	TL_PAYLOAD_FAULT = 1 << 1, /* the user pointer could not be read */
+	TL_PAYLOAD_TRUNCATED = 1 << 0, /* cut at its size limit (for STRV: fewer strings than there were) */
+	TL_PAYLOAD_FAULT = 1 << 1,     /* the user pointer could not be read */
+	TL_PAYLOAD_REREAD = 1 << 2,    /* read at exit because it was not paged in at entry */
+};
+
+/*
+ * What to copy from user memory for one syscall, set by the recorder per syscall number in
+ * the captures map. A syscall with no items (getppid) costs one array lookup more.
+ */
+#define TL_MAX_CAPTURES 4
+
+enum tl_capture_kind {
+	TL_CAP_STR = 1,     /* NUL-terminated string at args[arg] */
+	TL_CAP_BYTES = 2,   /* bytes at args[arg]; how many: size_src */
+	TL_CAP_STRV = 3,    /* NULL-terminated array of string pointers at args[arg] */
+	TL_CAP_DIRENTS = 4, /* count the linux_dirent64 records in args[arg] (return value bytes) */
+};
+
+enum tl_size_src {
+	TL_SIZE_FIXED = 0,   /* size */
+	TL_SIZE_ARG = 1,     /* min(args[size_arg], limit) */
+	TL_SIZE_RET = 2,     /* min(return value, limit), nothing when it is negative */
+	TL_SIZE_ARG_PTR = 3, /* min(*(__u32 *)args[size_arg], limit): a socklen_t * */
+	TL_SIZE_ARG_MUL = 4, /* min(args[size_arg] * size, limit): arrays such as pollfd[nfds] */
+	TL_SIZE_RET_MUL = 5, /* min(return value * size, limit): epoll_event[n] */
+};
+
+enum tl_capture_flags {
+	TL_CAP_DATA = 1 << 0,    /* a data buffer: limit is the configured max_bytes, not size */
+	TL_CAP_IF_OK = 1 << 1,   /* at exit, only when the syscall succeeded */
+	TL_CAP_NO_REREAD = 1 << 2, /* never read again at exit (execve: the old memory is gone) */
+};
+
+struct tl_capture {
+	__u8 kind;     /* enum tl_capture_kind, 0 ends the list */
+	__u8 arg;      /* argument holding the pointer */
+	__u8 at_exit;  /* 0: read at entry; 1: at exit */
+	__u8 size_src; /* enum tl_size_src */
+	__u8 size_arg;
+	__u8 flags;    /* enum tl_capture_flags */
+	__u16 size;    /* fixed size, element size, or limit */
+};
+
+struct tl_syscall_captures {
+	__u8 enter;    /* number of items read at entry */
+	__u8 exit;     /* number read at exit */
+	__u8 pad[6];
+	struct tl_capture items[TL_MAX_CAPTURES];
 };
 
 struct tl_ring_hdr {
@@ -107,6 +158,16 @@ struct tl_exit {
 	/* struct tl_payload items follow */
 };
 
+/* A signal about to be delivered to a thread (its handler runs, or the default action). */
+struct tl_signal {
+	struct tl_rec h;
+	__s32 signo;
+	__s32 code;      /* si_code */
+	__u64 handler;   /* the action's sa_handler: 0 SIG_DFL, 1 SIG_IGN, else an address */
+	__u8 info[48];   /* the kernel_siginfo as the kernel holds it */
+	char comm[TL_COMM_LEN];
+};
+
 struct tl_proc_exit {
 	struct tl_rec h;
 	__s32 exit_code; /* as wait(2) encodes it: (status << 8) | termsig, 0x80 for a core dump */
@@ -144,6 +205,8 @@ struct tl_control {
 struct tl_config {
 	__u64 ring_mask;     /* ring size - 1 */
 	__u32 max_str;       /* string payload limit, <= TL_MAX_STR */
+	__u32 max_bytes;     /* data buffer payload limit, <= TL_MAX_STR */
+	__u32 max_argv;      /* argv strings kept, <= TL_MAX_ARGV */
 	__u32 cgroup_subsys; /* 0: key by cgroup v2 id; n: by the id in the v1 hierarchy of subsystem n - 1 */
 	__s32 hierarchy_id;  /* the hierarchy whose mkdir/rmdir matter: 0 for v2 */
 	__u32 pad;

@@ -82,6 +82,20 @@ struct task_struct {
 	char comm[16];
 };
 
+struct kernel_siginfo {
+	int si_signo;
+	int si_errno;
+	int si_code;
+};
+
+struct sigaction {
+	void *sa_handler;
+};
+
+struct k_sigaction {
+	struct sigaction sa;
+};
+
 #pragma clang attribute pop
 
 #endif

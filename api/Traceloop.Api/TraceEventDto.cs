@@ -7,6 +7,8 @@ public enum TraceEventKind
 {
     Syscall = 0,
     ProcessExit = 1,
+    /// <summary>A signal being delivered; <see cref="TraceEventDto.Nr"/> is its number, <see cref="TraceEventDto.Name"/> its name.</summary>
+    Signal = 2,
 }
 
 /// <summary>How much of a syscall the recording holds.</summary>

@@ -21,6 +21,8 @@ var switches = new Dictionary<string, string>
     ["--grace-period"] = nameof(RecorderOptions.GracePeriod),
     ["--spare-rings"] = nameof(RecorderOptions.SpareRings),
     ["--max-string"] = nameof(RecorderOptions.MaxStringBytes),
+    ["--max-bytes"] = nameof(RecorderOptions.MaxDataBytes),
+    ["--max-argv"] = nameof(RecorderOptions.MaxArgv),
     ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
     ["--socket-group"] = nameof(RecorderOptions.SocketGroup),
     ["--cgroup-hierarchy"] = nameof(RecorderOptions.CgroupHierarchy),
@@ -41,6 +43,8 @@ if (args.Contains("--help") || args.Contains("-h"))
           --grace-period SPAN    how long ended containers stay       (default 00:10:00)
           --spare-rings N        rings made ahead for new containers  (default 4)
           --max-string BYTES     bytes kept of a path argument        (default 256)
+          --max-bytes BYTES      bytes kept of a data buffer          (default 64)
+          --max-argv N           execve arguments kept                (default 16)
           --socket-mode MODE     socket permission bits               (default 0660)
           --socket-group NAME    group given the socket, if it exists (default traceloop)
           --cgroup-hierarchy H   auto, unified, or a v1 controller    (default auto: v2 if mounted)

@@ -49,9 +49,14 @@ public sealed class RecordingTests(RecorderFixture fixture)
         Assert.Contains(events.Skip(openat), e => e.Kind == TraceEventKind.ProcessExit && e.Pid == container.InitPid && e.ProcessEnded == true && e.ExitStatus == 1 << 8);
 
         string text = await Client.GetDumpTextAsync(container.Id, ct: cts.Token);
-        string line = Assert.Single(text.Split('\n'), l => l.Contains(missing, StringComparison.Ordinal));
+        string line = Assert.Single(text.Split('\n'), l => l.Contains($"openat(AT_FDCWD, \"{missing}\"", StringComparison.Ordinal));
+        // The same path also shows in the entrypoint's argv and in the error message it wrote.
+        Assert.Contains($"execve(\"/bin/cat\", [\"cat\", \"{missing}\"]", text, StringComparison.Ordinal);
+        // The message is longer than the 64 bytes of a buffer kept by default: cut, and marked so.
+        string message = $"cat: can't open '{missing}': No such file or directory\n";
+        Assert.Contains($"write(2, \"{message[..64].Replace("\n", "\\n", StringComparison.Ordinal)}\"..., {message.Length}) = {message.Length}", text, StringComparison.Ordinal);
         Assert.Matches($@"^\d\d:\d\d:\d\d\.\d{{6}} {container.InitPid} cat openat\(AT_FDCWD, ""{missing}"", 0, 0\) = -1 ENOENT \(No such file or directory\) <\d+\.\d{{6}}>$", line);
-        Assert.True(text.IndexOf("execve(\"/bin/cat\"", StringComparison.Ordinal) < text.IndexOf(missing, StringComparison.Ordinal));
+        Assert.True(text.IndexOf("execve(\"/bin/cat\"", StringComparison.Ordinal) < text.IndexOf(line, StringComparison.Ordinal));
     }
 
     [Fact]

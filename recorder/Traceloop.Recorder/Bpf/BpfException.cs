@@ -16,7 +16,7 @@ internal sealed class BpfException : Exception
     public int Errno { get; }
 
     /// <summary>Builds "&lt;action&gt; failed: &lt;reason&gt;[; &lt;advice&gt;]" from an errno.</summary>
-    public static BpfException FromErrno(string action, int errno, string? detail = null)
+    public static BpfException FromErrno(string action, int errno, string? detail = null, string? advice = null)
     {
         errno = Math.Abs(errno);
         string reason = errno switch
@@ -33,14 +33,14 @@ internal sealed class BpfException : Exception
             95 => "not supported by this kernel",
             _ => Marshal.GetPInvokeErrorMessage(errno).ToLowerInvariant(),
         };
-        string advice = errno switch
+        string generalAdvice = errno switch
         {
             1 or 13 => "; run as root or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE",
             7 or 12 => "; lower --ring-size or --max-containers, or raise the memory limit of the recorder's cgroup (BPF maps are charged to it)",
             22 or 38 or 95 => "; the kernel may lack BTF or a needed feature (Linux 5.15+ with CONFIG_DEBUG_INFO_BTF)",
             _ => "",
         };
-        string text = $"{action} failed: {reason}{advice}";
+        string text = $"{action} failed: {reason}{(advice is null ? generalAdvice : "; " + advice)}";
         if (!string.IsNullOrEmpty(detail))
         {
             text += $" ({detail})";

@@ -8,7 +8,10 @@ namespace Traceloop.Recorder.Bpf;
 /// <summary>Sizes fixed at load time.</summary>
 /// <param name="CgroupSubsys">0 to key containers by cgroup v2 id; n to key them by their cgroup in the v1 hierarchy of subsystem n - 1.</param>
 /// <param name="HierarchyId">The hierarchy whose cgroup creations the kernel watches (0 for v2).</param>
-internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString, uint CgroupSubsys = 0, int HierarchyId = 0);
+/// <param name="MaxBytes">Bytes kept of a data buffer (read, write, send, recv).</param>
+/// <param name="MaxArgv">execve arguments kept.</param>
+internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
+    uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16);
 
 /// <summary>
 /// The loaded and attached eBPF object (bpf/traceloop.bpf.c) and its maps. Disposing it
@@ -32,6 +35,7 @@ internal sealed class KernelProbes : IDisposable
         Rings = MapByName("rings");
         FreeSlots = MapByName("free_slots");
         Control = MapByName("control");
+        Captures = MapByName("captures");
     }
 
     public KernelProbesConfig Config { get; }
@@ -47,6 +51,9 @@ internal sealed class KernelProbes : IDisposable
 
     /// <summary>The BPF ring buffer of <see cref="tl_control"/> notifications.</summary>
     public BpfMap Control { get; }
+
+    /// <summary>Syscall number → <see cref="tl_syscall_captures"/>.</summary>
+    public BpfMap Captures { get; }
 
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
 
@@ -79,6 +86,8 @@ internal sealed class KernelProbes : IDisposable
                 {
                     ring_mask = (ulong)config.RingSize - 1,
                     max_str = (uint)config.MaxString,
+                    max_bytes = (uint)config.MaxBytes,
+                    max_argv = (uint)config.MaxArgv,
                     cgroup_subsys = config.CgroupSubsys,
                     hierarchy_id = config.HierarchyId,
                 };
@@ -96,9 +105,12 @@ internal sealed class KernelProbes : IDisposable
                 err = Interop.Libbpf.bpf_object__load(obj);
                 if (err != 0)
                 {
-                    throw BpfException.FromErrno("loading the BPF programs into the kernel", err, LastLines(LibbpfLog.RecentWarnings(), 12));
+                    throw BpfException.FromErrno("loading the BPF programs into the kernel", err, LastLines(LibbpfLog.RecentWarnings(), 12),
+                        -err == 7 ? "the kernel's verifier found a program too complex (this kernel may be older than Traceloop supports; the verifier log is in the recorder's log)" : null);
                 }
                 var probes = new KernelProbes(obj, template, config);
+                // What to copy from user memory goes in before any program runs.
+                probes.LoadCaptures();
                 probes.AttachAll();
                 return probes;
             }
@@ -108,6 +120,14 @@ internal sealed class KernelProbes : IDisposable
                 obj.Dispose();
                 throw;
             }
+        }
+    }
+
+    private void LoadCaptures()
+    {
+        foreach ((int nr, tl_syscall_captures plan) in Decoding.CaptureTable.Build())
+        {
+            Captures.Update((uint)nr, plan);
         }
     }
 

@@ -8,11 +8,10 @@ internal static class ArgumentText
 {
     private const int AT_FDCWD = -100;
 
-    public static void Append(StringBuilder sb, ParamKind kind, ulong raw, scoped in Payload payload, bool hasPayload)
+    public static void Append(StringBuilder sb, ParamKind kind, ulong raw, scoped in Payload payload, bool hasPayload, PayloadShape shape = PayloadShape.Struct)
     {
-        if (hasPayload && payload.Kind == Records.PayloadKind.String && (payload.Flags & Records.PayloadFlags.Fault) == 0)
+        if (hasPayload && (payload.Flags & Records.PayloadFlags.Fault) == 0 && AppendPayload(sb, raw, payload, shape))
         {
-            AppendQuoted(sb, payload.Data, payload.Truncated);
             return;
         }
         switch (kind)
@@ -55,6 +54,71 @@ internal static class ArgumentText
             default:
                 AppendHex(sb, raw);
                 break;
+        }
+    }
+
+    private static bool AppendPayload(StringBuilder sb, ulong raw, scoped in Payload payload, PayloadShape shape)
+    {
+        switch (payload.Kind)
+        {
+            case Records.PayloadKind.String:
+                AppendQuoted(sb, payload.Data, payload.Truncated);
+                return true;
+            case Records.PayloadKind.StringArray:
+                AppendStringArray(sb, payload.Data, payload.Truncated);
+                return true;
+            case Records.PayloadKind.Count when payload.Data.Length >= 4:
+                AppendAddress(sb, raw);
+                sb.Append(CultureInfo.InvariantCulture, $" /* {System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(payload.Data)} entries */");
+                return true;
+            case Records.PayloadKind.Bytes when shape == PayloadShape.Text:
+                AppendQuoted(sb, payload.Data, payload.Truncated);
+                return true;
+            case Records.PayloadKind.Bytes when shape == PayloadShape.CString:
+                // getcwd's return value counts the NUL; strace prints the string without it.
+                ReadOnlySpan<byte> text = payload.Data;
+                int nul = text.IndexOf((byte)0);
+                AppendQuoted(sb, nul >= 0 ? text[..nul] : text, payload.Truncated);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>An argv array: <c>["sh", "-c", "exit 3"]</c>, with <c>...</c> when cut.</summary>
+    public static void AppendStringArray(StringBuilder sb, ReadOnlySpan<byte> data, bool truncated)
+    {
+        sb.Append('[');
+        bool first = true;
+        while (!data.IsEmpty)
+        {
+            int nul = data.IndexOf((byte)0);
+            ReadOnlySpan<byte> item = nul < 0 ? data : data[..nul];
+            if (!first)
+            {
+                sb.Append(", ");
+            }
+            AppendQuoted(sb, item, truncated: nul < 0);
+            first = false;
+            data = nul < 0 ? default : data[(nul + 1)..];
+        }
+        if (truncated)
+        {
+            sb.Append(first ? "..." : ", ...");
+        }
+        sb.Append(']');
+    }
+
+    /// <summary>strace's address form: NULL for zero, hex otherwise.</summary>
+    public static void AppendAddress(StringBuilder sb, ulong raw)
+    {
+        if (raw == 0)
+        {
+            sb.Append("NULL");
+        }
+        else
+        {
+            AppendHex(sb, raw);
         }
     }
 

@@ -43,6 +43,11 @@ internal static class RecordView
             tl_proc_exit x = MemoryMarshal.Read<tl_proc_exit>(buffer[e.EnterOffset..]);
             return CommString(new ReadOnlySpan<byte>(x.comm, RecordLayout.CommLength));
         }
+        if (e.Type == TraceEventType.Signal)
+        {
+            tl_signal sig = MemoryMarshal.Read<tl_signal>(buffer[e.EnterOffset..]);
+            return CommString(new ReadOnlySpan<byte>(sig.comm, RecordLayout.CommLength));
+        }
         if (!e.HasEnter)
         {
             return "?";
@@ -57,18 +62,40 @@ internal static class RecordView
     public static bool IsTruncated(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
         e.HasEnter && (MemoryMarshal.Read<tl_rec>(buffer[e.EnterOffset..]).flags & RecordFlags.Truncated) != 0;
 
-    /// <summary>Finds the payload of argument <paramref name="arg"/> in the enter record.</summary>
-    public static bool TryGetPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload)
+    /// <summary>
+    /// The payload of argument <paramref name="arg"/>: what the exit record holds for it (an
+    /// output buffer, or a string read again because it was not paged in at entry), else
+    /// what the enter record holds.
+    /// </summary>
+    public static bool TryGetPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload) =>
+        TryGetExitPayload(buffer, e, arg, out payload) || TryGetEnterPayload(buffer, e, arg, out payload);
+
+    public static bool TryGetEnterPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload)
     {
         payload = default;
-        if (!e.HasEnter)
+        if (!e.HasEnter || e.Type != TraceEventType.Syscall)
         {
             return false;
         }
         tl_enter enter = MemoryMarshal.Read<tl_enter>(buffer[e.EnterOffset..]);
-        ReadOnlySpan<byte> record = buffer.Slice(e.EnterOffset, enter.h.len);
-        int offset = Marshal.SizeOf<tl_enter>();
-        for (int i = 0; i < enter.npayloads; i++)
+        return FindPayload(buffer.Slice(e.EnterOffset, enter.h.len), Marshal.SizeOf<tl_enter>(), enter.npayloads, arg, out payload);
+    }
+
+    public static bool TryGetExitPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload)
+    {
+        payload = default;
+        if (!e.HasExit)
+        {
+            return false;
+        }
+        tl_exit exit = MemoryMarshal.Read<tl_exit>(buffer[e.ExitOffset..]);
+        return FindPayload(buffer.Slice(e.ExitOffset, exit.h.len), Marshal.SizeOf<tl_exit>(), exit.npayloads, arg, out payload);
+    }
+
+    private static bool FindPayload(ReadOnlySpan<byte> record, int offset, int count, int arg, out Payload payload)
+    {
+        payload = default;
+        for (int i = 0; i < count; i++)
         {
             if (offset + Marshal.SizeOf<tl_payload>() > record.Length)
             {
@@ -89,6 +116,9 @@ internal static class RecordView
         }
         return false;
     }
+
+    public static tl_signal Signal(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
+        MemoryMarshal.Read<tl_signal>(buffer[e.EnterOffset..]);
 
     private static string CommString(ReadOnlySpan<byte> comm)
     {

@@ -29,6 +29,10 @@ internal static class StraceText
         {
             AppendProcessExit(sb, RecordView.ProcessExit(buffer, e));
         }
+        else if (e.Type == TraceEventType.Signal)
+        {
+            AppendSignal(sb, RecordView.Signal(buffer, e));
+        }
         else
         {
             AppendCall(sb, buffer, e);
@@ -80,7 +84,7 @@ internal static class StraceText
                 sb.Append(", ");
             }
             bool has = RecordView.TryGetPayload(buffer, e, i, out Payload payload);
-            ArgumentText.Append(sb, parameters[i].Kind, RecordView.Arg(buffer, e, i), payload, has);
+            ArgumentText.Append(sb, parameters[i].Kind, RecordView.Arg(buffer, e, i), payload, has, CaptureTable.ShapeOf(e.Nr, i));
         }
     }
 
@@ -99,6 +103,14 @@ internal static class StraceText
             return;
         }
         sb.Append(ret.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public static unsafe void AppendSignal(StringBuilder sb, in tl_signal x)
+    {
+        fixed (byte* info = x.info)
+        {
+            SignalInfo.AppendLine(sb, x.signo, x.code, new ReadOnlySpan<byte>(info, 48));
+        }
     }
 
     public static void AppendProcessExit(StringBuilder sb, in tl_proc_exit x)

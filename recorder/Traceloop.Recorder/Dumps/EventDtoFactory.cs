@@ -32,6 +32,23 @@ internal static class EventDtoFactory
             };
         }
 
+        if (e.Type == TraceEventType.Signal)
+        {
+            tl_signal sig = RecordView.Signal(buffer, e);
+            StraceText.AppendSignal(scratch, sig);
+            return new TraceEventDto
+            {
+                Kind = TraceEventKind.Signal,
+                Seq = (long)e.Seq,
+                TimestampNs = clock.ToUnixNs(e.Timestamp),
+                Pid = (int)e.Pid,
+                Tid = (int)e.Tid,
+                Nr = sig.signo,
+                Name = SignalNames.Name(sig.signo),
+                Text = scratch.ToString(),
+            };
+        }
+
         bool returned = e.Completion == Records.SyscallCompletion.Complete || e.Completion == Records.SyscallCompletion.EnterLost;
         bool failed = returned && e.Ret < 0 && e.Ret >= -MaxErrno;
         StraceText.AppendCall(scratch, buffer, e);
@@ -65,7 +82,7 @@ internal static class EventDtoFactory
             ulong raw = RecordView.Arg(buffer, e, i);
             bool has = RecordView.TryGetPayload(buffer, e, i, out Payload payload);
             text.Clear();
-            ArgumentText.Append(text, parameters[i].Kind, raw, payload, has);
+            ArgumentText.Append(text, parameters[i].Kind, raw, payload, has, CaptureTable.ShapeOf(e.Nr, i));
             args[i] = new SyscallArg
             {
                 Name = parameters[i].Name,

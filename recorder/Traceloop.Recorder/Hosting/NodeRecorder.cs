@@ -42,7 +42,9 @@ internal sealed partial class NodeRecorder : IDisposable
             MaxCgroups: _options.MaxContainers * 8,
             MaxString: _options.MaxStringBytes,
             CgroupSubsys: cgroups.IsV2 ? 0 : (uint)cgroups.SubsysIndex + 1,
-            HierarchyId: cgroups.HierarchyId);
+            HierarchyId: cgroups.HierarchyId,
+            MaxBytes: _options.MaxDataBytes,
+            MaxArgv: _options.MaxArgv);
         _probes = KernelProbes.Load(config, _logger);
         _registry = new ContainerRegistry(_probes, cgroups, _options.GracePeriod, _options.SpareRings, _time, _logger);
         _control = new ControlChannel(_probes, _registry, _logger);

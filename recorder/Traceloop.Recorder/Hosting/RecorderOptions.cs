@@ -30,6 +30,12 @@ internal sealed class RecorderOptions
     /// <summary>Bytes of a path or string argument kept per syscall.</summary>
     public int MaxStringBytes { get; set; } = 256;
 
+    /// <summary>Bytes kept of a data buffer (read, write, send, recv), as strace -s.</summary>
+    public int MaxDataBytes { get; set; } = 64;
+
+    /// <summary>execve arguments kept.</summary>
+    public int MaxArgv { get; set; } = 16;
+
     /// <summary>
     /// Which cgroup hierarchy tells containers apart: "auto" (cgroup v2 when mounted, else the
     /// v1 memory, pids or cpu hierarchy), "unified" (v2 only), or a v1 controller name.

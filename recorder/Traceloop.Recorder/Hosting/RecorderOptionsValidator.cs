@@ -34,6 +34,14 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add($"MaxStringBytes {o.MaxStringBytes} must be from 16 to {Records.RecordLayout.MaxString}");
         }
+        if (o.MaxDataBytes is < 0 or > Records.RecordLayout.MaxString)
+        {
+            errors.Add($"MaxDataBytes {o.MaxDataBytes} must be from 0 to {Records.RecordLayout.MaxString}");
+        }
+        if (o.MaxArgv is < 1 or > Records.RecordLayout.MaxArgv)
+        {
+            errors.Add($"MaxArgv {o.MaxArgv} must be from 1 to {Records.RecordLayout.MaxArgv}");
+        }
         if (!Path.IsPathRooted(o.SocketPath))
         {
             errors.Add($"SocketPath '{o.SocketPath}' must be an absolute path");

@@ -105,6 +105,22 @@ internal static class EventAssembler
                     });
                     break;
                 }
+                case RecordKind.Signal:
+                {
+                    tl_signal sig = MemoryMarshal.Read<tl_signal>(buffer[r.Offset..]);
+                    events.Add(new TraceEvent
+                    {
+                        Type = TraceEventType.Signal,
+                        Seq = r.Sequence,
+                        EnterOffset = r.Offset,
+                        ExitOffset = -1,
+                        Timestamp = h.ts,
+                        Pid = h.pid,
+                        Tid = h.tid,
+                        Nr = sig.signo,
+                    });
+                    break;
+                }
                 default:
                     // Kinds added by newer kernels programs are skipped, not misread.
                     break;

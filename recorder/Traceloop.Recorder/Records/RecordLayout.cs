@@ -11,6 +11,9 @@ internal static class RecordLayout
     public const int RingHeaderSize = 64;
     public const int MaxRecord = 4096;
     public const int MaxString = 1024;
+    public const int MaxArgv = 32;
+    public const int MaxPayload = 3072;
+    public const int MaxCaptures = 4;
     public const int CommLength = 16;
     public const int NameLength = 128;
     public const int PathLength = 512;
@@ -25,6 +28,7 @@ internal enum RecordKind : byte
     Enter = 1,
     Exit = 2,
     ProcessExit = 3,
+    Signal = 4,
 }
 
 [Flags]
@@ -38,6 +42,10 @@ internal enum PayloadKind : byte
 {
     String = 1,
     Bytes = 2,
+    /// <summary>argv-style: each string followed by its NUL.</summary>
+    StringArray = 3,
+    /// <summary>A <c>__u32</c> counted in the kernel (getdents64 entries).</summary>
+    Count = 4,
 }
 
 [Flags]
@@ -46,6 +54,8 @@ internal enum PayloadFlags : byte
     None = 0,
     Truncated = 1 << 0,
     Fault = 1 << 1,
+    /// <summary>Read at exit because the page was not in at entry.</summary>
+    Reread = 1 << 2,
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -104,6 +114,70 @@ internal struct tl_exit
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_signal
+{
+    public tl_rec h;
+    public int signo;
+    public int code;
+    public ulong handler;
+    public fixed byte info[48];
+    public fixed byte comm[RecordLayout.CommLength];
+}
+
+internal enum CaptureKind : byte
+{
+    None = 0,
+    String = 1,
+    Bytes = 2,
+    StringArray = 3,
+    DirentCount = 4,
+}
+
+internal enum SizeSource : byte
+{
+    Fixed = 0,
+    Arg = 1,
+    Ret = 2,
+    ArgPointer = 3,
+    ArgTimes = 4,
+    RetTimes = 5,
+}
+
+[Flags]
+internal enum CaptureFlags : byte
+{
+    None = 0,
+    Data = 1 << 0,
+    IfOk = 1 << 1,
+    NoReread = 1 << 2,
+    /// <summary>Only in the recorder's table, never sent to the kernel: how a BYTES payload reads.</summary>
+    Text = 1 << 6,
+    CString = 1 << 7,
+    KernelMask = Data | IfOk | NoReread,
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_capture
+{
+    public CaptureKind kind;
+    public byte arg;
+    public byte at_exit;
+    public SizeSource size_src;
+    public byte size_arg;
+    public CaptureFlags flags;
+    public ushort size;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_syscall_captures
+{
+    public byte enter;
+    public byte exit;
+    public byte pad0, pad1, pad2, pad3, pad4, pad5;
+    public tl_capture item0, item1, item2, item3;
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal unsafe struct tl_proc_exit
 {
     public tl_rec h;
@@ -146,6 +220,8 @@ internal struct tl_config
 {
     public ulong ring_mask;
     public uint max_str;
+    public uint max_bytes;
+    public uint max_argv;
     public uint cgroup_subsys;
     public int hierarchy_id;
     public uint pad;

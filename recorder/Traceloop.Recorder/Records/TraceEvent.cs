@@ -4,6 +4,7 @@ internal enum TraceEventType : byte
 {
     Syscall,
     ProcessExit,
+    Signal,
 }
 
 /// <summary>How much of a syscall the ring holds.</summary>
