@@ -89,7 +89,8 @@ internal static class CloneFlags
         flags &= ~CSIGNAL;
         if (flags != 0)
         {
-            Flags.AppendFlags(sb, flags, comment: false);
+            // Unknown bits alone get strace's comment, unless a signal follows them.
+            Flags.AppendFlags(sb, flags, comment: signal == 0);
             if (signal != 0)
             {
                 sb.Append('|');

@@ -129,6 +129,6 @@ internal static class DescriptorFlags
             .Arg(2, static (sb, a) => FlagText.Hex(sb, a[2] & 0xffffffff))
             .Arg(3, static (sb, a) => FlagText.Hex(sb, a[3] & 0xffffffff));
         r.For("set_robust_list").Arg(0, static (sb, a) => FlagText.Address(sb, a[0]));
-        r.For("set_tid_address").Arg(0, static (sb, a) => FlagText.Address(sb, a[0]));
+        r.For("set_tid_address").Arg(0, static (sb, a) => FlagText.Hex(sb, a[0]));
     }
 }

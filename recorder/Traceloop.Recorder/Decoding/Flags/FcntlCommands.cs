@@ -10,14 +10,21 @@ internal static class FcntlCommands
     private const int F_SETFD = 2;
     private const int F_GETFL = 3;
     private const int F_SETFL = 4;
+    private const int F_GETLK = 5;
+    private const int F_SETLK = 6;
+    private const int F_SETLKW = 7;
     private const int F_SETOWN = 8;
     private const int F_GETOWN = 9;
     private const int F_SETSIG = 10;
     private const int F_GETSIG = 11;
+    private const int F_SETOWN_EX = 15;
+    private const int F_GETOWN_EX = 16;
+    private const int F_OFD_GETLK = 36;
+    private const int F_OFD_SETLK = 37;
+    private const int F_OFD_SETLKW = 38;
     private const int F_SETLEASE = 1024;
     private const int F_GETLEASE = 1025;
     private const int F_NOTIFY = 1026;
-    private const int F_CANCELLK = 1029;
     private const int F_DUPFD_CLOEXEC = 1030;
     private const int F_SETPIPE_SZ = 1031;
     private const int F_GETPIPE_SZ = 1032;
@@ -90,13 +97,13 @@ internal static class FcntlCommands
     /// <summary>Whether strace prints a third argument for the command: not for the F_GET* that take none.</summary>
     public static bool HasArgument(ulong cmd) => (int)cmd switch
     {
-        F_GETFD or F_GETFL or F_GETOWN or F_GETSIG or F_GETLEASE or F_GETPIPE_SZ or F_GET_SEALS or F_CANCELLK => false,
+        F_GETFD or F_GETFL or F_GETOWN or F_GETSIG or F_GETLEASE or F_GETPIPE_SZ or F_GET_SEALS => false,
         _ => true,
     };
 
     /// <summary>
-    /// The third argument as the command reads it. The lock and owner commands take a pointer to a
-    /// struct, which strace prints by content; that is out of reach here and left to the caller.
+    /// The third argument as the command reads it; false for the lock and owner commands, whose
+    /// pointer to a struct strace prints by content (out of reach here: the caller prints the address).
     /// </summary>
     public static bool TryAppendArgument(StringBuilder sb, ulong cmd, ulong arg)
     {
@@ -126,13 +133,18 @@ internal static class FcntlCommands
             case F_ADD_SEALS:
                 Seals.AppendFlags(sb, arg);
                 return true;
-            default:
-                if (Commands.Find(cmd & 0xffffffff) is null)
-                {
-                    FlagText.Hex(sb, arg);
-                    return true;
-                }
+            case F_GETLK:
+            case F_SETLK:
+            case F_SETLKW:
+            case F_OFD_GETLK:
+            case F_OFD_SETLK:
+            case F_OFD_SETLKW:
+            case F_SETOWN_EX:
+            case F_GETOWN_EX:
                 return false;
+            default:
+                FlagText.Hex(sb, arg);
+                return true;
         }
     }
 

@@ -33,15 +33,19 @@ internal static class FileModes
         FlagText.Octal(sb, mode & ~S_IFMT);
     }
 
-    /// <summary>A dev_t as glibc splits it: <c>makedev(0x1, 0x3)</c>.</summary>
-    public static void AppendDevice(StringBuilder sb, ulong dev)
+    /// <summary>
+    /// mknod's device as the kernel splits its 32-bit dev (new_decode_dev): <c>makedev(0x1, 0x3)</c>,
+    /// 12 bits of major and 20 of minor.
+    /// </summary>
+    public static void AppendDevice(StringBuilder sb, ulong raw)
     {
-        ulong major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffUL);
-        ulong minor = (dev & 0xff) | ((dev >> 12) & ~0xffUL);
+        uint dev = (uint)raw;
+        uint major = (dev & 0xfff00) >> 8;
+        uint minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
         sb.Append("makedev(");
-        FlagText.Hex(sb, major & 0xffffffff);
+        FlagText.Hex(sb, major);
         sb.Append(", ");
-        FlagText.Hex(sb, minor & 0xffffffff);
+        FlagText.Hex(sb, minor);
         sb.Append(')');
     }
 

@@ -65,8 +65,6 @@ internal static class MountFlags
                 return;
             }
             sb.Append('|');
-            Flags.AppendFlags(sb, flags, comment: false);
-            return;
         }
         Flags.AppendFlags(sb, flags);
     }

@@ -10,6 +10,7 @@ internal static class ProcessControl
     private const int PR_GET_DUMPABLE = 3;
     private const int PR_SET_DUMPABLE = 4;
     private const int PR_GET_UNALIGN = 5;
+    private const int PR_SET_UNALIGN = 6;
     private const int PR_GET_KEEPCAPS = 7;
     private const int PR_SET_KEEPCAPS = 8;
     private const int PR_GET_FPEMU = 9;
@@ -27,7 +28,9 @@ internal static class ProcessControl
     private const int PR_CAPBSET_READ = 23;
     private const int PR_CAPBSET_DROP = 24;
     private const int PR_GET_TSC = 25;
+    private const int PR_SET_TSC = 26;
     private const int PR_GET_SECUREBITS = 27;
+    private const int PR_SET_SECUREBITS = 28;
     private const int PR_SET_TIMERSLACK = 29;
     private const int PR_GET_TIMERSLACK = 30;
     private const int PR_TASK_PERF_EVENTS_DISABLE = 31;
@@ -37,7 +40,14 @@ internal static class ProcessControl
     private const int PR_SET_NO_NEW_PRIVS = 38;
     private const int PR_GET_TID_ADDRESS = 40;
     private const int PR_SET_THP_DISABLE = 41;
+    private const int PR_SET_FP_MODE = 45;
     private const int PR_GET_FP_MODE = 46;
+    private const int PR_SVE_SET_VL = 50;
+    private const int PR_SVE_GET_VL = 51;
+    private const int PR_GET_SPECULATION_CTRL = 52;
+    private const int PR_SET_SPECULATION_CTRL = 53;
+    private const int PR_SME_SET_VL = 63;
+    private const int PR_SME_GET_VL = 64;
     private const int PR_SET_IO_FLUSHER = 57;
     private const int PR_SET_PTRACER = 0x59616d61;
     private const ulong SECCOMP_MODE_STRICT = 1;
@@ -121,6 +131,32 @@ internal static class ProcessControl
         new(0, "SUID_DUMP_DISABLE"),
         new(1, "SUID_DUMP_USER"),
         new(2, "SUID_DUMP_ROOT"));
+
+    private static readonly NameTable UnalignFlags = new(
+        "PR_UNALIGN_???",
+        new(1, "PR_UNALIGN_NOPRINT"),
+        new(2, "PR_UNALIGN_SIGBUS"));
+
+    private static readonly NameTable TscModes = new(
+        "PR_TSC_???",
+        new(1, "PR_TSC_ENABLE"),
+        new(2, "PR_TSC_SIGSEGV"));
+
+    private static readonly NameTable SecureBits = new(
+        "SECBIT_???",
+        new(0x1, "SECBIT_NOROOT"),
+        new(0x2, "SECBIT_NOROOT_LOCKED"),
+        new(0x4, "SECBIT_NO_SETUID_FIXUP"),
+        new(0x8, "SECBIT_NO_SETUID_FIXUP_LOCKED"),
+        new(0x10, "SECBIT_KEEP_CAPS"),
+        new(0x20, "SECBIT_KEEP_CAPS_LOCKED"),
+        new(0x40, "SECBIT_NO_CAP_AMBIENT_RAISE"),
+        new(0x80, "SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED"));
+
+    private static readonly NameTable FpModes = new(
+        "PR_FP_MODE_???",
+        new(1, "PR_FP_MODE_FR"),
+        new(2, "PR_FP_MODE_FRE"));
 
     private static readonly NameTable SeccompModes = new(
         "SECCOMP_MODE_???",
@@ -244,12 +280,15 @@ internal static class ProcessControl
         int count = (int)args[0] switch
         {
             PR_GET_KEEPCAPS or PR_GET_SECCOMP or PR_GET_TIMERSLACK or PR_GET_TIMING or PR_GET_DUMPABLE
-                or PR_GET_SECUREBITS or PR_GET_FP_MODE or PR_TASK_PERF_EVENTS_DISABLE or PR_TASK_PERF_EVENTS_ENABLE => 1,
+                or PR_GET_SECUREBITS or PR_GET_FP_MODE or PR_TASK_PERF_EVENTS_DISABLE or PR_TASK_PERF_EVENTS_ENABLE
+                or PR_SVE_GET_VL or PR_SME_GET_VL => 1,
             PR_GET_CHILD_SUBREAPER or PR_GET_ENDIAN or PR_GET_FPEMU or PR_GET_FPEXC or PR_GET_NAME or PR_GET_PDEATHSIG
                 or PR_GET_TID_ADDRESS or PR_GET_TSC or PR_GET_UNALIGN => 2,
             PR_SET_CHILD_SUBREAPER or PR_SET_ENDIAN or PR_SET_FPEMU or PR_SET_FPEXC or PR_SET_KEEPCAPS or PR_SET_TIMING
                 or PR_SET_DUMPABLE or PR_CAPBSET_READ or PR_CAPBSET_DROP or PR_SET_NAME or PR_SET_PDEATHSIG
-                or PR_SET_PTRACER or PR_SET_TIMERSLACK => 2,
+                or PR_SET_PTRACER or PR_SET_TIMERSLACK or PR_SET_UNALIGN or PR_SET_TSC or PR_SET_SECUREBITS
+                or PR_SET_FP_MODE or PR_SVE_SET_VL or PR_SME_SET_VL or PR_GET_SPECULATION_CTRL => 2,
+            PR_SET_SPECULATION_CTRL => 3,
             PR_SET_SECCOMP => args[1] switch
             {
                 SECCOMP_MODE_STRICT => 2,
@@ -311,6 +350,18 @@ internal static class ProcessControl
                 break;
             case PR_SET_SECCOMP:
                 SeccompModes.AppendValue(sb, arg2);
+                break;
+            case PR_SET_UNALIGN:
+                UnalignFlags.AppendFlags(sb, arg2 & 0xffffffff);
+                break;
+            case PR_SET_TSC:
+                TscModes.AppendValue(sb, arg2 & 0xffffffff);
+                break;
+            case PR_SET_SECUREBITS:
+                SecureBits.AppendFlags(sb, arg2);
+                break;
+            case PR_SET_FP_MODE:
+                FpModes.AppendFlags(sb, arg2 & 0xffffffff);
                 break;
             case PR_GET_CHILD_SUBREAPER:
             case PR_GET_ENDIAN:
