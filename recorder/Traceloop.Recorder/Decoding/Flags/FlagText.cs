@@ -18,7 +18,7 @@ internal static class FlagText
             sb.Append('0');
             return;
         }
-        sb.Append(CultureInfo.InvariantCulture, $"0x{value:x}");
+        AppendPrefixedHex(sb, value);
     }
 
     /// <summary>strace's <c>printaddr</c>: <c>NULL</c> for zero, otherwise hex.</summary>
@@ -29,7 +29,17 @@ internal static class FlagText
             sb.Append("NULL");
             return;
         }
-        sb.Append(CultureInfo.InvariantCulture, $"0x{value:x}");
+        AppendPrefixedHex(sb, value);
+    }
+
+    // Formatted on the stack: an interpolated append boxes the value on this path.
+    private static void AppendPrefixedHex(StringBuilder sb, ulong value)
+    {
+        Span<char> digits = stackalloc char[18];
+        digits[0] = '0';
+        digits[1] = 'x';
+        value.TryFormat(digits[2..], out int written, "x", CultureInfo.InvariantCulture);
+        sb.Append(digits[..(written + 2)]);
     }
 
     public static void Decimal(StringBuilder sb, long value) => sb.Append(value);

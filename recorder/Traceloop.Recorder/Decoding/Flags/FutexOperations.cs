@@ -74,6 +74,16 @@ internal static class FutexOperations
     private static readonly string?[] WakeCompares =
         ["FUTEX_OP_CMP_EQ", "FUTEX_OP_CMP_NE", "FUTEX_OP_CMP_LT", "FUTEX_OP_CMP_LE", "FUTEX_OP_CMP_GT", "FUTEX_OP_CMP_GE", null, null, null, null, null, null, null, null, null, null];
 
+    // Collection expressions in a switch expression would allocate on every call.
+    private static readonly int[] WaitArgs = [0, 1, 2, 3];
+    private static readonly int[] LockArgs = [0, 1, 3];
+    private static readonly int[] WaitBitsetArgs = [0, 1, 2, 3, 5];
+    private static readonly int[] WakeBitsetArgs = [0, 1, 2, 5];
+    private static readonly int[] RequeueArgs = [0, 1, 2, 3, 4];
+    private static readonly int[] WakeArgs = [0, 1, 2];
+    private static readonly int[] UnlockArgs = [0, 1];
+    private static readonly int[] AllArgs = [0, 1, 2, 3, 4, 5];
+
     private static int Command(ReadOnlySpan<ulong> args) => (int)args[1] & FUTEX_CMD_MASK;
 
     public static void AppendOperation(StringBuilder sb, ulong op) => Operations.AppendValue(sb, op & 0xffffffff);
@@ -81,16 +91,16 @@ internal static class FutexOperations
     /// <summary>The register indices strace prints for the command, in order.</summary>
     public static int PrintOrder(ReadOnlySpan<ulong> args, Span<int> order)
     {
-        ReadOnlySpan<int> indices = Command(args) switch
+        int[] indices = Command(args) switch
         {
-            FUTEX_WAIT => [0, 1, 2, 3],
-            FUTEX_LOCK_PI or FUTEX_LOCK_PI2 => [0, 1, 3],
-            FUTEX_WAIT_BITSET => [0, 1, 2, 3, 5],
-            FUTEX_WAKE_BITSET => [0, 1, 2, 5],
-            FUTEX_REQUEUE or FUTEX_WAIT_REQUEUE_PI => [0, 1, 2, 3, 4],
-            FUTEX_WAKE or FUTEX_FD => [0, 1, 2],
-            FUTEX_UNLOCK_PI or FUTEX_TRYLOCK_PI => [0, 1],
-            _ => [0, 1, 2, 3, 4, 5],
+            FUTEX_WAIT => WaitArgs,
+            FUTEX_LOCK_PI or FUTEX_LOCK_PI2 => LockArgs,
+            FUTEX_WAIT_BITSET => WaitBitsetArgs,
+            FUTEX_WAKE_BITSET => WakeBitsetArgs,
+            FUTEX_REQUEUE or FUTEX_WAIT_REQUEUE_PI => RequeueArgs,
+            FUTEX_WAKE or FUTEX_FD => WakeArgs,
+            FUTEX_UNLOCK_PI or FUTEX_TRYLOCK_PI => UnlockArgs,
+            _ => AllArgs,
         };
         indices.CopyTo(order);
         return indices.Length;
