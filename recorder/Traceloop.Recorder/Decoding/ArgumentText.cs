@@ -10,7 +10,7 @@ internal static class ArgumentText
 
     public static void Append(StringBuilder sb, ParamKind kind, ulong raw, scoped in Payload payload, bool hasPayload, PayloadShape shape = PayloadShape.Struct)
     {
-        if (hasPayload && (payload.Flags & Records.PayloadFlags.Fault) == 0 && AppendPayload(sb, raw, payload, shape))
+        if (hasPayload && TryAppendPayload(sb, raw, payload, shape))
         {
             return;
         }
@@ -57,8 +57,13 @@ internal static class ArgumentText
         }
     }
 
-    private static bool AppendPayload(StringBuilder sb, ulong raw, scoped in Payload payload, PayloadShape shape)
+    /// <summary>Appends what the kernel read for an argument, or returns false (nothing read, or a struct with no renderer yet).</summary>
+    public static bool TryAppendPayload(StringBuilder sb, ulong raw, scoped in Payload payload, PayloadShape shape)
     {
+        if ((payload.Flags & Records.PayloadFlags.Fault) != 0)
+        {
+            return false;
+        }
         switch (payload.Kind)
         {
             case Records.PayloadKind.String:

@@ -35,6 +35,16 @@ internal static class RecordView
         return enter.args[index];
     }
 
+    /// <summary>All six argument registers of the enter record.</summary>
+    public static unsafe void Args(ReadOnlySpan<byte> buffer, in TraceEvent e, Span<ulong> args)
+    {
+        tl_enter enter = MemoryMarshal.Read<tl_enter>(buffer[e.EnterOffset..]);
+        for (int i = 0; i < 6; i++)
+        {
+            args[i] = enter.args[i];
+        }
+    }
+
     /// <summary>The command name of the thread, from the enter record (or the process-exit record).</summary>
     public static unsafe string Comm(ReadOnlySpan<byte> buffer, in TraceEvent e)
     {

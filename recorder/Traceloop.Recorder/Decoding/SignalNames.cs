@@ -11,16 +11,28 @@ internal static class SignalNames
         "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS",
     ];
 
-    // Real-time signals are counted from glibc's SIGRTMIN (34), as strace names them; 32 and
-    // 33 belong to the threading library and keep their numbers.
-    private const int SIGRTMIN = 34;
+    // strace 6.1 counts real-time signals from the kernel's SIGRTMIN (32), not glibc's (34):
+    // 32 is SIGRTMIN, 33 SIGRT_1, up to 64 SIGRT_32 (checked against strace on this platform).
+    private const int SIGRTMIN = 32;
     private const int SIGRTMAX = 64;
+
+    private static readonly string[] RealTime = BuildRealTime();
 
     public static string Name(int signal) => signal switch
     {
-        >= 0 and < 32 => Names[signal],
-        SIGRTMIN => "SIGRTMIN",
-        > SIGRTMIN and <= SIGRTMAX => $"SIGRT_{signal - SIGRTMIN}",
+        >= 0 and < SIGRTMIN => Names[signal],
+        >= SIGRTMIN and <= SIGRTMAX => RealTime[signal - SIGRTMIN],
         _ => signal.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+
+    private static string[] BuildRealTime()
+    {
+        var names = new string[SIGRTMAX - SIGRTMIN + 1];
+        names[0] = "SIGRTMIN";
+        for (int i = 1; i < names.Length; i++)
+        {
+            names[i] = "SIGRT_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return names;
+    }
 }

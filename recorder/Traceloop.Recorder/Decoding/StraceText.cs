@@ -67,7 +67,15 @@ internal static class StraceText
                 return;
         }
         sb.Append(" = ");
-        AppendReturn(sb, e.Ret);
+        Span<ulong> args = stackalloc ulong[6];
+        if (e.HasEnter)
+        {
+            RecordView.Args(buffer, e, args);
+        }
+        if (!e.HasEnter || !Flags.ArgumentDecoders.TryAppendReturn(e.Nr, args, e.Ret, sb))
+        {
+            AppendReturn(sb, e.Ret);
+        }
         if (e.HasEnter)
         {
             sb.Append(" <").Append((e.DurationNs / 1e9).ToString("0.000000", CultureInfo.InvariantCulture)).Append('>');
@@ -76,16 +84,40 @@ internal static class StraceText
 
     public static void AppendArgs(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e)
     {
-        SyscallParam[] parameters = SyscallTable.Get(e.Nr)?.Params ?? SyscallInfo.RawArgs;
-        for (int i = 0; i < parameters.Length && i < 6; i++)
+        Span<ulong> args = stackalloc ulong[6];
+        RecordView.Args(buffer, e, args);
+        Span<int> order = stackalloc int[6];
+        int count = Flags.ArgumentDecoders.GetPrintedArgs(e.Nr, args, order);
+        for (int k = 0; k < count; k++)
         {
-            if (i > 0)
+            if (k > 0)
             {
                 sb.Append(", ");
             }
-            bool has = RecordView.TryGetPayload(buffer, e, i, out Payload payload);
-            ArgumentText.Append(sb, parameters[i].Kind, RecordView.Arg(buffer, e, i), payload, has, CaptureTable.ShapeOf(e.Nr, i));
+            AppendArg(sb, buffer, e, order[k], args);
         }
+    }
+
+    /// <summary>
+    /// One argument: what the kernel read from user memory for it first (a string, argv, a
+    /// buffer), else strace's rendering of the raw value (flags, modes, signals), else the
+    /// value by its type.
+    /// </summary>
+    public static void AppendArg(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, int index, ReadOnlySpan<ulong> args)
+    {
+        bool has = RecordView.TryGetPayload(buffer, e, index, out Payload payload);
+        PayloadShape shape = CaptureTable.ShapeOf(e.Nr, index);
+        if (has && ArgumentText.TryAppendPayload(sb, args[index], payload, shape))
+        {
+            return;
+        }
+        if (Flags.ArgumentDecoders.TryAppend(e.Nr, index, args, sb))
+        {
+            return;
+        }
+        SyscallParam[] parameters = SyscallTable.Get(e.Nr)?.Params ?? SyscallInfo.RawArgs;
+        ParamKind kind = index < parameters.Length ? parameters[index].Kind : ParamKind.Unknown;
+        ArgumentText.Append(sb, kind, args[index], default, false);
     }
 
     public static void AppendReturn(StringBuilder sb, long ret)

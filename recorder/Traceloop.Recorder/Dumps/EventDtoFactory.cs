@@ -75,18 +75,19 @@ internal static class EventDtoFactory
     private static SyscallArg[] Args(ReadOnlySpan<byte> buffer, in TraceEvent e)
     {
         SyscallParam[] parameters = SyscallTable.Get(e.Nr)?.Params ?? SyscallInfo.RawArgs;
+        Span<ulong> raw = stackalloc ulong[6];
+        RecordView.Args(buffer, e, raw);
         var args = new SyscallArg[Math.Min(parameters.Length, 6)];
         var text = new StringBuilder();
         for (int i = 0; i < args.Length; i++)
         {
-            ulong raw = RecordView.Arg(buffer, e, i);
             bool has = RecordView.TryGetPayload(buffer, e, i, out Payload payload);
             text.Clear();
-            ArgumentText.Append(text, parameters[i].Kind, raw, payload, has, CaptureTable.ShapeOf(e.Nr, i));
+            StraceText.AppendArg(text, buffer, e, i, raw);
             args[i] = new SyscallArg
             {
                 Name = parameters[i].Name,
-                Raw = raw,
+                Raw = raw[i],
                 Text = text.ToString(),
                 Payload = has ? payload.Data.ToArray() : null,
                 Truncated = has && payload.Truncated,

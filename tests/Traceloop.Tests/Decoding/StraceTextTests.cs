@@ -27,7 +27,7 @@ public sealed class StraceTextTests
         ring.Exit(4242, 4242, NR_openat, -2, BootNs + 12_000);
 
         Assert.Equal(
-            ["12:03:04.123456 4242 cat openat(AT_FDCWD, \"/nonexistent\", 0, 0) = -1 ENOENT (No such file or directory) <0.000012>\n"],
+            ["12:03:04.123456 4242 cat openat(AT_FDCWD, \"/nonexistent\", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000012>\n"],
             Render(ring));
     }
 
@@ -72,7 +72,7 @@ public sealed class StraceTextTests
             payloads: [PayloadSpec.String(1, "/very/long/pa", PayloadFlags.Truncated)]);
         ring.Exit(1, 1, NR_openat, 3, BootNs + 2_000);
 
-        Assert.Equal(["openat(AT_FDCWD, \"/very/long/pa\"..., 524288, 0) = 3 <0.000002>"], RenderCalls(ring));
+        Assert.Equal(["openat(AT_FDCWD, \"/very/long/pa\"..., O_RDONLY|O_CLOEXEC) = 3 <0.000002>"], RenderCalls(ring));
         using RingSnapshot snapshot = ring.Snapshot();
         Assert.True(RecordView.IsTruncated(snapshot.Buffer, EventAssembler.Assemble(snapshot)[0]));
     }
@@ -85,7 +85,7 @@ public sealed class StraceTextTests
             payloads: [new PayloadSpec(PayloadKind.String, 1, [], PayloadFlags.Fault)]);
         ring.Exit(1, 1, NR_openat, -14, BootNs);
 
-        Assert.Equal(["openat(AT_FDCWD, 0xdead0000, 0, 0) = -1 EFAULT (Bad address) <0.000000>"], RenderCalls(ring));
+        Assert.Equal(["openat(AT_FDCWD, 0xdead0000, O_RDONLY) = -1 EFAULT (Bad address) <0.000000>"], RenderCalls(ring));
     }
 
     [Fact]

@@ -44,15 +44,9 @@ internal static class SignalArguments
     private static string[] BuildNames()
     {
         var names = new string[SIGRTMAX + 1];
-        names[0] = "0";
-        for (int i = 1; i < SIGRTMIN; i++)
+        for (int i = 0; i <= SIGRTMAX; i++)
         {
             names[i] = SignalNames.Name(i);
-        }
-        names[SIGRTMIN] = "SIGRTMIN";
-        for (int i = SIGRTMIN + 1; i <= SIGRTMAX; i++)
-        {
-            names[i] = "SIGRT_" + (i - SIGRTMIN).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         return names;
     }
