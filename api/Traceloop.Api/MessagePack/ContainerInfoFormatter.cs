@@ -1,15 +1,13 @@
 using MessagePack;
-using MessagePack.Formatters;
 
 namespace Traceloop.Api.MessagePack;
 
 /// <summary>Writes <see cref="ContainerInfo"/> as an array indexed by its [Key]s.</summary>
-public sealed class ContainerInfoFormatter : IMessagePackFormatter<ContainerInfo?>
+public static class ContainerInfoFormatter
 {
-    public static readonly ContainerInfoFormatter Instance = new();
     private const int FieldCount = 13;
 
-    public void Serialize(ref MessagePackWriter writer, ContainerInfo? value, MessagePackSerializerOptions options)
+    public static void Write(ref MessagePackWriter writer, ContainerInfo? value)
     {
         if (value is null)
         {
@@ -32,13 +30,12 @@ public sealed class ContainerInfoFormatter : IMessagePackFormatter<ContainerInfo
         WireFormat.Write(ref writer, value.ExitStatus);
     }
 
-    public ContainerInfo? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    public static ContainerInfo? Read(ref MessagePackReader reader)
     {
         if (reader.TryReadNil())
         {
             return null;
         }
-        options.Security.DepthStep(ref reader);
         int count = WireFormat.ReadArrayHeader(ref reader, 256, "a container");
         string id = "", path = "";
         string? podUid = null, runtime = null;
@@ -65,10 +62,9 @@ public sealed class ContainerInfoFormatter : IMessagePackFormatter<ContainerInfo
                 case 10: held = reader.ReadInt64(); break;
                 case 11: lost = reader.ReadInt64(); break;
                 case 12: exitStatus = WireFormat.ReadNullableInt32(ref reader); break;
-                default: reader.Skip(); break; // a newer writer's field
+                default: WireFormat.Skip(ref reader); break; // a newer writer's field
             }
         }
-        reader.Depth--;
         return new ContainerInfo
         {
             Id = id,

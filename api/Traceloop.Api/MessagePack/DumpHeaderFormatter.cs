@@ -1,15 +1,13 @@
 using MessagePack;
-using MessagePack.Formatters;
 
 namespace Traceloop.Api.MessagePack;
 
 /// <summary>Writes <see cref="DumpHeader"/> as an array indexed by its [Key]s.</summary>
-public sealed class DumpHeaderFormatter : IMessagePackFormatter<DumpHeader?>
+public static class DumpHeaderFormatter
 {
-    public static readonly DumpHeaderFormatter Instance = new();
     private const int FieldCount = 9;
 
-    public void Serialize(ref MessagePackWriter writer, DumpHeader? value, MessagePackSerializerOptions options)
+    public static void Write(ref MessagePackWriter writer, DumpHeader? value)
     {
         if (value is null)
         {
@@ -18,7 +16,7 @@ public sealed class DumpHeaderFormatter : IMessagePackFormatter<DumpHeader?>
         }
         writer.WriteArrayHeader(FieldCount);
         writer.Write(value.FormatVersion);
-        ContainerInfoFormatter.Instance.Serialize(ref writer, value.Container, options);
+        ContainerInfoFormatter.Write(ref writer, value.Container);
         WireFormat.WriteTime(ref writer, value.TakenAt);
         WireFormat.WriteTime(ref writer, value.WindowStart);
         WireFormat.WriteTime(ref writer, value.WindowEnd);
@@ -28,13 +26,12 @@ public sealed class DumpHeaderFormatter : IMessagePackFormatter<DumpHeader?>
         writer.Write(value.Node);
     }
 
-    public DumpHeader? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    public static DumpHeader? Read(ref MessagePackReader reader)
     {
         if (reader.TryReadNil())
         {
             return null;
         }
-        options.Security.DepthStep(ref reader);
         int count = WireFormat.ReadArrayHeader(ref reader, 256, "a dump header");
         int version = 0, events = 0;
         ContainerInfo? container = null;
@@ -48,7 +45,7 @@ public sealed class DumpHeaderFormatter : IMessagePackFormatter<DumpHeader?>
             switch (i)
             {
                 case 0: version = reader.ReadInt32(); break;
-                case 1: container = ContainerInfoFormatter.Instance.Deserialize(ref reader, options); break;
+                case 1: container = ContainerInfoFormatter.Read(ref reader); break;
                 case 2: takenAt = WireFormat.ReadTime(ref reader); break;
                 case 3: start = WireFormat.ReadNullableTime(ref reader); break;
                 case 4: end = WireFormat.ReadNullableTime(ref reader); break;
@@ -56,10 +53,9 @@ public sealed class DumpHeaderFormatter : IMessagePackFormatter<DumpHeader?>
                 case 6: lost = reader.ReadInt64(); break;
                 case 7: traceloopVersion = reader.ReadString() ?? ""; break;
                 case 8: node = reader.ReadString(); break;
-                default: reader.Skip(); break;
+                default: WireFormat.Skip(ref reader); break;
             }
         }
-        reader.Depth--;
         if (version < 1 || version > DumpHeader.CurrentFormatVersion)
         {
             throw new MessagePackSerializationException($"dump format version {version} is not one this reader knows (1 to {DumpHeader.CurrentFormatVersion})");

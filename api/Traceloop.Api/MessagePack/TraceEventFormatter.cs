@@ -1,17 +1,15 @@
 using MessagePack;
-using MessagePack.Formatters;
 
 namespace Traceloop.Api.MessagePack;
 
 /// <summary>Writes <see cref="TraceEventDto"/> (and its <see cref="SyscallArg"/>s) as arrays indexed by their [Key]s.</summary>
-public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
+public static class TraceEventFormatter
 {
-    public static readonly TraceEventFormatter Instance = new();
     private const int FieldCount = 17;
     private const int ArgFieldCount = 5;
     private const int MaxArgs = 64;
 
-    public void Serialize(ref MessagePackWriter writer, TraceEventDto? value, MessagePackSerializerOptions options)
+    public static void Write(ref MessagePackWriter writer, TraceEventDto? value)
     {
         if (value is null)
         {
@@ -68,13 +66,12 @@ public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
         writer.Write(value.Seq);
     }
 
-    public TraceEventDto? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    public static TraceEventDto? Read(ref MessagePackReader reader)
     {
         if (reader.TryReadNil())
         {
             return null;
         }
-        options.Security.DepthStep(ref reader);
         int count = WireFormat.ReadArrayHeader(ref reader, 256, "an event");
         TraceEventKind kind = default;
         long ts = 0;
@@ -107,10 +104,9 @@ public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
                 case 14: ended = WireFormat.ReadNullableBool(ref reader); break;
                 case 15: text = reader.ReadString(); break;
                 case 16: seq = reader.ReadInt64(); break;
-                default: reader.Skip(); break;
+                default: WireFormat.Skip(ref reader); break;
             }
         }
-        reader.Depth--;
         return new TraceEventDto
         {
             Kind = kind,
@@ -157,7 +153,7 @@ public sealed class TraceEventFormatter : IMessagePackFormatter<TraceEventDto?>
                     case 2: text = reader.ReadString() ?? ""; break;
                     case 3: payload = WireFormat.ReadBytes(ref reader); break;
                     case 4: truncated = reader.ReadBoolean(); break;
-                    default: reader.Skip(); break;
+                    default: WireFormat.Skip(ref reader); break;
                 }
             }
             args[a] = new SyscallArg { Name = name, Raw = raw, Text = text, Payload = payload, Truncated = truncated };

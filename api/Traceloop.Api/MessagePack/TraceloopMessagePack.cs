@@ -1,37 +1,31 @@
 using System.Buffers;
 using MessagePack;
-using MessagePack.Formatters;
-using MessagePack.Resolvers;
 
 namespace Traceloop.Api.MessagePack;
 
 /// <summary>
 /// The MessagePack dump format: a <see cref="DumpHeader"/> followed by its events, each a
-/// top-level object. Formatters are written by hand (no runtime code generation, so it works
-/// under Native AOT), and input is read as untrusted data with bounded sizes.
+/// top-level object. The formatters are written by hand over MessagePackWriter and
+/// MessagePackReader, without MessagePackSerializer's resolvers: no runtime code generation
+/// is reachable, so it works under Native AOT. Input is read as untrusted: every count and
+/// nesting depth is bounded, and any malformation is a MessagePackSerializationException.
 /// </summary>
 public static class TraceloopMessagePack
 {
     /// <summary>A dump holds at most this many events; a larger count is corrupt input.</summary>
     public const int MaxEvents = 10_000_000;
 
-    public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(
-            [ContainerInfoFormatter.Instance, TraceEventFormatter.Instance, DumpHeaderFormatter.Instance],
-            [BuiltinResolver.Instance]))
-        .WithSecurity(MessagePackSecurity.UntrustedData);
-
     public static void WriteHeader(IBufferWriter<byte> output, DumpHeader header)
     {
         var writer = new MessagePackWriter(output);
-        DumpHeaderFormatter.Instance.Serialize(ref writer, header, Options);
+        DumpHeaderFormatter.Write(ref writer, header);
         writer.Flush();
     }
 
     public static void WriteEvent(IBufferWriter<byte> output, TraceEventDto e)
     {
         var writer = new MessagePackWriter(output);
-        TraceEventFormatter.Instance.Serialize(ref writer, e, Options);
+        TraceEventFormatter.Write(ref writer, e);
         writer.Flush();
     }
 
@@ -52,7 +46,7 @@ public static class TraceloopMessagePack
     private static (DumpHeader Header, List<TraceEventDto> Events) ReadDumpUnchecked(ReadOnlySequence<byte> data)
     {
         var reader = new MessagePackReader(data);
-        DumpHeader header = DumpHeaderFormatter.Instance.Deserialize(ref reader, Options)
+        DumpHeader header = DumpHeaderFormatter.Read(ref reader)
             ?? throw new MessagePackSerializationException("the dump starts with nil instead of a header");
         if (header.Events < 0 || header.Events > MaxEvents)
         {
@@ -61,7 +55,7 @@ public static class TraceloopMessagePack
         var events = new List<TraceEventDto>(Math.Min(header.Events, 100_000));
         while (!reader.End)
         {
-            TraceEventDto e = TraceEventFormatter.Instance.Deserialize(ref reader, Options)
+            TraceEventDto e = TraceEventFormatter.Read(ref reader)
                 ?? throw new MessagePackSerializationException("nil where an event was expected");
             events.Add(e);
             if (events.Count > header.Events)

@@ -74,6 +74,32 @@ internal static class WireFormat
         return bytes is { } b ? System.Buffers.BuffersExtensions.ToArray(b) : null;
     }
 
+    /// <summary>
+    /// Skips a value a newer writer added. Nested arrays and maps are walked with a counter of
+    /// values still to skip instead of recursion, so no nesting depth can overflow the stack,
+    /// and each value takes at least one byte, so the work is bounded by the input's length.
+    /// </summary>
+    public static void Skip(ref MessagePackReader reader)
+    {
+        long pending = 1;
+        while (pending > 0)
+        {
+            switch (reader.NextMessagePackType)
+            {
+                case MessagePackType.Array:
+                    pending += reader.ReadArrayHeader();
+                    break;
+                case MessagePackType.Map:
+                    pending += 2L * reader.ReadMapHeader();
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+            pending--;
+        }
+    }
+
     /// <summary>Reads an array header, refusing one larger than <paramref name="max"/> (untrusted input).</summary>
     public static int ReadArrayHeader(ref MessagePackReader reader, int max, string what)
     {

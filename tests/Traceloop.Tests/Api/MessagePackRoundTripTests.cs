@@ -171,7 +171,7 @@ public sealed class MessagePackRoundTripTests
     public void AHeaderWithoutAContainerIsRefused()
     {
         byte[] dump = Dump(ApiSamples.SparseHeader(0), []);
-        int containerLength = Bytes((ref MessagePackWriter w) => ContainerInfoFormatter.Instance.Serialize(ref w, ApiSamples.SparseContainer(), TraceloopMessagePack.Options)).Length;
+        int containerLength = Bytes((ref MessagePackWriter w) => ContainerInfoFormatter.Write(ref w, ApiSamples.SparseContainer())).Length;
         byte[] nilContainer = [.. dump.AsSpan(0, 2), 0xc0, .. dump.AsSpan(2 + containerLength)];
 
         var e = Assert.IsType<MessagePackSerializationException>(Read(nilContainer));
@@ -256,7 +256,7 @@ public sealed class MessagePackRoundTripTests
     {
         // Header of 12 fields holding a container of 16, then an event of 19 fields whose
         // argument has 8: each with three values a future version might add, one deeply nested.
-        byte[] container = Bytes((ref MessagePackWriter w) => ContainerInfoFormatter.Instance.Serialize(ref w, ApiSamples.FullContainer(), TraceloopMessagePack.Options));
+        byte[] container = Bytes((ref MessagePackWriter w) => ContainerInfoFormatter.Write(ref w, ApiSamples.FullContainer()));
         byte[] header = Dump(ApiSamples.FullHeader(1), []);
         Assert.Equal(0x99, header[0]);
         Assert.Equal(0x9d, header[2]);
@@ -339,8 +339,39 @@ public sealed class MessagePackRoundTripTests
         Assert.Equal("", h.TraceloopVersion);
         Assert.Empty(events);
         var reader = new MessagePackReader(evt);
-        TraceEventDto? e = TraceEventFormatter.Instance.Deserialize(ref reader, TraceloopMessagePack.Options);
+        TraceEventDto? e = TraceEventFormatter.Read(ref reader);
         Assert.Equal((TraceEventKind.ProcessExit, 99L, 5, 0, (string?)null), (e!.Kind, e.TimestampNs, e.Pid, e.Tid, e.Comm));
+    }
+
+    [Fact]
+    public void AnUnknownFieldNestedAMillionDeepIsSkippedWithoutOverflowingTheStack()
+    {
+        // A header with a 10th field (one a newer writer might add) nested a million arrays deep.
+        DumpHeader sample = ApiSamples.FullHeader(0);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var w = new MessagePackWriter(buffer);
+        w.WriteArrayHeader(10);
+        w.Write(sample.FormatVersion);
+        ContainerInfoFormatter.Write(ref w, sample.Container);
+        w.Write(0L);
+        w.WriteNil();
+        w.WriteNil();
+        w.Write(0);
+        w.Write(0L);
+        w.Write("v");
+        w.WriteNil();
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            w.WriteArrayHeader(1);
+        }
+        w.WriteNil();
+        w.Flush();
+
+        (DumpHeader header, List<TraceEventDto> events) = TraceloopMessagePack.ReadDump(buffer.WrittenMemory.ToArray());
+
+        Assert.Equal(sample.Container.Id, header.Container.Id);
+        Assert.Equal("v", header.TraceloopVersion);
+        Assert.Empty(events);
     }
 
     private static void WriteExtras(ref MessagePackWriter w)
