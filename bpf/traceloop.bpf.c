@@ -115,6 +115,18 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 	return BPF_CORE_READ(css, cgroup, kn, id);
 }
 
+static __always_inline struct ring *container_ring(struct tl_container *c);
+
+/* The ring of the task's container, or NULL when the task is not recorded (the common case). */
+static __always_inline struct ring *task_ring(struct task_struct *task, struct tl_container **out)
+{
+	__u64 cgid = task_cgroup_id(task);
+	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+
+	*out = c;
+	return c ? container_ring(c) : 0;
+}
+
 static __always_inline struct ring *container_ring(struct tl_container *c)
 {
 	__u32 slot = c->slot;
@@ -442,17 +454,14 @@ int tl_sys_enter(__u64 *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__u32 nr = (__u32)ctx[1], zero = 0, seq, len = sizeof(struct tl_enter);
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 cgid = task_cgroup_id(task);
-	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_container *c;
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc = {};
 	struct tl_enter *e;
 	struct ring *r;
 	__u64 pos, ts;
 
-	if (!c)
-		return 0;
-	r = container_ring(c);
+	r = task_ring(task, &c);
 	if (!r)
 		return 0;
 
@@ -502,8 +511,7 @@ int tl_sys_exit(__u64 *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	long ret = (long)ctx[1];
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 cgid = task_cgroup_id(task);
-	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_container *c;
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc = {};
 	__u32 nr, zero = 0, seq, len = sizeof(struct tl_exit);
@@ -511,9 +519,7 @@ int tl_sys_exit(__u64 *ctx)
 	struct ring *r;
 	__u64 pos;
 
-	if (!c)
-		return 0;
-	r = container_ring(c);
+	r = task_ring(task, &c);
 	if (!r)
 		return 0;
 
@@ -567,16 +573,13 @@ int tl_signal_deliver(__u64 *ctx)
 	struct kernel_siginfo *info = (struct kernel_siginfo *)ctx[1];
 	struct k_sigaction *ka = (struct k_sigaction *)ctx[2];
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 cgid = task_cgroup_id(task);
-	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_container *c;
 	struct tl_signal *x;
 	struct ring *r;
 	__u64 pos;
 	__u32 seq;
 
-	if (!c)
-		return 0;
-	r = container_ring(c);
+	r = task_ring(task, &c);
 	if (!r)
 		return 0;
 	x = reserve(r, sizeof(*x), &pos, &seq);
@@ -594,8 +597,7 @@ SEC("tp_btf/sched_process_exit")
 int tl_process_exit(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
-	__u64 cgid = task_cgroup_id(task);
-	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_container *c;
 	struct tl_proc_exit *x;
 	struct ring *r;
 	__u64 pos;
@@ -608,9 +610,7 @@ int tl_process_exit(__u64 *ctx)
 		if (!bpf_map_delete_elem(&refetch, &tid))
 			__sync_fetch_and_add(&refetch_pending, -1);
 	}
-	if (!c)
-		return 0;
-	r = container_ring(c);
+	r = task_ring(task, &c);
 	if (!r)
 		return 0;
 
@@ -628,7 +628,7 @@ int tl_process_exit(__u64 *ctx)
 
 		if (s) {
 			s->ctl.path[0] = 0;
-			notify(s, TL_CTL_MAIN_EXIT, c->slot, cgid, 0, x->exit_code, x->h.pid);
+			notify(s, TL_CTL_MAIN_EXIT, c->slot, task_cgroup_id(task), 0, x->exit_code, x->h.pid);
 		}
 	}
 	return 0;

@@ -24,21 +24,21 @@ internal static class ArgumentText
                 }
                 else
                 {
-                    sb.Append(fd.ToString(CultureInfo.InvariantCulture));
+                    sb.Append(fd);
                 }
                 break;
             case ParamKind.Int:
-                sb.Append(((int)raw).ToString(CultureInfo.InvariantCulture));
+                sb.Append((int)raw);
                 break;
             case ParamKind.UInt:
-                sb.Append(((uint)raw).ToString(CultureInfo.InvariantCulture));
+                sb.Append((uint)raw);
                 break;
             case ParamKind.Long:
-                sb.Append(((long)raw).ToString(CultureInfo.InvariantCulture));
+                sb.Append((long)raw);
                 break;
             case ParamKind.ULong:
             case ParamKind.Size:
-                sb.Append(raw.ToString(CultureInfo.InvariantCulture));
+                sb.Append(raw);
                 break;
             case ParamKind.Pointer:
             case ParamKind.String:
@@ -129,7 +129,7 @@ internal static class ArgumentText
 
     public static void AppendHex(StringBuilder sb, ulong raw)
     {
-        sb.Append("0x").Append(raw.ToString("x", CultureInfo.InvariantCulture));
+        sb.Append(CultureInfo.InvariantCulture, $"0x{raw:x}");
     }
 
     /// <summary>
@@ -161,12 +161,15 @@ internal static class ArgumentText
                         // Shortest octal form, unless a digit follows and would be read into it.
                         bool digitNext = i + 1 < data.Length && data[i + 1] >= (byte)'0' && data[i + 1] <= (byte)'9';
                         sb.Append('\\');
-                        string octal = Convert.ToString(b, 8);
-                        if (digitNext)
+                        if (digitNext || b >= 64)
                         {
-                            octal = octal.PadLeft(3, '0');
+                            sb.Append((char)('0' + (b >> 6)));
                         }
-                        sb.Append(octal);
+                        if (digitNext || b >= 8)
+                        {
+                            sb.Append((char)('0' + ((b >> 3) & 7)));
+                        }
+                        sb.Append((char)('0' + (b & 7)));
                     }
                     break;
             }

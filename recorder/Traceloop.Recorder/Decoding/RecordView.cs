@@ -66,6 +66,33 @@ internal static class RecordView
         return CommString(new ReadOnlySpan<byte>(enter.comm, RecordLayout.CommLength));
     }
 
+    /// <summary>Appends the thread's command name without making a string of it.</summary>
+    public static unsafe void AppendComm(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e)
+    {
+        int offset;
+        switch (e.Type)
+        {
+            case TraceEventType.ProcessExit: offset = (int)Marshal.OffsetOf<tl_proc_exit>(nameof(tl_proc_exit.comm)); break;
+            case TraceEventType.Signal: offset = (int)Marshal.OffsetOf<tl_signal>(nameof(tl_signal.comm)); break;
+            default:
+                if (!e.HasEnter)
+                {
+                    sb.Append('?');
+                    return;
+                }
+                offset = (int)Marshal.OffsetOf<tl_enter>(nameof(tl_enter.comm));
+                break;
+        }
+        ReadOnlySpan<byte> comm = buffer.Slice(e.EnterOffset + offset, RecordLayout.CommLength);
+        int nul = comm.IndexOf((byte)0);
+        comm = nul < 0 ? comm : comm[..nul];
+        foreach (byte b in comm)
+        {
+            // comm is bytes; anything outside printable ASCII shows as '?', never as a broken char.
+            sb.Append(b is >= 0x20 and < 0x7f ? (char)b : '?');
+        }
+    }
+
     public static tl_proc_exit ProcessExit(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
         MemoryMarshal.Read<tl_proc_exit>(buffer[e.EnterOffset..]);
 

@@ -17,14 +17,16 @@ internal static class StraceText
 
     public static void AppendLine(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock)
     {
-        DateTimeOffset time = clock.ToWallClock(e.Timestamp);
-        sb.Append(time.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(' ');
-        sb.Append(e.Pid.ToString(CultureInfo.InvariantCulture));
+        // Everything below formats into the builder: the text path allocates nothing per line.
+        AppendTimeOfDay(sb, clock.ToUnixNs(e.Timestamp));
+        sb.Append(' ').Append(e.Pid);
         if (e.Tid != e.Pid)
         {
-            sb.Append('/').Append(e.Tid.ToString(CultureInfo.InvariantCulture));
+            sb.Append('/').Append(e.Tid);
         }
-        sb.Append(' ').Append(RecordView.Comm(buffer, e)).Append(' ');
+        sb.Append(' ');
+        RecordView.AppendComm(sb, buffer, e);
+        sb.Append(' ');
         if (e.Type == TraceEventType.ProcessExit)
         {
             AppendProcessExit(sb, RecordView.ProcessExit(buffer, e));
@@ -38,6 +40,31 @@ internal static class StraceText
             AppendCall(sb, buffer, e);
         }
         sb.Append('\n');
+    }
+
+    /// <summary><c>HH:MM:SS.uuuuuu</c> of a Unix time in ns, UTC.</summary>
+    public static void AppendTimeOfDay(StringBuilder sb, long unixNs)
+    {
+        long micros = unixNs / 1000;
+        long ofDay = (long)((ulong)micros % 86_400_000_000UL);
+        AppendPadded(sb, (ulong)(ofDay / 3_600_000_000), 2);
+        sb.Append(':');
+        AppendPadded(sb, (ulong)(ofDay / 60_000_000 % 60), 2);
+        sb.Append(':');
+        AppendPadded(sb, (ulong)(ofDay / 1_000_000 % 60), 2);
+        sb.Append('.');
+        AppendPadded(sb, (ulong)(ofDay % 1_000_000), 6);
+    }
+
+    private static void AppendPadded(StringBuilder sb, ulong value, int digits)
+    {
+        Span<char> text = stackalloc char[20];
+        for (int i = digits - 1; i >= 0; i--)
+        {
+            text[i] = (char)('0' + value % 10);
+            value /= 10;
+        }
+        sb.Append(text[..digits]);
     }
 
     /// <summary>The <c>name(args) = ret</c> part alone.</summary>
@@ -78,7 +105,10 @@ internal static class StraceText
         }
         if (e.HasEnter)
         {
-            sb.Append(" <").Append((e.DurationNs / 1e9).ToString("0.000000", CultureInfo.InvariantCulture)).Append('>');
+            ulong micros = e.DurationNs / 1000;
+            sb.Append(" <").Append(micros / 1_000_000).Append('.');
+            AppendPadded(sb, micros % 1_000_000, 6);
+            sb.Append('>');
         }
     }
 
@@ -134,7 +164,7 @@ internal static class StraceText
             }
             return;
         }
-        sb.Append(ret.ToString(CultureInfo.InvariantCulture));
+        sb.Append(ret);
     }
 
     public static unsafe void AppendSignal(StringBuilder sb, in tl_signal x)
@@ -152,7 +182,7 @@ internal static class StraceText
         string who = x.is_leader != 0 ? "" : "thread ";
         if (signal == 0)
         {
-            sb.Append("+++ ").Append(who).Append("exited with ").Append(((status >> 8) & 0xff).ToString(CultureInfo.InvariantCulture)).Append(" +++");
+            sb.Append("+++ ").Append(who).Append("exited with ").Append((status >> 8) & 0xff).Append(" +++");
         }
         else
         {

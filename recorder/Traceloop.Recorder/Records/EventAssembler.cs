@@ -92,35 +92,12 @@ internal static class EventAssembler
                             ev.Completion = SyscallCompletion.NoReturn;
                         }
                     }
-                    events.Add(new TraceEvent
-                    {
-                        Type = TraceEventType.ProcessExit,
-                        Seq = r.Sequence,
-                        EnterOffset = r.Offset,
-                        ExitOffset = -1,
-                        Timestamp = h.ts,
-                        Pid = h.pid,
-                        Tid = h.tid,
-                        Nr = -1,
-                    });
+                    events.Add(PointEvent(TraceEventType.ProcessExit, r, h, -1));
                     break;
                 }
                 case RecordKind.Signal:
-                {
-                    tl_signal sig = MemoryMarshal.Read<tl_signal>(buffer[r.Offset..]);
-                    events.Add(new TraceEvent
-                    {
-                        Type = TraceEventType.Signal,
-                        Seq = r.Sequence,
-                        EnterOffset = r.Offset,
-                        ExitOffset = -1,
-                        Timestamp = h.ts,
-                        Pid = h.pid,
-                        Tid = h.tid,
-                        Nr = sig.signo,
-                    });
+                    events.Add(PointEvent(TraceEventType.Signal, r, h, MemoryMarshal.Read<tl_signal>(buffer[r.Offset..]).signo));
                     break;
-                }
                 default:
                     // Kinds added by newer kernels programs are skipped, not misread.
                     break;
@@ -133,6 +110,19 @@ internal static class EventAssembler
         SortStableByTime(result);
         return result;
     }
+
+    /// <summary>An event of one record (a process exit, a signal): no pairing, no duration.</summary>
+    private static TraceEvent PointEvent(TraceEventType type, in RecordRef r, in tl_rec h, int nr) => new()
+    {
+        Type = type,
+        Seq = r.Sequence,
+        EnterOffset = r.Offset,
+        ExitOffset = -1,
+        Timestamp = h.ts,
+        Pid = h.pid,
+        Tid = h.tid,
+        Nr = nr,
+    };
 
     private static int FindEnter(List<TraceEvent> events, Dictionary<uint, int> open, in tl_rec h, int nr)
     {
