@@ -32,6 +32,8 @@ internal sealed class PodWatcher : BackgroundService
     // Null when the next request must be a list.
     private string? _resourceVersion;
     private string? _lastLoggedError;
+    // 410s with no watch progress between them.
+    private int _goneInARow;
 
     public PodWatcher(IOptions<KubernetesOptions> options, KubernetesEnvironment env, PodCache cache, ILogger<PodWatcher> logger, TimeProvider time)
     {
@@ -96,7 +98,7 @@ internal sealed class PodWatcher : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                string request = _resourceVersion is null ? "list" : "watch";
+                string request = "list";
                 TimeSpan? delay = null;
                 try
                 {
@@ -104,6 +106,7 @@ internal sealed class PodWatcher : BackgroundService
                     {
                         await ListAsync(api, node, stoppingToken).ConfigureAwait(false);
                     }
+                    request = "watch";
                     if (!await WatchAsync(api, backoff, stoppingToken).ConfigureAwait(false))
                     {
                         delay = OnFailure(backoff, request, "the API server ended the watch at once");
@@ -118,9 +121,12 @@ internal sealed class PodWatcher : BackgroundService
                     Metrics.OnGone();
                     PodWatcherLog.Gone(_logger, _resourceVersion ?? "", e.ServerMessage);
                     _resourceVersion = null;
-                    // The first 410 re-lists at once; another right after (no progress between) waits.
-                    TimeSpan next = backoff.Next();
-                    delay = backoff.Failures > 1 ? next : null;
+                    // A 410 is routine (the watch fell behind compaction): re-list at once. A
+                    // second one before any progress is not, and waits like a failure.
+                    if (_goneInARow++ > 0)
+                    {
+                        delay = OnFailure(backoff, request, e);
+                    }
                 }
                 catch (KubernetesApiException e)
                 {
@@ -208,6 +214,7 @@ internal sealed class PodWatcher : BackgroundService
             if (progressed || _time.GetElapsedTime(opened) >= HealthyWatch)
             {
                 backoff.Reset();
+                _goneInARow = 0;
             }
         }
         if (!progressed && _time.GetElapsedTime(opened) < InstantEnd)
@@ -258,7 +265,7 @@ internal sealed class PodWatcher : BackgroundService
         string text = error switch
         {
             KubernetesApiException k => k.Message,
-            HttpRequestException { InnerException: { } inner } h => $"{h.Message} {inner.Message}",
+            HttpRequestException { InnerException: { } inner } h when !h.Message.Contains(inner.Message, StringComparison.Ordinal) => $"{h.Message} {inner.Message}",
             Exception e => e.Message,
             _ => error.ToString() ?? "",
         };

@@ -46,7 +46,9 @@ public sealed class PodWatcherTests
         Assert.Equal(container, previous);
 
         server.DeletePod(restarted);
-        await h.WaitUntilAsync(() => !h.Cache.TryGetByPodUid(added.Uid, out _), OneSecond, "the deleted pod to go");
+        // The change is announced after the cache shows it: wait for the announcement.
+        await h.WaitUntilAsync(() => h.Changes.Any(c => c.Pod.Uid == added.Uid && c.Kind == PodChangeKind.Removed), OneSecond, "the deleted pod to go");
+        Assert.False(h.Cache.TryGetByPodUid(added.Uid, out _));
         Assert.False(h.Cache.TryGetByContainerId(secondId, out _, out _));
         Assert.False(h.Cache.TryGetByContainerId(firstId, out _, out _));
         Assert.Equal([PodChangeKind.Added, PodChangeKind.Updated, PodChangeKind.Removed],
@@ -168,9 +170,9 @@ public sealed class PodWatcherTests
         await using WatcherHarness h = await WatcherHarness.SyncedAsync(server, cts.Token);
         TestPod x = TestPod.Running("x", "node-1");
         server.AddPod(x);
-        await h.WaitUntilAsync(() => h.Cache.TryGetByPodUid(x.Uid, out _), OneSecond, "x");
-        string last = h.Metrics.ResourceVersion!;
-        Assert.Equal(server.Pods.ResourceVersion.ToString(CultureInfo.InvariantCulture), last);
+        string last = server.Pods.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+        // The resource version is recorded just after the pod is cached.
+        await h.WaitUntilAsync(() => h.Cache.TryGetByPodUid(x.Uid, out _) && h.Metrics.ResourceVersion == last, OneSecond, "x");
 
         Assert.Equal(1, server.DropWatches());
         TestPod y = TestPod.Running("y", "node-1");
@@ -345,8 +347,9 @@ public sealed class PodWatcherTests
         server.AddPod(first);
         server.AddPod(second);
 
-        await h.WaitUntilAsync(() => h.Cache.TryGetByPodUid(second.Uid, out _), OneSecond, "both pods");
-        Assert.Equal(2, h.Log.Entries.Count(e => e.Id.Id == 409));
+        await h.WaitUntilAsync(() => h.Log.Entries.Count(e => e.Id.Id == 409) == 2, OneSecond, "both failures to be logged");
+        Assert.True(h.Cache.TryGetByPodUid(first.Uid, out _));
+        Assert.True(h.Cache.TryGetByPodUid(second.Uid, out _));
         Assert.Equal(1, h.Metrics.WatchesStarted);
     }
 }

@@ -66,7 +66,8 @@ internal sealed class WatcherHarness : IAsyncDisposable
         await harness.Watcher.Synced.WaitAsync(TimeSpan.FromSeconds(5), ct);
         // The list is done; the watch follows at once. Changes made before it opens are replayed
         // from the history anyway, but tests about watches want one open.
-        await harness.WaitUntilAsync(() => server.Pods.OpenWatches.Count == 1, TimeSpan.FromSeconds(5), "the watch to open");
+        await harness.WaitUntilAsync(() => server.Pods.OpenWatches.Count == 1 && harness.Watcher.State == PodWatcherState.Watching,
+            TimeSpan.FromSeconds(5), "the watch to open");
         return harness;
     }
 
