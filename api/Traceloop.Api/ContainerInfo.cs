@@ -43,4 +43,30 @@ public sealed class ContainerInfo
 
     /// <summary>The main process's wait status (exit code &lt;&lt; 8 | signal), once it ended.</summary>
     [Key(12)] public int? ExitStatus { get; init; }
+
+    /// <summary>Kubernetes namespace, when the pod object is known (null in local mode, or before it arrives).</summary>
+    [Key(13)] public string? Namespace { get; init; }
+
+    /// <summary>Kubernetes pod name.</summary>
+    [Key(14)] public string? Pod { get; init; }
+
+    /// <summary>The container's name in its pod spec.</summary>
+    [Key(15)] public string? Container { get; init; }
+
+    /// <summary>The pod's labels.</summary>
+    [Key(16)] public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    [Key(17)] public string? Image { get; init; }
+
+    [Key(18)] public int? RestartCount { get; init; }
+
+    /// <summary>The node the pod runs on.</summary>
+    [Key(19)] public string? Node { get; init; }
+
+    /// <summary>init, regular or ephemeral.</summary>
+    [Key(20)] public string? ContainerKind { get; init; }
+
+    /// <summary>"namespace/pod/container" when known, else the container id.</summary>
+    [IgnoreMember]
+    public string DisplayName => Namespace is not null && Pod is not null ? $"{Namespace}/{Pod}/{Container ?? Id}" : Id;
 }

@@ -88,4 +88,7 @@ public sealed class TraceEventDto
     /// in every dump, so repeated dumps can be merged without duplicates.
     /// </summary>
     [Key(16)] public long Seq { get; init; }
+
+    /// <summary>In a dump of several containers (a pod's): which container, by name or id.</summary>
+    [Key(17)] public string? Container { get; set; }
 }

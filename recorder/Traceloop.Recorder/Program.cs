@@ -26,6 +26,8 @@ var switches = new Dictionary<string, string>
     ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
     ["--socket-group"] = nameof(RecorderOptions.SocketGroup),
     ["--cgroup-hierarchy"] = nameof(RecorderOptions.CgroupHierarchy),
+    ["--kubeconfig"] = "Kubeconfig",
+    ["--node-name"] = "NodeName",
     ["--config"] = "ConfigFile",
 };
 
@@ -48,6 +50,8 @@ if (args.Contains("--help") || args.Contains("-h"))
           --socket-mode MODE     socket permission bits               (default 0660)
           --socket-group NAME    group given the socket, if it exists (default traceloop)
           --cgroup-hierarchy H   auto, unified, or a v1 controller    (default auto: v2 if mounted)
+          --kubeconfig FILE      use this cluster for pod names       (default: in-cluster config, else KUBECONFIG, else none)
+          --node-name NAME       this node's name in the cluster      (default: NODE_NAME)
           --config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)
         """);
     return 0;
@@ -129,6 +133,7 @@ app.UseExceptionHandler(error => error.Run(async context =>
 }));
 app.MapSystemEndpoints();
 app.MapContainerEndpoints();
+app.MapCompatibilityEndpoints();
 
 try
 {

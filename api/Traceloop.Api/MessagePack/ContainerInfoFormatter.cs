@@ -5,7 +5,7 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="ContainerInfo"/> as an array indexed by its [Key]s.</summary>
 public static class ContainerInfoFormatter
 {
-    private const int FieldCount = 13;
+    private const int FieldCount = 21;
 
     public static void Write(ref MessagePackWriter writer, ContainerInfo? value)
     {
@@ -28,6 +28,14 @@ public static class ContainerInfoFormatter
         writer.Write(value.EventsHeld);
         writer.Write(value.EventsLost);
         WireFormat.Write(ref writer, value.ExitStatus);
+        writer.Write(value.Namespace);
+        writer.Write(value.Pod);
+        writer.Write(value.Container);
+        WireFormat.WriteLabels(ref writer, value.Labels);
+        writer.Write(value.Image);
+        WireFormat.Write(ref writer, value.RestartCount);
+        writer.Write(value.Node);
+        writer.Write(value.ContainerKind);
     }
 
     public static ContainerInfo? Read(ref MessagePackReader reader)
@@ -40,7 +48,9 @@ public static class ContainerInfoFormatter
         string id = "", path = "";
         string? podUid = null, runtime = null;
         ulong cgroupId = 0;
-        int? mainPid = null, exitStatus = null;
+        int? mainPid = null, exitStatus = null, restarts = null;
+        string? ns = null, pod = null, name = null, image = null, node = null, kind = null;
+        Dictionary<string, string>? labels = null;
         DateTimeOffset firstSeen = default;
         DateTimeOffset? exitedAt = null;
         long bufferBytes = 0, held = 0, lost = 0;
@@ -62,6 +72,14 @@ public static class ContainerInfoFormatter
                 case 10: held = reader.ReadInt64(); break;
                 case 11: lost = reader.ReadInt64(); break;
                 case 12: exitStatus = WireFormat.ReadNullableInt32(ref reader); break;
+                case 13: ns = reader.ReadString(); break;
+                case 14: pod = reader.ReadString(); break;
+                case 15: name = reader.ReadString(); break;
+                case 16: labels = WireFormat.ReadLabels(ref reader); break;
+                case 17: image = reader.ReadString(); break;
+                case 18: restarts = WireFormat.ReadNullableInt32(ref reader); break;
+                case 19: node = reader.ReadString(); break;
+                case 20: kind = reader.ReadString(); break;
                 default: WireFormat.Skip(ref reader); break; // a newer writer's field
             }
         }
@@ -80,6 +98,14 @@ public static class ContainerInfoFormatter
             EventsHeld = held,
             EventsLost = lost,
             ExitStatus = exitStatus,
+            Namespace = ns,
+            Pod = pod,
+            Container = name,
+            Labels = labels,
+            Image = image,
+            RestartCount = restarts,
+            Node = node,
+            ContainerKind = kind,
         };
     }
 }

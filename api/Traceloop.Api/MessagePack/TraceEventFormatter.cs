@@ -5,7 +5,7 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="TraceEventDto"/> (and its <see cref="SyscallArg"/>s) as arrays indexed by their [Key]s.</summary>
 public static class TraceEventFormatter
 {
-    private const int FieldCount = 17;
+    private const int FieldCount = 18;
     private const int ArgFieldCount = 5;
     private const int MaxArgs = 64;
 
@@ -64,6 +64,7 @@ public static class TraceEventFormatter
         }
         writer.Write(value.Text);
         writer.Write(value.Seq);
+        writer.Write(value.Container);
     }
 
     public static TraceEventDto? Read(ref MessagePackReader reader)
@@ -83,6 +84,7 @@ public static class TraceEventFormatter
         int? exitStatus = null;
         bool? ended = null;
         long seq = 0;
+        string? container = null;
         for (int i = 0; i < count; i++)
         {
             switch (i)
@@ -104,6 +106,7 @@ public static class TraceEventFormatter
                 case 14: ended = WireFormat.ReadNullableBool(ref reader); break;
                 case 15: text = reader.ReadString(); break;
                 case 16: seq = reader.ReadInt64(); break;
+                case 17: container = reader.ReadString(); break;
                 default: WireFormat.Skip(ref reader); break;
             }
         }
@@ -126,6 +129,7 @@ public static class TraceEventFormatter
             ProcessEnded = ended,
             Text = text,
             Seq = seq,
+            Container = container,
         };
     }
 

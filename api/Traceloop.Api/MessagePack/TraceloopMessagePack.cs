@@ -71,4 +71,37 @@ public static class TraceloopMessagePack
     }
 
     public static (DumpHeader Header, List<TraceEventDto> Events) ReadDump(byte[] data) => ReadDump(new ReadOnlySequence<byte>(data));
+
+    /// <summary>
+    /// Reads a dump of several containers (a pod's): one header and its events after another,
+    /// each header's <see cref="DumpHeader.Events"/> saying how many events follow it.
+    /// </summary>
+    public static List<(DumpHeader Header, List<TraceEventDto> Events)> ReadDumps(byte[] data)
+    {
+        try
+        {
+            var reader = new MessagePackReader(new ReadOnlySequence<byte>(data));
+            var dumps = new List<(DumpHeader, List<TraceEventDto>)>();
+            while (!reader.End)
+            {
+                DumpHeader header = DumpHeaderFormatter.Read(ref reader)
+                    ?? throw new MessagePackSerializationException("nil where a dump header was expected");
+                if (header.Events < 0 || header.Events > MaxEvents)
+                {
+                    throw new MessagePackSerializationException($"a dump header announces {header.Events} events");
+                }
+                var events = new List<TraceEventDto>(Math.Min(header.Events, 100_000));
+                for (int i = 0; i < header.Events; i++)
+                {
+                    events.Add(TraceEventFormatter.Read(ref reader) ?? throw new MessagePackSerializationException("nil where an event was expected"));
+                }
+                dumps.Add((header, events));
+            }
+            return dumps;
+        }
+        catch (Exception e) when (e is EndOfStreamException or OverflowException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new MessagePackSerializationException($"the dump is malformed: {e.Message}", e);
+        }
+    }
 }

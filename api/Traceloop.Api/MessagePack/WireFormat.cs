@@ -58,6 +58,42 @@ internal static class WireFormat
         }
     }
 
+    public static void WriteLabels(ref MessagePackWriter writer, IReadOnlyDictionary<string, string>? labels)
+    {
+        if (labels is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteMapHeader(labels.Count);
+        foreach ((string key, string value) in labels)
+        {
+            writer.Write(key);
+            writer.Write(value);
+        }
+    }
+
+    /// <summary>Labels: at most 1,024 (Kubernetes allows fewer in practice; more is hostile input).</summary>
+    public static Dictionary<string, string>? ReadLabels(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        int count = reader.ReadMapHeader();
+        if (count > 1024)
+        {
+            throw new MessagePackSerializationException($"{count} labels is more than a pod can have");
+        }
+        var labels = new Dictionary<string, string>(count, StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            string key = reader.ReadString() ?? "";
+            labels[key] = reader.ReadString() ?? "";
+        }
+        return labels;
+    }
+
     public static long? ReadNullableInt64(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt64();
 
     public static int? ReadNullableInt32(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt32();

@@ -1,6 +1,7 @@
 using Traceloop.Api;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Dumps;
@@ -36,13 +37,15 @@ internal sealed class ContainerDump : IDisposable
     /// <summary>Events lost to overwriting plus those dropped before the container had a ring.</summary>
     public long EventsLost => (Snapshot?.Lost ?? 0) + (long)Kernel.missed;
 
-    public static ContainerDump Take(RecordedContainer container, ContainerRegistry registry, TimeProvider time)
+    /// <param name="pods">The pod cache, to name the container (null in local mode).</param>
+    public static ContainerDump Take(RecordedContainer container, ContainerRegistry registry, TimeProvider time, PodCache? pods = null)
     {
+        KubernetesIdentity? names = pods is null ? null : KubernetesIdentity.Resolve(pods, container);
         tl_container kernel = registry.KernelState(container);
         RingMap? ring = container.Ring;
         if (ring is null)
         {
-            return new ContainerDump(container, null, [], kernel, time.GetUtcNow());
+            return new ContainerDump(container, null, [], kernel, time.GetUtcNow()) { Names = names };
         }
         RingSnapshot snapshot;
         try
@@ -56,17 +59,28 @@ internal sealed class ContainerDump : IDisposable
         catch (ObjectDisposedException)
         {
             // Released by the grace-period sweep while we were asked for it.
-            return new ContainerDump(container, null, [], kernel, time.GetUtcNow());
+            return new ContainerDump(container, null, [], kernel, time.GetUtcNow()) { Names = names };
         }
-        return new ContainerDump(container, snapshot, EventAssembler.Assemble(snapshot), kernel, time.GetUtcNow());
+        return new ContainerDump(container, snapshot, EventAssembler.Assemble(snapshot), kernel, time.GetUtcNow()) { Names = names };
     }
 
     /// <summary>The newest <paramref name="last"/> events (all when null).</summary>
     public ArraySegment<TraceEvent> Window(int? last) =>
         last is { } n && n < Events.Length ? new ArraySegment<TraceEvent>(Events, Events.Length - n, n) : new ArraySegment<TraceEvent>(Events);
 
+    /// <summary>Kubernetes names, resolved when the dump was taken (null in local mode or before the pod is known).</summary>
+    public KubernetesIdentity? Names { get; private init; }
+
     public ContainerInfo ToInfo() => new()
     {
+        Namespace = Names?.Pod.Namespace,
+        Pod = Names?.Pod.Name,
+        Container = Names?.Container?.Name,
+        Labels = Names?.Pod.Labels,
+        Image = Names?.Container?.Image,
+        RestartCount = Names?.Container?.RestartCount,
+        Node = Names?.Pod.NodeName,
+        ContainerKind = Names?.Container?.Kind.ToString().ToLowerInvariant(),
         Id = Container.Id,
         PodUid = Container.Identity.PodUid,
         CgroupId = Container.CgroupId,

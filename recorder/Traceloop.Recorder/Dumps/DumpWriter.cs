@@ -14,6 +14,95 @@ internal static class DumpWriter
 {
     private const int FlushBytes = 64 * 1024;
 
+    /// <summary>
+    /// Writes several containers' dumps (a pod's) as one: text and JSON interleave the events in
+    /// time order and tag each with its container; MessagePack writes each container's header
+    /// and events in turn (see TraceloopMessagePack.ReadDumps). <paramref name="last"/> counts
+    /// across all of them.
+    /// </summary>
+    public static async Task WriteAsync(Stream output, IReadOnlyList<ContainerDump> dumps, DumpFormat format, int? last, CancellationToken ct)
+    {
+        if (dumps.Count == 1)
+        {
+            await WriteAsync(output, dumps[0], format, last, ct).ConfigureAwait(false);
+            return;
+        }
+        List<(int Dump, int Event)> merged = Merge(dumps, last);
+        var buffer = new ArrayBufferWriter<byte>(FlushBytes + 4096);
+        var sb = new StringBuilder(FlushBytes + 1024);
+        string[] names = [.. dumps.Select(d => d.ToInfo().Container ?? d.Container.Id[..12])];
+        switch (format)
+        {
+            case DumpFormat.MessagePack:
+                for (int d = 0; d < dumps.Count; d++)
+                {
+                    int n = merged.Count(m => m.Dump == d);
+                    await WriteMessagePackAsync(output, dumps[d], n, names[d], ct).ConfigureAwait(false);
+                }
+                return;
+            case DumpFormat.Json:
+                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = TraceloopJson.Options.Encoder }))
+                {
+                    foreach ((int d, int i) in merged)
+                    {
+                        TraceEventDto dto = EventDtoFactory.Create(dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock, sb, names[d]);
+                        JsonSerializer.Serialize(writer, dto, TraceloopJson.Context.TraceEventDto);
+                        writer.Flush();
+                        writer.Reset();
+                        buffer.Write("\n"u8);
+                        if (buffer.WrittenCount >= FlushBytes)
+                        {
+                            await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+                            buffer.ResetWrittenCount();
+                        }
+                    }
+                }
+                await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+                return;
+            default:
+                foreach (ContainerDump dump in dumps)
+                {
+                    AppendTextHeader(sb, dump.ToHeader(null));
+                }
+                foreach ((int d, int i) in merged)
+                {
+                    sb.Append('[').Append(names[d]).Append("] ");
+                    StraceText.AppendLine(sb, dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock);
+                    if (sb.Length >= FlushBytes)
+                    {
+                        await FlushAsync(output, sb, ct).ConfigureAwait(false);
+                    }
+                }
+                await FlushAsync(output, sb, ct).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    /// <summary>All events of all dumps in time order (a k-way merge of sorted lists), the newest <paramref name="last"/>.</summary>
+    private static List<(int Dump, int Event)> Merge(IReadOnlyList<ContainerDump> dumps, int? last)
+    {
+        var merged = new List<(int, int)>(dumps.Sum(d => d.Events.Length));
+        var next = new int[dumps.Count];
+        while (true)
+        {
+            int best = -1;
+            for (int d = 0; d < dumps.Count; d++)
+            {
+                if (next[d] < dumps[d].Events.Length &&
+                    (best < 0 || dumps[d].Events[next[d]].Timestamp < dumps[best].Events[next[best]].Timestamp))
+                {
+                    best = d;
+                }
+            }
+            if (best < 0)
+            {
+                break;
+            }
+            merged.Add((best, next[best]++));
+        }
+        return last is { } n && n < merged.Count ? merged[^n..] : merged;
+    }
+
     public static async Task WriteAsync(Stream output, ContainerDump dump, DumpFormat format, int? last, CancellationToken ct)
     {
         switch (format)
@@ -92,7 +181,10 @@ internal static class DumpWriter
         await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
     }
 
-    private static async Task WriteMessagePackAsync(Stream output, ContainerDump dump, int? last, CancellationToken ct)
+    private static Task WriteMessagePackAsync(Stream output, ContainerDump dump, int? last, CancellationToken ct) =>
+        WriteMessagePackAsync(output, dump, last, container: null, ct);
+
+    private static async Task WriteMessagePackAsync(Stream output, ContainerDump dump, int? last, string? container, CancellationToken ct)
     {
         var buffer = new ArrayBufferWriter<byte>(FlushBytes + 4096);
         var scratch = new StringBuilder();
@@ -100,7 +192,7 @@ internal static class DumpWriter
         ArraySegment<TraceEvent> window = dump.Window(last);
         for (int i = 0; i < window.Count; i++)
         {
-            TraceloopMessagePack.WriteEvent(buffer, EventDtoFactory.Create(dump.Buffer, window[i], dump.Clock, scratch));
+            TraceloopMessagePack.WriteEvent(buffer, EventDtoFactory.Create(dump.Buffer, window[i], dump.Clock, scratch, container));
             if (buffer.WrittenCount >= FlushBytes)
             {
                 await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);

@@ -10,7 +10,14 @@ internal static class EventDtoFactory
 {
     private const int MaxErrno = 4095;
 
-    public static TraceEventDto Create(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch)
+    public static TraceEventDto Create(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch, string? container = null)
+    {
+        TraceEventDto dto = Build(buffer, e, clock, scratch);
+        dto.Container = container;
+        return dto;
+    }
+
+    private static TraceEventDto Build(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch)
     {
         scratch.Clear();
         if (e.Type == TraceEventType.ProcessExit)

@@ -18,6 +18,7 @@ internal sealed partial class NodeRecorder : IDisposable
     private KernelProbes? _probes;
     private ContainerRegistry? _registry;
     private ControlChannel? _control;
+    private CgroupFs? _cgroups;
 
     public NodeRecorder(IOptions<RecorderOptions> options, ILogger<NodeRecorder> logger, TimeProvider time)
     {
@@ -32,9 +33,12 @@ internal sealed partial class NodeRecorder : IDisposable
 
     public TimeProvider Time => _time;
 
+    /// <summary>The cgroup hierarchy containers are keyed by.</summary>
+    public CgroupFs Cgroups => _cgroups ?? throw new InvalidOperationException("the recorder has not started");
+
     public void Start()
     {
-        CgroupFs cgroups = CgroupFs.Locate(_options.CgroupHierarchy);
+        CgroupFs cgroups = _cgroups = CgroupFs.Locate(_options.CgroupHierarchy);
         var config = new KernelProbesConfig(
             RingSize: _options.RingSizeBytes,
             MaxSlots: _options.MaxContainers,

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Traceloop.Api;
+using Traceloop.Recorder.Kubernetes;
 
 namespace Traceloop.Recorder.Hosting;
 
@@ -13,6 +14,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<RecorderOptions>, RecorderOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRecorder>();
+        services.AddKubernetesPodWatcher(configuration);
         services.AddHostedService<RecorderService>();
         services.ConfigureHttpJsonOptions(o =>
         {

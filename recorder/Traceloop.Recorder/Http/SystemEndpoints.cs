@@ -26,7 +26,7 @@ internal static class SystemEndpoints
         }));
         // Unknown paths get the same JSON error shape as every other failure.
         app.MapFallback((HttpContext context) =>
-            Problems.NotFound($"no endpoint {context.Request.Method} {context.Request.Path}; see GET /containers, /containers/{{id}}/dump, /healthz, /version"));
+            Problems.NotFound($"no endpoint {context.Request.Method} {context.Request.Path}; see GET /containers, /containers/{{id}}/dump, /pods/{{namespace}}/{{pod}}/dump, /healthz, /version"));
         return app;
     }
 }

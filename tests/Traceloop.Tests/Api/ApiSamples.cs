@@ -22,6 +22,14 @@ internal static class ApiSamples
         EventsHeld = 12_345,
         EventsLost = 67,
         ExitStatus = (11 | 0x80),
+        Namespace = "shop",
+        Pod = "checkout-7d9f",
+        Container = "app",
+        Labels = new Dictionary<string, string> { ["app"] = "checkout", ["tier"] = "web" },
+        Image = "registry.example/checkout:1.2",
+        RestartCount = 3,
+        Node = "node-a",
+        ContainerKind = "regular",
     };
 
     public static ContainerInfo SparseContainer() => new()
@@ -128,6 +136,14 @@ internal static class ApiSamples
         Assert.Equal(expected.EventsHeld, actual.EventsHeld);
         Assert.Equal(expected.EventsLost, actual.EventsLost);
         Assert.Equal(expected.ExitStatus, actual.ExitStatus);
+        Assert.Equal(expected.Namespace, actual.Namespace);
+        Assert.Equal(expected.Pod, actual.Pod);
+        Assert.Equal(expected.Container, actual.Container);
+        Assert.Equal(expected.Labels?.OrderBy(l => l.Key), actual.Labels?.OrderBy(l => l.Key));
+        Assert.Equal(expected.Image, actual.Image);
+        Assert.Equal(expected.RestartCount, actual.RestartCount);
+        Assert.Equal(expected.Node, actual.Node);
+        Assert.Equal(expected.ContainerKind, actual.ContainerKind);
     }
 
     public static void Equal(DumpHeader expected, DumpHeader actual)

@@ -254,23 +254,24 @@ public sealed class MessagePackRoundTripTests
     [Fact]
     public void FieldsAddedByANewerWriterAreSkipped()
     {
-        // Header of 12 fields holding a container of 16, then an event of 19 fields whose
-        // argument has 8: each with three values a future version might add, one deeply nested.
+        // Header of 12 fields holding a container of 24 (21 known), then an event of 21 fields
+        // (18 known) whose argument has 8 (5 known): each with three values a future version
+        // might add, one deeply nested.
         byte[] container = Bytes((ref MessagePackWriter w) => ContainerInfoFormatter.Write(ref w, ApiSamples.FullContainer()));
         byte[] header = Dump(ApiSamples.FullHeader(1), []);
         Assert.Equal(0x99, header[0]);
-        Assert.Equal(0x9d, header[2]);
+        Assert.Equal([0xdc, 0x00, 21], header.AsSpan(2, 3).ToArray());
         Assert.Equal(container, header.AsSpan(2, container.Length).ToArray());
         byte[] extras = Bytes(WriteExtras);
         byte[] futureHeader =
         [
             0x9c, header[1],
-            0xdc, 0x00, 0x10, .. container.AsSpan(1), .. extras,
+            0xdc, 0x00, 24, .. container.AsSpan(3), .. extras,
             .. header.AsSpan(2 + container.Length), .. extras,
         ];
         byte[] futureEvent = Bytes((ref MessagePackWriter w) =>
         {
-            w.WriteArrayHeader(19);
+            w.WriteArrayHeader(21);
             w.Write(0);                  // kind
             w.Write(1_000L);             // timestamp
             w.Write(7);                  // pid
@@ -294,6 +295,8 @@ public sealed class MessagePackRoundTripTests
             w.WriteNil();                // exit status
             w.WriteNil();                // process ended
             w.Write("openat(...)");
+            w.Write(77L);                // seq
+            w.Write("app");              // container
             WriteExtras(ref w);
         });
 
@@ -309,6 +312,7 @@ public sealed class MessagePackRoundTripTests
         Assert.Null(e.ExitStatus);
         Assert.Null(e.ProcessEnded);
         Assert.Equal("openat(...)", e.Text);
+        Assert.Equal((77L, "app"), (e.Seq, e.Container));
     }
 
     [Fact]
