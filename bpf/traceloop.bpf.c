@@ -65,6 +65,18 @@ struct {
 } captures SEC(".maps");
 
 /*
+ * Pods the recorder's selection leaves out, by their cgroup's directory name ("pod<uid>",
+ * "kubepods-besteffort-pod<uid>.slice"): a container created inside one is never adopted, so
+ * it costs one lookup per syscall like any host process and leaves nothing in any ring.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tl_pod_name);
+	__type(value, __u8);
+} excluded_pods SEC(".maps");
+
+/*
  * Threads whose entry string could not be read (not paged in yet): thread id -> syscall.
  * Their exit reads it again. refetch_pending keeps the common exit from looking here.
  */
@@ -88,6 +100,7 @@ struct {
 struct scratch {
 	__u8 buf[TL_SCRATCH];
 	char name[TL_NAME_LEN];
+	struct tl_pod_name parent;
 	struct tl_control ctl;
 };
 
@@ -725,6 +738,10 @@ int tl_cgroup_mkdir(__u64 *ctx)
 		fresh.parent = parent->parent ? parent->parent : parent_id;
 	} else {
 		if (!looks_like_container(s->name))
+			return 0;
+		__builtin_memset(&s->parent, 0, sizeof(s->parent));
+		bpf_probe_read_kernel_str(s->parent.name, sizeof(s->parent.name), BPF_CORE_READ(cgrp, self.parent, cgroup, kn, name));
+		if (bpf_map_lookup_elem(&excluded_pods, &s->parent))
 			return 0;
 		if (bpf_map_pop_elem(&free_slots, &slot))
 			slot = TL_SLOT_PENDING;

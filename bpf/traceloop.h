@@ -189,6 +189,13 @@ enum tl_control_kind {
 	TL_CTL_MAIN_EXIT = 3,   /* a container's main process ended (its last thread exited) */
 };
 
+/* Key of the excluded_pods map: a pod cgroup's directory name, NUL-padded. */
+#define TL_POD_NAME_LEN 96
+
+struct tl_pod_name {
+	char name[TL_POD_NAME_LEN];
+};
+
 /* Low-rate notifications to the recorder through a BPF ring buffer. */
 struct tl_control {
 	__u32 kind;

@@ -28,6 +28,9 @@ var switches = new Dictionary<string, string>
     ["--cgroup-hierarchy"] = nameof(RecorderOptions.CgroupHierarchy),
     ["--kubeconfig"] = "Kubeconfig",
     ["--node-name"] = "NodeName",
+    ["--namespaces"] = "Selection:Namespaces",
+    ["--exclude-namespaces"] = "Selection:ExcludeNamespaces",
+    ["--selector"] = "Selection:LabelSelector",
     ["--config"] = "ConfigFile",
 };
 
@@ -52,6 +55,9 @@ if (args.Contains("--help") || args.Contains("-h"))
           --cgroup-hierarchy H   auto, unified, or a v1 controller    (default auto: v2 if mounted)
           --kubeconfig FILE      use this cluster for pod names       (default: in-cluster config, else KUBECONFIG, else none)
           --node-name NAME       this node's name in the cluster      (default: NODE_NAME)
+          --namespaces A,B       record only pods in these namespaces (default: all)
+          --exclude-namespaces A,B  never record pods in these namespaces
+          --selector LABELS      record only pods matching (app=web,tier!=db)
           --config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)
         """);
     return 0;
@@ -69,7 +75,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 });
 var commandLine = new ConfigurationBuilder().AddCommandLine(args, switches).Build();
 string configFile = commandLine["ConfigFile"] ?? Environment.GetEnvironmentVariable("TRACELOOP_CONFIG") ?? "/etc/traceloop/config.json";
-builder.Configuration.AddJsonFile(configFile, optional: commandLine["ConfigFile"] is null);
+// Reloaded when it changes: the pod selection follows it within seconds.
+builder.Configuration.AddJsonFile(configFile, optional: commandLine["ConfigFile"] is null, reloadOnChange: true);
 builder.Configuration.AddEnvironmentVariables("TRACELOOP_");
 builder.Configuration.AddCommandLine(args, switches);
 builder.Logging.AddSimpleConsole(o =>

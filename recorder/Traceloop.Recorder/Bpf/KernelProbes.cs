@@ -36,6 +36,7 @@ internal sealed class KernelProbes : IDisposable
         FreeSlots = MapByName("free_slots");
         Control = MapByName("control");
         Captures = MapByName("captures");
+        ExcludedPods = MapByName("excluded_pods");
     }
 
     public KernelProbesConfig Config { get; }
@@ -54,6 +55,9 @@ internal sealed class KernelProbes : IDisposable
 
     /// <summary>Syscall number → <see cref="tl_syscall_captures"/>.</summary>
     public BpfMap Captures { get; }
+
+    /// <summary>Pod cgroup directory names (<see cref="tl_pod_name"/>) whose containers the kernel must not adopt.</summary>
+    public BpfMap ExcludedPods { get; }
 
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
 

@@ -37,13 +37,36 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     public int RingSize => _pool.RingSize;
 
+    /// <summary>
+    /// Pods the selection leaves out (by pod uid). The kernel refuses their containers at
+    /// cgroup_mkdir once the pod is known; this catches those created before it was.
+    /// </summary>
+    public Func<string, bool>? IsPodExcluded { get; set; }
+
+    private bool Excluded(ContainerIdentity identity) => identity.PodUid is { } uid && IsPodExcluded?.Invoke(uid) == true;
+
+    /// <summary>Stops recording a pod's containers and drops their history. Returns how many.</summary>
+    public int ReleasePod(string podUid)
+    {
+        lock (_gate)
+        {
+            List<RecordedContainer> victims = [.. _byCgroup.Values.Where(c => c.Identity.PodUid == podUid)];
+            foreach (RecordedContainer c in victims)
+            {
+                Release(c);
+            }
+            _pool.Replenish();
+            return victims.Count;
+        }
+    }
+
     /// <summary>Adopts the containers that existed before the recorder started.</summary>
     public int AdoptExisting()
     {
         int adopted = 0;
         foreach (string path in _cgroups.Walk())
         {
-            if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity))
+            if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity) || Excluded(identity))
             {
                 continue;
             }
@@ -139,9 +162,9 @@ internal sealed partial class ContainerRegistry : IDisposable
             return;
         }
         RingMap? ring = ctl.slot == RecordLayout.SlotPending ? null : _pool.ClaimSpare(ctl.slot);
-        if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity))
+        if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity) || Excluded(identity))
         {
-            // Not a container after all (or ourselves): give the slot back to the kernel.
+            // Not a container after all, ourselves, or left out by the selection: give the slot back.
             _probes.Containers.Delete(ctl.cgroup_id);
             if (ring is not null)
             {

@@ -31,6 +31,8 @@ internal sealed partial class NodeRecorder : IDisposable
 
     public IReadOnlyList<string> Programs => _probes?.AttachedPrograms ?? [];
 
+    public KernelProbes Probes => _probes ?? throw new InvalidOperationException("the recorder has not started");
+
     public TimeProvider Time => _time;
 
     /// <summary>The cgroup hierarchy containers are keyed by.</summary>

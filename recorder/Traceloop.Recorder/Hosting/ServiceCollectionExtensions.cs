@@ -16,6 +16,11 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<NodeRecorder>();
         services.AddKubernetesPodWatcher(configuration);
         services.AddHostedService<RecorderService>();
+        // After the recorder: selection needs its kernel maps and registry.
+        services.AddOptions<SelectionOptions>().Bind(configuration.GetSection("Selection")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
+        services.AddSingleton<PodSelection>();
+        services.AddHostedService(sp => sp.GetRequiredService<PodSelection>());
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, TraceloopJson.Context);

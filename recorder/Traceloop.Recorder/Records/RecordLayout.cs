@@ -216,6 +216,13 @@ internal unsafe struct tl_control
 }
 
 [StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_pod_name
+{
+    public const int Length = 96;
+    public fixed byte name[Length];
+}
+
+[StructLayout(LayoutKind.Sequential)]
 internal struct tl_config
 {
     public ulong ring_mask;
