@@ -383,7 +383,7 @@ static long capture_step(__u32 i, struct cap_ctx *c)
 		if (c->ret < 0 && (it->flags & TL_CAP_IF_OK))
 			return 0;
 		want = capture_size(c, it, 0xffff);
-		size = (it->flags & TL_CAP_DATA) ? cfg.max_bytes : it->size;
+		size = (it->flags & TL_CAP_DATA) ? cfg.max_bytes : it->limit;
 		size = want < size ? want : size;
 		size = size < room ? size : room;
 		if (size > TL_MAX_STR)

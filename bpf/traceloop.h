@@ -64,7 +64,7 @@ enum tl_payload_flags {
  * What to copy from user memory for one syscall, set by the recorder per syscall number in
  * the captures map. A syscall with no items (getppid) costs one array lookup more.
  */
-#define TL_MAX_CAPTURES 4
+#define TL_MAX_CAPTURES 8
 
 enum tl_capture_kind {
 	TL_CAP_STR = 1,     /* NUL-terminated string at args[arg] */
@@ -75,11 +75,12 @@ enum tl_capture_kind {
 
 enum tl_size_src {
 	TL_SIZE_FIXED = 0,   /* size */
-	TL_SIZE_ARG = 1,     /* min(args[size_arg], limit) */
-	TL_SIZE_RET = 2,     /* min(return value, limit), nothing when it is negative */
-	TL_SIZE_ARG_PTR = 3, /* min(*(__u32 *)args[size_arg], limit): a socklen_t * */
-	TL_SIZE_ARG_MUL = 4, /* min(args[size_arg] * size, limit): arrays such as pollfd[nfds] */
-	TL_SIZE_RET_MUL = 5, /* min(return value * size, limit): epoll_event[n] */
+	TL_SIZE_ARG = 1,     /* args[size_arg] */
+	TL_SIZE_RET = 2,     /* the return value; nothing when it is negative */
+	TL_SIZE_ARG_PTR = 3, /* *(__u32 *)args[size_arg]: a socklen_t * */
+	TL_SIZE_ARG_MUL = 4, /* args[size_arg] * size: arrays such as pollfd[nfds] */
+	TL_SIZE_RET_MUL = 5, /* return value * size: epoll_event[n] */
+	/* each capped at limit */
 };
 
 enum tl_capture_flags {
@@ -95,7 +96,9 @@ struct tl_capture {
 	__u8 size_src; /* enum tl_size_src */
 	__u8 size_arg;
 	__u8 flags;    /* enum tl_capture_flags */
-	__u16 size;    /* fixed size, element size, or limit */
+	__u16 size;    /* the fixed size, or the element size of a *_MUL source */
+	__u16 limit;   /* at most this many bytes (TL_CAP_DATA: the configured max_bytes instead) */
+	__u16 pad;
 };
 
 struct tl_syscall_captures {

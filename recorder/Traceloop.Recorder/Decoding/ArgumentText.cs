@@ -159,7 +159,9 @@ internal static class ArgumentText
                     else
                     {
                         // Shortest octal form, unless a digit follows and would be read into it.
-                        bool digitNext = i + 1 < data.Length && data[i + 1] >= (byte)'0' && data[i + 1] <= (byte)'9';
+                        // strace 6.1 pads to three digits only when an octal digit follows (checked:
+                        // it prints "\\339" for 0x1b then '9').
+                        bool digitNext = i + 1 < data.Length && data[i + 1] >= (byte)'0' && data[i + 1] <= (byte)'7';
                         sb.Append('\\');
                         if (digitNext || b >= 64)
                         {

@@ -1,4 +1,7 @@
+using Traceloop.Recorder.Decoding.Structs;
 using Traceloop.Recorder.Records;
+using StructSize = Traceloop.Recorder.Decoding.Structs.SizeSource;
+using SizeSource = Traceloop.Recorder.Records.SizeSource;
 
 namespace Traceloop.Recorder.Decoding;
 
@@ -20,19 +23,6 @@ internal enum PayloadShape
 
 internal static class CaptureTable
 {
-    private const int SockaddrLimit = 128; // sizeof(struct sockaddr_storage)
-    private const int StructStat = 144;
-    private const int StructStatx = 256;
-    private const int Timespec = 16;
-    private const int KernelSigaction = 32;
-    private const int KernelSigset = 8;
-    private const int Rlimit = 16;
-    private const int Utsname = 390;
-    private const int Sysinfo = 112;
-    private const int Pollfd = 8;
-    private const int EpollEvent = 12; // packed on x86-64
-    private const int CloneArgs = 88;
-
     private static readonly Lazy<Dictionary<(int Nr, int Arg), PayloadShape>> s_shapes = new(Shapes);
 
     /// <summary>How a BYTES payload of an argument reads: text (a data buffer, a path) or a struct.</summary>
@@ -107,63 +97,20 @@ internal static class CaptureTable
             Add(plans, Number(read), Exit(CaptureKind.Bytes, 1, SizeSource.Ret, flags: CaptureFlags.Data | CaptureFlags.Text));
         }
         Add(plans, Number("sendto"), Enter(CaptureKind.Bytes, 1, SizeSource.Arg, 2, flags: CaptureFlags.Data | CaptureFlags.Text));
-        Add(plans, Number("sendto"), Enter(CaptureKind.Bytes, 4, SizeSource.Arg, 5, SockaddrLimit));
         Add(plans, Number("recvfrom"), Exit(CaptureKind.Bytes, 1, SizeSource.Ret, flags: CaptureFlags.Data | CaptureFlags.Text));
-        Add(plans, Number("recvfrom"), Exit(CaptureKind.Bytes, 4, SizeSource.ArgPointer, 5, SockaddrLimit));
         Add(plans, Number("readlink"), Exit(CaptureKind.Bytes, 1, SizeSource.Ret, limit: RecordLayout.MaxString, flags: CaptureFlags.Text));
         Add(plans, Number("readlinkat"), Exit(CaptureKind.Bytes, 2, SizeSource.Ret, limit: RecordLayout.MaxString, flags: CaptureFlags.Text));
         Add(plans, Number("getcwd"), Exit(CaptureKind.Bytes, 0, SizeSource.Ret, limit: RecordLayout.MaxString, flags: CaptureFlags.CString));
-
-        // Socket addresses, and the socklen_t a value-result length holds before and after.
-        foreach (string name in (string[])["connect", "bind"])
-        {
-            Add(plans, Number(name), Enter(CaptureKind.Bytes, 1, SizeSource.Arg, 2, SockaddrLimit));
-        }
-        foreach (string name in (string[])["accept", "accept4", "getsockname", "getpeername"])
-        {
-            int nr = Number(name);
-            Add(plans, nr, Enter(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, 4));
-            Add(plans, nr, Exit(CaptureKind.Bytes, 1, SizeSource.ArgPointer, 2, SockaddrLimit));
-            Add(plans, nr, Exit(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, 4));
-        }
-
-        // Structs, whole.
-        Add(plans, Number("stat"), Exit(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, StructStat));
-        Add(plans, Number("lstat"), Exit(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, StructStat));
-        Add(plans, Number("fstat"), Exit(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, StructStat));
-        Add(plans, Number("newfstatat"), Exit(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, StructStat));
-        Add(plans, Number("statx"), Exit(CaptureKind.Bytes, 4, SizeSource.Fixed, 0, StructStatx));
-        Add(plans, Number("pipe"), Exit(CaptureKind.Bytes, 0, SizeSource.Fixed, 0, 8));
-        Add(plans, Number("pipe2"), Exit(CaptureKind.Bytes, 0, SizeSource.Fixed, 0, 8));
-        Add(plans, Number("socketpair"), Exit(CaptureKind.Bytes, 3, SizeSource.Fixed, 0, 8));
-        Add(plans, Number("wait4"), Exit(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, 4));
-        Add(plans, Number("nanosleep"), Enter(CaptureKind.Bytes, 0, SizeSource.Fixed, 0, Timespec));
-        Add(plans, Number("clock_nanosleep"), Enter(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, Timespec));
-        Add(plans, Number("clock_gettime"), Exit(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, Timespec));
-        Add(plans, Number("gettimeofday"), Exit(CaptureKind.Bytes, 0, SizeSource.Fixed, 0, Timespec));
-        Add(plans, Number("rt_sigaction"), Enter(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, KernelSigaction));
-        Add(plans, Number("rt_sigaction"), Exit(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, KernelSigaction));
-        Add(plans, Number("rt_sigprocmask"), Enter(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, KernelSigset));
-        Add(plans, Number("rt_sigprocmask"), Exit(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, KernelSigset));
-        Add(plans, Number("prlimit64"), Enter(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, Rlimit));
-        Add(plans, Number("prlimit64"), Exit(CaptureKind.Bytes, 3, SizeSource.Fixed, 0, Rlimit));
-        Add(plans, Number("getrlimit"), Exit(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, Rlimit));
-        Add(plans, Number("setrlimit"), Enter(CaptureKind.Bytes, 1, SizeSource.Fixed, 0, Rlimit));
-        Add(plans, Number("uname"), Exit(CaptureKind.Bytes, 0, SizeSource.Fixed, 0, Utsname));
-        Add(plans, Number("sysinfo"), Exit(CaptureKind.Bytes, 0, SizeSource.Fixed, 0, Sysinfo));
-        Add(plans, Number("poll"), Enter(CaptureKind.Bytes, 0, SizeSource.ArgTimes, 1, Pollfd));
-        Add(plans, Number("poll"), Exit(CaptureKind.Bytes, 0, SizeSource.ArgTimes, 1, Pollfd));
-        Add(plans, Number("ppoll"), Enter(CaptureKind.Bytes, 0, SizeSource.ArgTimes, 1, Pollfd));
-        Add(plans, Number("ppoll"), Enter(CaptureKind.Bytes, 2, SizeSource.Fixed, 0, Timespec));
-        Add(plans, Number("ppoll"), Exit(CaptureKind.Bytes, 0, SizeSource.ArgTimes, 1, Pollfd));
-        Add(plans, Number("epoll_ctl"), Enter(CaptureKind.Bytes, 3, SizeSource.Fixed, 0, EpollEvent));
-        Add(plans, Number("epoll_wait"), Exit(CaptureKind.Bytes, 1, SizeSource.RetTimes, 0, EpollEvent));
-        Add(plans, Number("epoll_pwait"), Exit(CaptureKind.Bytes, 1, SizeSource.RetTimes, 0, EpollEvent));
         Add(plans, Number("getdents64"), Exit(CaptureKind.DirentCount, 1, SizeSource.Ret));
-        Add(plans, Number("clone3"), Enter(CaptureKind.Bytes, 0, SizeSource.Arg, 1, CloneArgs));
-        Add(plans, Number("setsockopt"), Enter(CaptureKind.Bytes, 3, SizeSource.Arg, 4, 64));
-        Add(plans, Number("getsockopt"), Exit(CaptureKind.Bytes, 3, SizeSource.ArgPointer, 4, 64));
 
+        // Structs: what strace's renderers need, from their own table (Structs/StructCaptures).
+        foreach (StructCapture capture in StructCaptures.All)
+        {
+            if (ToKernel(capture) is { } item && SyscallTable.TryGetNumber(capture.Syscall, out int nr))
+            {
+                Add(plans, nr, item);
+            }
+        }
         return plans;
     }
 
@@ -193,7 +140,11 @@ internal static class CaptureTable
                 case 0: packed.item0 = ordered[i]; break;
                 case 1: packed.item1 = ordered[i]; break;
                 case 2: packed.item2 = ordered[i]; break;
-                default: packed.item3 = ordered[i]; break;
+                case 3: packed.item3 = ordered[i]; break;
+                case 4: packed.item4 = ordered[i]; break;
+                case 5: packed.item5 = ordered[i]; break;
+                case 6: packed.item6 = ordered[i]; break;
+                default: packed.item7 = ordered[i]; break;
             }
         }
         return packed;
@@ -208,12 +159,56 @@ internal static class CaptureTable
         items.Add(item);
     }
 
-    private static tl_capture Enter(CaptureKind kind, int arg, SizeSource source = SizeSource.Fixed, int sizeArg = 0, int limit = 0, CaptureFlags flags = CaptureFlags.None) =>
-        new() { kind = kind, arg = (byte)arg, at_exit = 0, size_src = source, size_arg = (byte)sizeArg, size = (ushort)limit, flags = flags };
+    private static tl_capture Enter(CaptureKind kind, int arg, SizeSource source = SizeSource.Fixed, int sizeArg = 0, int limit = 0, CaptureFlags flags = CaptureFlags.None, int size = 0) =>
+        new() { kind = kind, arg = (byte)arg, at_exit = 0, size_src = source, size_arg = (byte)sizeArg, size = (ushort)size, limit = (ushort)limit, flags = flags };
 
     // Output buffers are only defined when the syscall succeeded.
-    private static tl_capture Exit(CaptureKind kind, int arg, SizeSource source = SizeSource.Fixed, int sizeArg = 0, int limit = 0, CaptureFlags flags = CaptureFlags.None) =>
-        new() { kind = kind, arg = (byte)arg, at_exit = 1, size_src = source, size_arg = (byte)sizeArg, size = (ushort)limit, flags = flags | CaptureFlags.IfOk };
+    private static tl_capture Exit(CaptureKind kind, int arg, SizeSource source = SizeSource.Fixed, int sizeArg = 0, int limit = 0, CaptureFlags flags = CaptureFlags.None, int size = 0) =>
+        new() { kind = kind, arg = (byte)arg, at_exit = 1, size_src = source, size_arg = (byte)sizeArg, size = (ushort)size, limit = (ushort)limit, flags = flags | CaptureFlags.IfOk };
+
+    /// <summary>
+    /// The kernel item for a struct capture, or null for what the kernel cannot copy yet: layouts
+    /// it would assemble itself (iovec and msghdr contents), pointers at an offset into another
+    /// struct, captures that depend on another argument's value (ioctl requests), and data
+    /// buffers (the Text captures above handle those).
+    /// </summary>
+    private static tl_capture? ToKernel(StructCapture c)
+    {
+        if (c.Source == StructSize.Composite || c.Offset != 0 || c.SelectorArg >= 0 || c.Kind is StructKind.Buffer or StructKind.DirentCount)
+        {
+            return null;
+        }
+        int limit = c.Cap > 0 ? c.Cap : c.Size;
+        (SizeSource source, int size) = c.Source switch
+        {
+            StructSize.Fixed => (SizeSource.Fixed, c.Size),
+            StructSize.Argument => c.ElementSize == 1 ? (SizeSource.Arg, 0) : (SizeSource.ArgTimes, c.ElementSize),
+            StructSize.ArgumentPointee when c.ElementSize == 1 => (SizeSource.ArgPointer, 0),
+            StructSize.ReturnValue => c.ElementSize == 1 ? (SizeSource.Ret, 0) : (SizeSource.RetTimes, c.ElementSize),
+            _ => (SizeSource.Fixed, -1),
+        };
+        if (size < 0 || limit <= 0)
+        {
+            return null;
+        }
+        int sizeArg = Math.Max(c.SizeArg, 0);
+        return c.AtExit
+            ? Exit(CaptureKind.Bytes, c.Arg, source, sizeArg, Math.Min(limit, RecordLayout.MaxString), size: size)
+            : Enter(CaptureKind.Bytes, c.Arg, source, sizeArg, Math.Min(limit, RecordLayout.MaxString), size: size);
+    }
+
+    /// <summary>The struct renderer's capture for an argument, read at entry or at exit.</summary>
+    public static StructCapture? StructFor(int nr, int arg, bool atExit)
+    {
+        foreach (StructCapture c in StructCaptures.For(SyscallTable.Name(nr)))
+        {
+            if (c.Arg == arg && c.AtExit == atExit && ToKernel(c) is not null)
+            {
+                return c;
+            }
+        }
+        return null;
+    }
 
     private static int Number(string name) =>
         SyscallTable.TryGetNumber(name, out int nr) ? nr : throw new InvalidOperationException($"the syscall table has no {name}");

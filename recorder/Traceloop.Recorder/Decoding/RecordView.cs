@@ -104,10 +104,10 @@ internal static class RecordView
     /// output buffer, or a string read again because it was not paged in at entry), else
     /// what the enter record holds.
     /// </summary>
-    public static bool TryGetPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload) =>
+    public static bool TryGetPayload(ReadOnlySpan<byte> buffer, scoped in TraceEvent e, int arg, out Payload payload) =>
         TryGetExitPayload(buffer, e, arg, out payload) || TryGetEnterPayload(buffer, e, arg, out payload);
 
-    public static bool TryGetEnterPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload)
+    public static bool TryGetEnterPayload(ReadOnlySpan<byte> buffer, scoped in TraceEvent e, int arg, out Payload payload)
     {
         payload = default;
         if (!e.HasEnter || e.Type != TraceEventType.Syscall)
@@ -118,7 +118,7 @@ internal static class RecordView
         return FindPayload(buffer.Slice(e.EnterOffset, enter.h.len), Marshal.SizeOf<tl_enter>(), enter.npayloads, arg, out payload);
     }
 
-    public static bool TryGetExitPayload(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg, out Payload payload)
+    public static bool TryGetExitPayload(ReadOnlySpan<byte> buffer, scoped in TraceEvent e, int arg, out Payload payload)
     {
         payload = default;
         if (!e.HasExit)

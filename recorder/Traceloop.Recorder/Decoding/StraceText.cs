@@ -141,6 +141,10 @@ internal static class StraceText
         {
             return;
         }
+        if (has && TryAppendStruct(sb, buffer, e, index, args))
+        {
+            return;
+        }
         if (Flags.ArgumentDecoders.TryAppend(e.Nr, index, args, sb))
         {
             return;
@@ -148,6 +152,48 @@ internal static class StraceText
         SyscallParam[] parameters = SyscallTable.Get(e.Nr)?.Params ?? SyscallInfo.RawArgs;
         ParamKind kind = index < parameters.Length ? parameters[index].Kind : ParamKind.Unknown;
         ArgumentText.Append(sb, kind, args[index], default, false);
+    }
+
+    /// <summary>A struct the kernel copied for this argument, rendered as strace does (what was written at exit first).</summary>
+    private static bool TryAppendStruct(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, int index, ReadOnlySpan<ulong> args)
+    {
+        foreach (bool atExit in (ReadOnlySpan<bool>)[true, false])
+        {
+            if (CaptureTable.StructFor(e.Nr, index, atExit) is not { } capture)
+            {
+                continue;
+            }
+            Payload payload;
+            bool found = atExit ? RecordView.TryGetExitPayload(buffer, e, index, out payload) : RecordView.TryGetEnterPayload(buffer, e, index, out payload);
+            if (!found || (payload.Flags & Records.PayloadFlags.Fault) != 0)
+            {
+                continue;
+            }
+            (int before, int after) = SocketLengths(buffer, e);
+            int start = sb.Length;
+            if (Structs.StructDecoders.TryAppend(sb, capture, payload.Data, args, e.HasExit ? e.Ret : 0, before, after))
+            {
+                return true;
+            }
+            sb.Length = start;
+        }
+        return false;
+    }
+
+    /// <summary>A value-result socklen_t as the program passed it and as the kernel left it, or -1.</summary>
+    private static (int Before, int After) SocketLengths(ReadOnlySpan<byte> buffer, in TraceEvent e)
+    {
+        foreach (Structs.StructCapture c in Structs.StructCaptures.For(SyscallTable.Name(e.Nr)))
+        {
+            if (c.Kind != Structs.StructKind.SockLen)
+            {
+                continue;
+            }
+            int before = RecordView.TryGetEnterPayload(buffer, e, c.Arg, out Payload b) && b.Data.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b.Data) : -1;
+            int after = RecordView.TryGetExitPayload(buffer, e, c.Arg, out Payload a) && a.Data.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(a.Data) : -1;
+            return (before, after);
+        }
+        return (-1, -1);
     }
 
     public static void AppendReturn(StringBuilder sb, long ret)

@@ -13,7 +13,7 @@ internal static class RecordLayout
     public const int MaxString = 1024;
     public const int MaxArgv = 32;
     public const int MaxPayload = 3072;
-    public const int MaxCaptures = 4;
+    public const int MaxCaptures = 8;
     public const int CommLength = 16;
     public const int NameLength = 128;
     public const int PathLength = 512;
@@ -166,6 +166,8 @@ internal struct tl_capture
     public byte size_arg;
     public CaptureFlags flags;
     public ushort size;
+    public ushort limit;
+    public ushort pad;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -174,7 +176,7 @@ internal struct tl_syscall_captures
     public byte enter;
     public byte exit;
     public byte pad0, pad1, pad2, pad3, pad4, pad5;
-    public tl_capture item0, item1, item2, item3;
+    public tl_capture item0, item1, item2, item3, item4, item5, item6, item7;
 }
 
 [StructLayout(LayoutKind.Sequential)]
