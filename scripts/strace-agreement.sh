@@ -36,6 +36,8 @@ traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_TEST_PACKAGES[@]
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$root"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 if ((build)) && ! dotnet build tests/Traceloop.FunctionalTests -c Release -nologo -clp:ErrorsOnly -v quiet >"$log" 2>&1; then
 	cat "$log" >&2
 	exit 1
@@ -43,9 +45,6 @@ fi
 
 mkdir -p "$out"
 rm -f "$out/agreement.md" "$out/agreement.json"
-
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
 status=0
 TRACELOOP_AGREEMENT_OUT="$out" dotnet test tests/Traceloop.FunctionalTests -c Release --no-build -nologo \
 	--filter "FullyQualifiedName~StraceAgreement" >"$log" 2>&1 || status=$?
