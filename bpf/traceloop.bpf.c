@@ -280,6 +280,21 @@ static long strv_step(__u32 i, struct strv_ctx *v)
 	return 0;
 }
 
+struct count_ctx {
+	__u64 array;
+	__u32 count;
+};
+
+static long count_step(__u32 i, struct count_ctx *k)
+{
+	__u64 ptr = 0;
+
+	if (bpf_probe_read_user(&ptr, sizeof(ptr), (void *)(k->array + i * 8)) || !ptr)
+		return 1;
+	k->count++;
+	return 0;
+}
+
 struct dirent_ctx {
 	__u64 buf;
 	__u32 pos;
@@ -415,10 +430,22 @@ static long capture_step(__u32 i, struct cap_ctx *c)
 		p->len = v.used;
 		break;
 	}
+	case TL_CAP_STRV_COUNT: {
+		struct count_ctx k = { .array = ptr };
+
+		if (!ptr)
+			return 0;
+		p->kind = TL_PAYLOAD_COUNT;
+		bpf_loop(4096, count_step, &k, 0);
+		*(__u32 *)data = k.count;
+		p->len = sizeof(__u32);
+		break;
+	}
 	case TL_CAP_DIRENTS: {
 		struct dirent_ctx d = { .buf = ptr, .len = c->ret < 0 ? 0 : c->ret };
 
-		if (c->ret <= 0)
+		/* An empty read (end of directory) still counts: strace prints 0 entries. */
+		if (c->ret < 0)
 			return 0;
 		p->kind = TL_PAYLOAD_COUNT;
 		bpf_loop(4096, dirent_step, &d, 0);

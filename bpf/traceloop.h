@@ -71,6 +71,7 @@ enum tl_capture_kind {
 	TL_CAP_BYTES = 2,   /* bytes at args[arg]; how many: size_src */
 	TL_CAP_STRV = 3,    /* NULL-terminated array of string pointers at args[arg] */
 	TL_CAP_DIRENTS = 4, /* count the linux_dirent64 records in args[arg] (return value bytes) */
+	TL_CAP_STRV_COUNT = 5, /* count the pointers of a NULL-terminated array (execve's envp) */
 };
 
 enum tl_size_src {

@@ -74,7 +74,8 @@ internal static class ArgumentText
                 return true;
             case Records.PayloadKind.Count when payload.Data.Length >= 4:
                 AppendAddress(sb, raw);
-                sb.Append(CultureInfo.InvariantCulture, $" /* {System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(payload.Data)} entries */");
+                uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(payload.Data);
+                sb.Append(" /* ").Append(count).Append(shape == PayloadShape.Vars ? (count == 1 ? " var */" : " vars */") : " entries */");
                 return true;
             case Records.PayloadKind.Bytes when shape == PayloadShape.Text:
                 AppendQuoted(sb, payload.Data, payload.Truncated);

@@ -17,6 +17,8 @@ internal enum PayloadShape
     Text,
     /// <summary>A NUL-terminated string in an output buffer (getcwd).</summary>
     CString,
+    /// <summary>A count of environment variables: <c>0x7ffd... /* 12 vars */</c>.</summary>
+    Vars,
     /// <summary>A struct: printed by its decoder, or as its address.</summary>
     Struct,
 }
@@ -38,6 +40,7 @@ internal static class CaptureTable
             {
                 shapes[(nr, item.arg)] = (item.flags & CaptureFlags.Text) != 0 ? PayloadShape.Text
                     : (item.flags & CaptureFlags.CString) != 0 ? PayloadShape.CString
+                    : (item.flags & CaptureFlags.Vars) != 0 ? PayloadShape.Vars
                     : PayloadShape.Struct;
             }
         }
@@ -84,6 +87,8 @@ internal static class CaptureTable
             [
                 Enter(CaptureKind.String, filename, flags: CaptureFlags.NoReread),
                 Enter(CaptureKind.StringArray, filename + 1, flags: CaptureFlags.NoReread),
+                // strace prints the environment as its address and a count: /* 12 vars */.
+                Enter(CaptureKind.StringArrayCount, filename + 2, flags: CaptureFlags.NoReread | CaptureFlags.Vars),
             ];
         }
 

@@ -225,7 +225,8 @@ internal static class StraceText
     {
         int status = x.exit_code;
         int signal = status & 0x7f;
-        string who = x.is_leader != 0 ? "" : "thread ";
+        // strace prints the same line for a thread and for a process (is_leader says which, in JSON).
+        string who = "";
         if (signal == 0)
         {
             sb.Append("+++ ").Append(who).Append("exited with ").Append((status >> 8) & 0xff).Append(" +++");

@@ -131,6 +131,7 @@ internal enum CaptureKind : byte
     Bytes = 2,
     StringArray = 3,
     DirentCount = 4,
+    StringArrayCount = 5,
 }
 
 internal enum SizeSource : byte
@@ -151,8 +152,9 @@ internal enum CaptureFlags : byte
     IfOk = 1 << 1,
     NoReread = 1 << 2,
     /// <summary>Only in the recorder's table, never sent to the kernel: how a BYTES payload reads.</summary>
-    Text = 1 << 6,
-    CString = 1 << 7,
+    Text = 1 << 5,
+    CString = 1 << 6,
+    Vars = 1 << 7,
     KernelMask = Data | IfOk | NoReread,
 }
 

@@ -147,8 +147,8 @@ public sealed class StraceTextTests
     [InlineData(11 | 0x80, true, "+++ killed by SIGSEGV (core dumped) +++")]
     [InlineData(9, true, "+++ killed by SIGKILL +++")]
     [InlineData(6 | 0x80, true, "+++ killed by SIGABRT (core dumped) +++")]
-    [InlineData(0, false, "+++ thread exited with 0 +++")]
-    [InlineData(15, false, "+++ thread killed by SIGTERM +++")]
+    [InlineData(0, false, "+++ exited with 0 +++")]
+    [InlineData(15, false, "+++ killed by SIGTERM +++")]
     public void ProcessAndThreadExits(int exitCode, bool leader, string expected)
     {
         var sb = new StringBuilder();

@@ -126,6 +126,7 @@ internal static class DescriptorFlags
         // strace prints rseq's area as a plain hex number (0 for none) unless it can read it.
         r.For("rseq")
             .Arg(0, static (sb, a) => FlagText.Hex(sb, a[0]))
+            .Arg(1, static (sb, a) => FlagText.Hex(sb, a[1] & 0xffffffff))
             .Arg(2, static (sb, a) => FlagText.Hex(sb, a[2] & 0xffffffff))
             .Arg(3, static (sb, a) => FlagText.Hex(sb, a[3] & 0xffffffff));
         r.For("set_robust_list").Arg(0, static (sb, a) => FlagText.Address(sb, a[0]));
