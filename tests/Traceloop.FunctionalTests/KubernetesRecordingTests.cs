@@ -53,6 +53,7 @@ public sealed class KubernetesRecordingTests
         string text = await Text(recorder, "pods/shop/checkout/dump", cts.Token);
         Assert.Contains($"openat(AT_FDCWD, \"{marker}\", O_RDONLY) = -1 ENOENT", text, StringComparison.Ordinal);
         Assert.Contains("# container " + cid, text, StringComparison.Ordinal);
+        Assert.Contains("# pod shop/checkout container app image registry.example/checkout:1.2 restarts 2", text, StringComparison.Ordinal);
         Assert.Contains(marker, await Text(recorder, "pods/shop/checkout/dump?container=app&last=20", cts.Token), StringComparison.Ordinal);
         var missing = await Assert.ThrowsAsync<TraceloopApiException>(() => recorder.Client.SendAsync("pods/shop/nope/dump", cts.Token));
         Assert.Equal(HttpStatusCode.NotFound, missing.Status);

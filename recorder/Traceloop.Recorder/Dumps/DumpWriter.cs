@@ -138,6 +138,23 @@ internal static class DumpWriter
     public static void AppendTextHeader(StringBuilder sb, DumpHeader h)
     {
         ContainerInfo c = h.Container;
+        if (c.Namespace is not null && c.Pod is not null)
+        {
+            sb.Append("# pod ").Append(c.Namespace).Append('/').Append(c.Pod);
+            if (c.Container is not null)
+            {
+                sb.Append(" container ").Append(c.Container);
+            }
+            if (c.Image is not null)
+            {
+                sb.Append(" image ").Append(c.Image);
+            }
+            if (c.RestartCount is { } restarts)
+            {
+                sb.Append(" restarts ").Append(restarts);
+            }
+            sb.Append('\n');
+        }
         sb.Append("# container ").Append(c.Id);
         if (c.PodUid is not null)
         {
