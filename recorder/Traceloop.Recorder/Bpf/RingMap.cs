@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Traceloop.Recorder.Records;
 
@@ -51,13 +49,23 @@ internal sealed class RingMap : IDisposable
             throw BpfException.FromErrno($"creating a {ringSize >> 10} KiB ring buffer", Marshal.GetLastPInvokeError());
         }
         var map = new BpfMap("tl_ring", new SafeFileHandle(fd, ownsHandle: true));
-        ulong key = template ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
+        ulong key = template ? 0 : RandomKey();
         var ring = new RingMap(map, ringSize, key);
         if (!template)
         {
             ring.Initialize();
         }
         return ring;
+    }
+
+    private static unsafe ulong RandomKey()
+    {
+        ulong key;
+        if (Interop.Libc.getrandom(&key, sizeof(ulong), 0) != sizeof(ulong))
+        {
+            throw BpfException.FromErrno("drawing a ring key from getrandom", Marshal.GetLastPInvokeError());
+        }
+        return key;
     }
 
     private void Initialize()

@@ -17,6 +17,10 @@ internal sealed class CorruptRingException(string message) : Exception(message);
 /// </summary>
 internal sealed class RingSnapshot : IDisposable
 {
+    // Snapshots are up to 2 MiB each. The shared pool would keep many of them per core for
+    // good; this one keeps two of a size, so an idle recorder gives the memory back.
+    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(maxArrayLength: 4 * 1024 * 1024, maxArraysPerBucket: 2);
+
     private byte[]? _buffer;
 
     private RingSnapshot(byte[] buffer, List<RecordRef> records, ulong head, ulong recordsReserved, long lost, int ringSize)
@@ -72,7 +76,7 @@ internal sealed class RingSnapshot : IDisposable
         int ringSize = (int)size;
         int copyLength = ringSize + RecordLayout.MaxRecord;
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(copyLength);
+        byte[] buffer = Buffers.Rent(copyLength);
         try
         {
             CopyAscending(mapping.Slice(RecordLayout.RingHeaderSize, copyLength), buffer);
@@ -83,7 +87,7 @@ internal sealed class RingSnapshot : IDisposable
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Buffers.Return(buffer);
             throw;
         }
     }
@@ -145,7 +149,7 @@ internal sealed class RingSnapshot : IDisposable
     {
         if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Buffers.Return(buffer);
         }
     }
 }
