@@ -41,10 +41,8 @@ public sealed class LifecycleTests
         string dir = Directory.CreateTempSubdirectory("traceloop-nopriv-").FullName;
         try
         {
-            // The directory is world-writable so that only the missing capabilities can fail.
-            File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
             (int code, string output) = await RecorderProcess.RunToExitAsync(
-                ["--socket", Path.Join(dir, "s.sock"), "--data-dir", Path.Join(dir, "data")], asUser: "65534", cts.Token);
+                ["--socket", Path.Join(dir, "s.sock"), "--data-dir", Path.Join(dir, "data")], withoutCapabilities: true, cts.Token);
             Assert.NotEqual(0, code);
             Assert.Matches("traceloop-recorder: [^:]+ failed: operation not permitted; run as root or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE", output);
             Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
@@ -61,7 +59,7 @@ public sealed class LifecycleTests
     {
         RootRequirement.Ensure();
         using var cts = new CancellationTokenSource(Timeout);
-        (int code, string output) = await RecorderProcess.RunToExitAsync(["--ring-size", "3M", "--socket", "relative.sock"], asUser: null, cts.Token);
+        (int code, string output) = await RecorderProcess.RunToExitAsync(["--ring-size", "3M", "--socket", "relative.sock"], withoutCapabilities: false, cts.Token);
         Assert.Equal(2, code);
         Assert.Contains("RingSize '3M' must be a power of two from 64K to 2M", output, StringComparison.Ordinal);
         Assert.Contains("SocketPath 'relative.sock' must be an absolute path", output, StringComparison.Ordinal);
@@ -72,7 +70,7 @@ public sealed class LifecycleTests
     {
         using var cts = new CancellationTokenSource(Timeout);
         await using RecorderProcess first = await RecorderProcess.StartAsync(ct: cts.Token);
-        (int code, string output) = await RecorderProcess.RunToExitAsync(["--socket", first.SocketPath, "--data-dir", first.DataDir], asUser: null, cts.Token);
+        (int code, string output) = await RecorderProcess.RunToExitAsync(["--socket", first.SocketPath, "--data-dir", first.DataDir], withoutCapabilities: false, cts.Token);
         Assert.NotEqual(0, code);
         Assert.Contains($"another process already listens on {first.SocketPath}", output, StringComparison.Ordinal);
         Assert.Equal("ok", (await first.Client.GetHealthAsync(cts.Token)).Status);

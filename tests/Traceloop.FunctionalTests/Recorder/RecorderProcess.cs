@@ -79,17 +79,23 @@ public sealed class RecorderProcess : IAsyncDisposable
         return recorder;
     }
 
-    /// <summary>Runs the recorder binary to completion (for start-up failures) and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> args, string? asUser, CancellationToken ct)
+    /// <summary>
+    /// Runs the recorder binary to completion (for start-up failures) and returns its exit code
+    /// and output. <paramref name="withoutCapabilities"/> runs it as root with every capability
+    /// dropped and none regained at exec (securebits noroot): the missing-privileges case,
+    /// without depending on who may read the checkout.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IEnumerable<string> args, bool withoutCapabilities, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(asUser is null ? BinaryPath : "setpriv")
+        var psi = new ProcessStartInfo(withoutCapabilities ? "setpriv" : BinaryPath)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        if (asUser is not null)
+        if (withoutCapabilities)
         {
-            foreach (string a in (string[])["--reuid", asUser, "--regid", asUser, "--clear-groups", "--inh-caps=-all", BinaryPath])
+            foreach (string a in (string[])["--securebits", "+noroot,+noroot_locked,+no_setuid_fixup,+no_setuid_fixup_locked",
+                "--inh-caps=-all", "--bounding-set=-all", BinaryPath])
             {
                 psi.ArgumentList.Add(a);
             }
