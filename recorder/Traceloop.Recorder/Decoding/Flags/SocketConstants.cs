@@ -164,8 +164,9 @@ internal static class SocketConstants
         new(0x8100, "ETH_P_8021Q"),
         new(0x86dd, "ETH_P_IPV6"));
 
-    private static readonly NameTable Levels = new(
-        "SOL_??",
+    /// <summary>Socket option levels; the struct renderers' cmsg levels use the same names.</summary>
+    internal static readonly Named[] LevelNames =
+    [
         new(0, "SOL_IP"),
         new(1, "SOL_SOCKET"),
         new(6, "SOL_TCP"),
@@ -205,7 +206,10 @@ internal static class SocketConstants
         new(280, "SOL_NFC"),
         new(281, "SOL_KCM"),
         new(282, "SOL_TLS"),
-        new(283, "SOL_XDP"));
+        new(283, "SOL_XDP"),
+    ];
+
+    private static readonly NameTable Levels = new("SOL_??", LevelNames);
 
     private static readonly NameTable SocketOptions = new(
         "SO_???",

@@ -35,48 +35,8 @@ internal static class MsgHdr
     private const int SOL_IP = 0;
     private const int SOL_SOCKET = 1;
 
-    private static readonly NameTable Levels = new(
-        "SOL_???",
-        new(0, "SOL_IP"),
-        new(1, "SOL_SOCKET"),
-        new(6, "SOL_TCP"),
-        new(17, "SOL_UDP"),
-        new(40, "AF_VSOCK"),
-        new(41, "SOL_IPV6"),
-        new(58, "SOL_ICMPV6"),
-        new(100, "SOL_CAN_BASE"),
-        new(101, "SOL_CAN_RAW"),
-        new(132, "SOL_SCTP"),
-        new(136, "SOL_UDPLITE"),
-        new(255, "SOL_RAW"),
-        new(256, "SOL_IPX"),
-        new(257, "SOL_AX25"),
-        new(258, "SOL_ATALK"),
-        new(259, "SOL_NETROM"),
-        new(260, "SOL_ROSE"),
-        new(261, "SOL_DECNET"),
-        new(262, "SOL_X25"),
-        new(263, "SOL_PACKET"),
-        new(264, "SOL_ATM"),
-        new(265, "SOL_AAL"),
-        new(266, "SOL_IRDA"),
-        new(267, "SOL_NETBEUI"),
-        new(268, "SOL_LLC"),
-        new(269, "SOL_DCCP"),
-        new(270, "SOL_NETLINK"),
-        new(271, "SOL_TIPC"),
-        new(272, "SOL_RXRPC"),
-        new(273, "SOL_PPPOL2TP"),
-        new(274, "SOL_BLUETOOTH"),
-        new(275, "SOL_PNPIPE"),
-        new(276, "SOL_RDS"),
-        new(277, "SOL_IUCV"),
-        new(278, "SOL_CAIF"),
-        new(279, "SOL_ALG"),
-        new(280, "SOL_NFC"),
-        new(281, "SOL_KCM"),
-        new(282, "SOL_TLS"),
-        new(283, "SOL_XDP"));
+    // strace's fallback differs here ("SOL_???" in a cmsg, "SOL_??" for setsockopt); the names do not.
+    private static readonly NameTable Levels = new("SOL_???", SocketConstants.LevelNames);
 
     private static readonly NameTable SocketTypes = new(
         "SCM_???",
