@@ -202,17 +202,40 @@ internal static class CaptureTable
             : Enter(CaptureKind.Bytes, c.Arg, source, sizeArg, Math.Min(limit, RecordLayout.MaxString), size: size);
     }
 
-    /// <summary>The struct renderer's capture for an argument, read at entry or at exit.</summary>
-    public static StructCapture? StructFor(int nr, int arg, bool atExit)
+    private static readonly Lazy<Dictionary<(int Nr, int Arg, bool AtExit), StructCapture>> s_structs = new(IndexStructs);
+    private static readonly Lazy<Dictionary<int, int>> s_sockLenArgs = new(IndexSockLens);
+
+    /// <summary>The struct renderer's capture for an argument, read at entry or at exit (an index built once: this runs per argument of every dumped event).</summary>
+    public static StructCapture? StructFor(int nr, int arg, bool atExit) =>
+        s_structs.Value.TryGetValue((nr, arg, atExit), out StructCapture? capture) ? capture : null;
+
+    /// <summary>The argument holding a value-result socklen_t, if the syscall has one.</summary>
+    public static int? SockLenArg(int nr) => s_sockLenArgs.Value.TryGetValue(nr, out int arg) ? arg : null;
+
+    private static Dictionary<(int, int, bool), StructCapture> IndexStructs()
     {
-        foreach (StructCapture c in StructCaptures.For(SyscallTable.Name(nr)))
+        var index = new Dictionary<(int, int, bool), StructCapture>();
+        foreach (StructCapture c in StructCaptures.All)
         {
-            if (c.Arg == arg && c.AtExit == atExit && ToKernel(c) is not null)
+            if (ToKernel(c) is not null && SyscallTable.TryGetNumber(c.Syscall, out int nr))
             {
-                return c;
+                index.TryAdd((nr, c.Arg, c.AtExit), c);
             }
         }
-        return null;
+        return index;
+    }
+
+    private static Dictionary<int, int> IndexSockLens()
+    {
+        var index = new Dictionary<int, int>();
+        foreach (StructCapture c in StructCaptures.All)
+        {
+            if (c.Kind == StructKind.SockLen && SyscallTable.TryGetNumber(c.Syscall, out int nr))
+            {
+                index.TryAdd(nr, c.Arg);
+            }
+        }
+        return index;
     }
 
     private static int Number(string name) =>

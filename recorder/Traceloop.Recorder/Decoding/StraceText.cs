@@ -183,17 +183,13 @@ internal static class StraceText
     /// <summary>A value-result socklen_t as the program passed it and as the kernel left it, or -1.</summary>
     private static (int Before, int After) SocketLengths(ReadOnlySpan<byte> buffer, in TraceEvent e)
     {
-        foreach (Structs.StructCapture c in Structs.StructCaptures.For(SyscallTable.Name(e.Nr)))
+        if (CaptureTable.SockLenArg(e.Nr) is not { } arg)
         {
-            if (c.Kind != Structs.StructKind.SockLen)
-            {
-                continue;
-            }
-            int before = RecordView.TryGetEnterPayload(buffer, e, c.Arg, out Payload b) && b.Data.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b.Data) : -1;
-            int after = RecordView.TryGetExitPayload(buffer, e, c.Arg, out Payload a) && a.Data.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(a.Data) : -1;
-            return (before, after);
+            return (-1, -1);
         }
-        return (-1, -1);
+        int before = RecordView.TryGetEnterPayload(buffer, e, arg, out Payload b) && b.Data.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(b.Data) : -1;
+        int after = RecordView.TryGetExitPayload(buffer, e, arg, out Payload a) && a.Data.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(a.Data) : -1;
+        return (before, after);
     }
 
     public static void AppendReturn(StringBuilder sb, long ret)

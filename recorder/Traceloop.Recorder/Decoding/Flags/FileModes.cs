@@ -7,7 +7,8 @@ internal static class FileModes
 {
     private const ulong S_IFMT = 0xf000;
 
-    private static readonly NameTable FileTypes = new(
+    /// <summary>The S_IFMT file types; the stat renderers name st_mode's type with it too.</summary>
+    internal static readonly NameTable FileTypes = new(
         "S_IF???",
         new(0xc000, "S_IFSOCK"),
         new(0xa000, "S_IFLNK"),

@@ -43,16 +43,6 @@ internal static class Stat
     private const uint STATX_MODE = 0x2;
     private const uint STATX_SIZE = 0x200;
 
-    private static readonly NameTable FileTypes = new(
-        "S_IF???",
-        new(0xc000, "S_IFSOCK"),
-        new(0xa000, "S_IFLNK"),
-        new(0x8000, "S_IFREG"),
-        new(0x6000, "S_IFBLK"),
-        new(0x4000, "S_IFDIR"),
-        new(0x2000, "S_IFCHR"),
-        new(0x1000, "S_IFIFO"));
-
     private static readonly NameTable StatxAttributes = new(
         "STATX_ATTR_???",
         new(0x4, "STATX_ATTR_COMPRESSED"),
@@ -144,7 +134,7 @@ internal static class Stat
         string? type = null;
         if ((mode & S_IFMT) != 0)
         {
-            type = FileTypes.Find(mode & S_IFMT);
+            type = Flags.FileModes.FileTypes.Find(mode & S_IFMT);
             if (type is null)
             {
                 FlagText.Octal(sb, mode);
