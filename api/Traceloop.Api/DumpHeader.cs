@@ -34,4 +34,10 @@ public sealed class DumpHeader
 
     /// <summary>The host the recorder runs on.</summary>
     [Key(8)] public string? Node { get; init; }
+
+    /// <summary>Why the dump was kept; null for a live dump.</summary>
+    [Key(9)] public DumpTrigger? Trigger { get; init; }
+
+    /// <summary>The saved dump's id; null for a live dump.</summary>
+    [Key(10)] public string? DumpId { get; init; }
 }

@@ -82,13 +82,56 @@ public sealed class TraceloopClient : IDisposable
         return events;
     }
 
+    /// <summary>The dumps kept on disk (crash-triggered and manual), newest first.</summary>
+    public Task<List<SavedDumpInfo>> GetSavedDumpsAsync(SavedDumpQuery? query = null, CancellationToken ct = default) =>
+        GetJsonAsync("dumps" + QueryString(query), TraceloopJson.Context.ListSavedDumpInfo, ct);
+
+    /// <summary>A saved dump in one of the dump formats (text, json, msgpack), as the server sends it.</summary>
+    public async Task<byte[]> GetSavedDumpBytesAsync(string id, string format = "msgpack", CancellationToken ct = default)
+    {
+        using HttpResponseMessage response = await SendAsync($"dumps/{Uri.EscapeDataString(id)}?format={Uri.EscapeDataString(format)}", ct).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A saved dump, decoded.</summary>
+    public async Task<(DumpHeader Header, List<TraceEventDto> Events)> GetSavedDumpAsync(string id, CancellationToken ct = default) =>
+        TraceloopMessagePack.ReadDump(await GetSavedDumpBytesAsync(id, "msgpack", ct).ConfigureAwait(false));
+
+    public async Task DeleteSavedDumpAsync(string id, CancellationToken ct = default)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Delete, $"dumps/{Uri.EscapeDataString(id)}", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Keeps a dump of a container now (trigger "manual").</summary>
+    public async Task<SavedDumpInfo> SnapshotContainerAsync(string id, CancellationToken ct = default)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Post, $"containers/{Uri.EscapeDataString(id)}/snapshot", ct).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(TraceloopJson.Context.SavedDumpInfo, ct).ConfigureAwait(false)
+            ?? throw new TraceloopApiException("the recorder answered the snapshot with null");
+    }
+
+    /// <summary>Keeps a dump of each of a pod's containers now, or of one when <paramref name="container"/> is given.</summary>
+    public async Task<List<SavedDumpInfo>> SnapshotPodAsync(string ns, string pod, string? container = null, CancellationToken ct = default)
+    {
+        string path = $"pods/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(pod)}/snapshot"
+            + (container is null ? "" : "?container=" + Uri.EscapeDataString(container));
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Post, path, ct).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(TraceloopJson.Context.ListSavedDumpInfo, ct).ConfigureAwait(false)
+            ?? throw new TraceloopApiException("the recorder answered the snapshot with null");
+    }
+
     /// <summary>Sends a GET and returns the response when it succeeded; otherwise throws with the server's reason.</summary>
-    public async Task<HttpResponseMessage> SendAsync(string relativeUri, CancellationToken ct = default)
+    public Task<HttpResponseMessage> SendAsync(string relativeUri, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, relativeUri, ct);
+
+    /// <summary>Sends a request without a body and returns the response when it succeeded; otherwise throws with the server's reason.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relativeUri, CancellationToken ct = default)
     {
         HttpResponseMessage response;
         try
         {
-            response = await _http.GetAsync(relativeUri, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(method, relativeUri);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException s)
         {
@@ -116,6 +159,28 @@ public sealed class TraceloopClient : IDisposable
         using HttpResponseMessage response = await SendAsync(path, ct).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync(type, ct).ConfigureAwait(false)
             ?? throw new TraceloopApiException($"the recorder answered {path} with null");
+    }
+
+    private static string QueryString(SavedDumpQuery? query)
+    {
+        if (query is null)
+        {
+            return "";
+        }
+        var parts = new List<string>();
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                parts.Add(name + "=" + Uri.EscapeDataString(value));
+            }
+        }
+        Add("namespace", query.Namespace);
+        Add("pod", query.Pod);
+        Add("container", query.Container);
+        Add("trigger", query.Trigger);
+        Add("since", query.Since?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
     }
 
     private static string DumpPath(string id, string format, int? last) =>

@@ -5,7 +5,7 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="DumpHeader"/> as an array indexed by its [Key]s.</summary>
 public static class DumpHeaderFormatter
 {
-    private const int FieldCount = 9;
+    private const int FieldCount = 11;
 
     public static void Write(ref MessagePackWriter writer, DumpHeader? value)
     {
@@ -24,6 +24,8 @@ public static class DumpHeaderFormatter
         writer.Write(value.EventsLost);
         writer.Write(value.TraceloopVersion);
         writer.Write(value.Node);
+        DumpTriggerFormatter.Write(ref writer, value.Trigger);
+        writer.Write(value.DumpId);
     }
 
     public static DumpHeader? Read(ref MessagePackReader reader)
@@ -39,7 +41,8 @@ public static class DumpHeaderFormatter
         DateTimeOffset? start = null, end = null;
         long lost = 0;
         string traceloopVersion = "";
-        string? node = null;
+        string? node = null, dumpId = null;
+        DumpTrigger? trigger = null;
         for (int i = 0; i < count; i++)
         {
             switch (i)
@@ -53,6 +56,8 @@ public static class DumpHeaderFormatter
                 case 6: lost = reader.ReadInt64(); break;
                 case 7: traceloopVersion = reader.ReadString() ?? ""; break;
                 case 8: node = reader.ReadString(); break;
+                case 9: trigger = DumpTriggerFormatter.Read(ref reader); break;
+                case 10: dumpId = reader.ReadString(); break;
                 default: WireFormat.Skip(ref reader); break;
             }
         }
@@ -71,6 +76,8 @@ public static class DumpHeaderFormatter
             EventsLost = lost,
             TraceloopVersion = traceloopVersion,
             Node = node,
+            Trigger = trigger,
+            DumpId = dumpId,
         };
     }
 }

@@ -50,6 +50,22 @@ internal static class ApiSamples
         EventsLost = 1_000_000_000_000,
         TraceloopVersion = "0.1.0+abcdef",
         Node = "node-1.example",
+        Trigger = FullTrigger(),
+        DumpId = "20260505T120000123Z-0123456789ab",
+    };
+
+    public static DumpTrigger FullTrigger() => new()
+    {
+        Kind = DumpTriggerKinds.Signal,
+        ExitCode = 139,
+        Signal = 11,
+        SignalName = "SIGSEGV",
+        CoreDumped = true,
+        Syscall = "connect",
+        Errno = "ECONNREFUSED",
+        KubernetesReason = "Error",
+        KubernetesExitCode = 139,
+        Pid = 4242,
     };
 
     public static DumpHeader SparseHeader(int events) => new()
@@ -157,6 +173,29 @@ internal static class ApiSamples
         Assert.Equal(expected.EventsLost, actual.EventsLost);
         Assert.Equal(expected.TraceloopVersion, actual.TraceloopVersion);
         Assert.Equal(expected.Node, actual.Node);
+        Assert.Equal(expected.DumpId, actual.DumpId);
+        if (expected.Trigger is null)
+        {
+            Assert.Null(actual.Trigger);
+        }
+        else
+        {
+            Equal(expected.Trigger, actual.Trigger!);
+        }
+    }
+
+    public static void Equal(DumpTrigger expected, DumpTrigger actual)
+    {
+        Assert.Equal(expected.Kind, actual.Kind);
+        Assert.Equal(expected.ExitCode, actual.ExitCode);
+        Assert.Equal(expected.Signal, actual.Signal);
+        Assert.Equal(expected.SignalName, actual.SignalName);
+        Assert.Equal(expected.CoreDumped, actual.CoreDumped);
+        Assert.Equal(expected.Syscall, actual.Syscall);
+        Assert.Equal(expected.Errno, actual.Errno);
+        Assert.Equal(expected.KubernetesReason, actual.KubernetesReason);
+        Assert.Equal(expected.KubernetesExitCode, actual.KubernetesExitCode);
+        Assert.Equal(expected.Pid, actual.Pid);
     }
 
     public static void Equal(TraceEventDto expected, TraceEventDto actual)
