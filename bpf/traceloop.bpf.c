@@ -807,3 +807,113 @@ int tl_cgroup_rmdir(__u64 *ctx)
 	notify(s, TL_CTL_CGROUP_GONE, c->slot, id, c->parent, 0, 0);
 	return 0;
 }
+
+/*
+ * Crash triggers. They only send control messages (the container's ring already holds the
+ * events): the OOM killer's choice, and the optional fatal-signal and syscall-error triggers.
+ * Each is its own program, so the recorder leaves the optional ones unloaded when they are off
+ * (bpf_program__set_autoload): the syscall hot path then costs exactly what it did without them.
+ */
+
+/* Watched (syscall, errno) pairs, filled by the recorder when the syscall-error trigger is on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct tl_watched_error);
+	__type(value, __u8);
+} watched_errors SEC(".maps");
+
+/* cgroup id -> when it last sent a trigger, so a retry loop cannot flood the control ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} trigger_last SEC(".maps");
+
+static __always_inline int trigger_due(__u64 cgid, __u64 now)
+{
+	__u64 *last = bpf_map_lookup_elem(&trigger_last, &cgid);
+
+	if (last && now - *last < TL_TRIGGER_INTERVAL_NS)
+		return 0;
+	bpf_map_update_elem(&trigger_last, &cgid, &now, BPF_ANY);
+	return 1;
+}
+
+static __always_inline void notify_trigger(struct tl_container *c, __u64 cgid, __u32 kind, __s32 status,
+					   __u32 pid, __u32 tid, __s32 nr)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+	if (!s)
+		return;
+	s->ctl.path[0] = 0;
+	s->ctl.tid = tid;
+	s->ctl.nr = nr;
+	/* A nested cgroup reports its container's id: that is the one the recorder knows. */
+	notify(s, kind, c->slot, c->parent ? c->parent : cgid, 0, status, pid);
+}
+
+/* Linux 6.9+: mark_victim(struct task_struct *, uid_t). The recorder loads it only there. */
+SEC("tp_btf/mark_victim")
+int tl_oom_victim(__u64 *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx[0];
+	__u64 cgid = task_cgroup_id(task);
+	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+
+	if (c)
+		notify_trigger(c, cgid, TL_CTL_OOM_VICTIM, 0, task->tgid, task->pid, 0);
+	return 0;
+}
+
+static __always_inline int is_fatal_signal(int sig)
+{
+	/* SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS: faults and aborts. */
+	return sig == 4 || sig == 5 || sig == 6 || sig == 7 || sig == 8 || sig == 11 || sig == 31;
+}
+
+SEC("tp_btf/signal_deliver")
+int tl_fatal_signal(__u64 *ctx)
+{
+	int sig = (int)ctx[0];
+	struct task_struct *task;
+	struct tl_container *c;
+	__u64 cgid;
+
+	if (!is_fatal_signal(sig))
+		return 0;
+	task = bpf_get_current_task_btf();
+	cgid = task_cgroup_id(task);
+	c = bpf_map_lookup_elem(&containers, &cgid);
+	if (c && trigger_due(cgid, bpf_ktime_get_boot_ns()))
+		notify_trigger(c, cgid, TL_CTL_FATAL_SIGNAL, sig, task->tgid, task->pid, 0);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int tl_watch_errors(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	long ret = (long)ctx[1];
+	struct tl_watched_error key;
+	struct task_struct *task;
+	struct tl_container *c;
+	__u64 cgid;
+
+	/* Most calls succeed: they leave before any lookup. */
+	if (ret >= 0 || ret < -4095)
+		return 0;
+	key.nr = regs->orig_ax;
+	key.err = -ret;
+	if (!bpf_map_lookup_elem(&watched_errors, &key))
+		return 0;
+	task = bpf_get_current_task_btf();
+	cgid = task_cgroup_id(task);
+	c = bpf_map_lookup_elem(&containers, &cgid);
+	if (c && trigger_due(cgid, bpf_ktime_get_boot_ns()))
+		notify_trigger(c, cgid, TL_CTL_SYSCALL_ERROR, (__s32)ret, task->tgid, task->pid, key.nr);
+	return 0;
+}

@@ -191,7 +191,19 @@ enum tl_control_kind {
 	TL_CTL_CGROUP_NEW = 1,  /* the kernel adopted a new container cgroup */
 	TL_CTL_CGROUP_GONE = 2, /* a recorded cgroup was removed */
 	TL_CTL_MAIN_EXIT = 3,   /* a container's main process ended (its last thread exited) */
+	TL_CTL_OOM_VICTIM = 4,  /* the OOM killer chose a process of a container: pid */
+	TL_CTL_FATAL_SIGNAL = 5, /* a fatal signal is being delivered: status signo, pid, tid */
+	TL_CTL_SYSCALL_ERROR = 6, /* a watched syscall failed with a watched errno: nr, status -errno, pid, tid */
 };
+
+/* Key of the watched_errors map: a syscall number and the errno that makes its failure a trigger. */
+struct tl_watched_error {
+	__u32 nr;
+	__u32 err;
+};
+
+/* Crash triggers emit at most one control message per container per interval. */
+#define TL_TRIGGER_INTERVAL_NS 1000000000ull
 
 /* Key of the excluded_pods map: a pod cgroup's directory name, NUL-padded. */
 #define TL_POD_NAME_LEN 96
@@ -210,6 +222,8 @@ struct tl_control {
 	__s32 status;  /* for MAIN_EXIT: the wait status, as struct tl_proc_exit.exit_code */
 	__u32 pid;     /* for MAIN_EXIT: the main process */
 	char path[TL_PATH_LEN]; /* for CGROUP_NEW: the cgroup path from the hierarchy root */
+	__u32 tid;     /* for FATAL_SIGNAL, SYSCALL_ERROR: the thread */
+	__s32 nr;      /* for SYSCALL_ERROR: the syscall */
 };
 
 /* Load-time configuration, in .rodata so the verifier sees constants. */

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Http;
 
@@ -32,6 +33,16 @@ var switches = new Dictionary<string, string>
     ["--exclude-namespaces"] = "Selection:ExcludeNamespaces",
     ["--selector"] = "Selection:LabelSelector",
     ["--config"] = "ConfigFile",
+    ["--dump-on-exit"] = nameof(CrashOptions.DumpOnExit),
+    ["--dump-on-signal"] = nameof(CrashOptions.DumpOnSignal),
+    ["--dump-on-oom"] = nameof(CrashOptions.DumpOnOom),
+    ["--dump-on-fatal-signal"] = nameof(CrashOptions.DumpOnFatalSignal),
+    ["--watch-syscall-errors"] = nameof(CrashOptions.WatchSyscallErrors),
+    ["--dumps-per-container"] = nameof(CrashOptions.DumpsPerContainer),
+    ["--dumps-max-bytes"] = nameof(CrashOptions.DumpsMaxBytes),
+    ["--dumps-min-free"] = nameof(CrashOptions.DumpsMinFreeBytes),
+    ["--dump-event-interval"] = nameof(CrashOptions.DumpEventInterval),
+    ["--trigger-cooldown"] = nameof(CrashOptions.TriggerCooldown),
 };
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -59,6 +70,18 @@ if (args.Contains("--help") || args.Contains("-h"))
           --exclude-namespaces A,B  never record pods in these namespaces
           --selector LABELS      record only pods matching (app=web,tier!=db)
           --config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)
+
+        Crash collection (dumps kept under DIR/dumps, listed by GET /dumps):
+          --dump-on-exit BOOL        main process exits non-zero      (default true)
+          --dump-on-signal BOOL      main process killed by a signal  (default true)
+          --dump-on-oom BOOL         OOM killer chose a process       (default true)
+          --dump-on-fatal-signal BOOL  SIGSEGV/SIGBUS/... delivered, even if handled (default false)
+          --watch-syscall-errors L   syscall:ERRNO,... failures that keep a dump (default none; e.g. connect:ECONNREFUSED)
+          --dumps-per-container N    dumps kept per container         (default 10)
+          --dumps-max-bytes SIZE     all dumps together, at most      (default 1G)
+          --dumps-min-free SIZE      free disk below which none is written (default 512M)
+          --dump-event-interval SPAN at most one Kubernetes Event per container per SPAN (default 00:05:00)
+          --trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default 00:01:00)
         """);
     return 0;
 }
@@ -99,10 +122,21 @@ catch (InvalidOperationException e)
     return 2;
 }
 // Checked before Kestrel sees the socket path, so every mistake is reported at once, plainly.
-ValidateOptionsResult validation = new RecorderOptionsValidator().Validate(null, options);
-if (validation.Failed)
+var crashOptions = new CrashOptions();
+try
 {
-    foreach (string failure in validation.Failures)
+    builder.Configuration.Bind(crashOptions);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+    return 2;
+}
+ValidateOptionsResult validation = new RecorderOptionsValidator().Validate(null, options);
+ValidateOptionsResult crashValidation = new CrashOptionsValidator().Validate(null, crashOptions);
+if (validation.Failed || crashValidation.Failed)
+{
+    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []))
     {
         Console.Error.WriteLine($"traceloop-recorder: {failure}");
     }
@@ -140,6 +174,7 @@ app.UseExceptionHandler(error => error.Run(async context =>
 }));
 app.MapSystemEndpoints();
 app.MapContainerEndpoints();
+app.MapSavedDumpEndpoints();
 app.MapCompatibilityEndpoints();
 
 try

@@ -10,8 +10,15 @@ namespace Traceloop.Recorder.Bpf;
 /// <param name="HierarchyId">The hierarchy whose cgroup creations the kernel watches (0 for v2).</param>
 /// <param name="MaxBytes">Bytes kept of a data buffer (read, write, send, recv).</param>
 /// <param name="MaxArgv">execve arguments kept.</param>
+/// <param name="Triggers">Which crash-trigger programs to load; the others are never loaded, so they cost nothing.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
-    uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16);
+    uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default);
+
+/// <summary>The kernel side of the crash triggers.</summary>
+/// <param name="OomVictim">Load the mark_victim program (needs Linux 6.9+, where the tracepoint passes the task).</param>
+/// <param name="FatalSignals">Report fatal signals as they are delivered.</param>
+/// <param name="WatchedErrors">(syscall number, errno) pairs whose failure is reported; none leaves the program unloaded.</param>
+internal readonly record struct KernelTriggers(bool OomVictim, bool FatalSignals, IReadOnlyList<(int Nr, int Errno)>? WatchedErrors);
 
 /// <summary>
 /// The loaded and attached eBPF object (bpf/traceloop.bpf.c) and its maps. Disposing it
@@ -37,6 +44,7 @@ internal sealed class KernelProbes : IDisposable
         Control = MapByName("control");
         Captures = MapByName("captures");
         ExcludedPods = MapByName("excluded_pods");
+        WatchedErrors = MapByName("watched_errors");
     }
 
     public KernelProbesConfig Config { get; }
@@ -58,6 +66,9 @@ internal sealed class KernelProbes : IDisposable
 
     /// <summary>Pod cgroup directory names (<see cref="tl_pod_name"/>) whose containers the kernel must not adopt.</summary>
     public BpfMap ExcludedPods { get; }
+
+    /// <summary><see cref="tl_watched_error"/> → 1: the syscall failures the syscall-error trigger reports.</summary>
+    public BpfMap WatchedErrors { get; }
 
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
 
@@ -106,6 +117,7 @@ internal sealed class KernelProbes : IDisposable
                 {
                     throw BpfException.FromErrno("configuring the ring map template", err);
                 }
+                SelectTriggerPrograms(obj, config.Triggers);
                 err = Interop.Libbpf.bpf_object__load(obj);
                 if (err != 0)
                 {
@@ -115,6 +127,10 @@ internal sealed class KernelProbes : IDisposable
                 var probes = new KernelProbes(obj, template, config);
                 // What to copy from user memory goes in before any program runs.
                 probes.LoadCaptures();
+                foreach ((int nr, int errno) in config.Triggers.WatchedErrors ?? [])
+                {
+                    probes.WatchedErrors.Update(new tl_watched_error { nr = (uint)nr, err = (uint)errno }, (byte)1);
+                }
                 probes.AttachAll();
                 return probes;
             }
@@ -124,6 +140,28 @@ internal sealed class KernelProbes : IDisposable
                 obj.Dispose();
                 throw;
             }
+        }
+    }
+
+    /// <summary>Programs left out are not loaded at all: no verifier time, no attachment, no cost per event.</summary>
+    private static void SelectTriggerPrograms(SafeBpfObjectHandle obj, KernelTriggers triggers)
+    {
+        SetAutoload(obj, "tl_oom_victim", triggers.OomVictim);
+        SetAutoload(obj, "tl_fatal_signal", triggers.FatalSignals);
+        SetAutoload(obj, "tl_watch_errors", triggers.WatchedErrors is { Count: > 0 });
+    }
+
+    private static void SetAutoload(SafeBpfObjectHandle obj, string program, bool load)
+    {
+        nint prog = Interop.Libbpf.bpf_object__find_program_by_name(obj, program);
+        if (prog == 0)
+        {
+            throw new BpfException($"the embedded BPF object has no program {program}: the build is broken", Errno.ENOENT);
+        }
+        int err = Interop.Libbpf.bpf_program__set_autoload(prog, load);
+        if (err != 0)
+        {
+            throw BpfException.FromErrno($"configuring BPF program {program}", err);
         }
     }
 
@@ -143,6 +181,10 @@ internal sealed class KernelProbes : IDisposable
             for (nint prog = Interop.Libbpf.bpf_object__next_program(_object, 0); prog != 0;
                  prog = Interop.Libbpf.bpf_object__next_program(_object, prog))
             {
+                if (!Interop.Libbpf.bpf_program__autoload(prog))
+                {
+                    continue; // a trigger left unloaded
+                }
                 string name = Marshal.PtrToStringUTF8(Interop.Libbpf.bpf_program__name(prog)) ?? "?";
                 SafeBpfLinkHandle link = Interop.Libbpf.bpf_program__attach(prog);
                 if (link.IsInvalid)

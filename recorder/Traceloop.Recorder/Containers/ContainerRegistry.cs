@@ -38,6 +38,12 @@ internal sealed partial class ContainerRegistry : IDisposable
     public int RingSize => _pool.RingSize;
 
     /// <summary>
+    /// Called, on the control thread and under the registry's lock, for each notice that may keep
+    /// a dump. It must be quick and must not call back into the registry.
+    /// </summary>
+    public Action<ContainerNotice>? Noticed { get; set; }
+
+    /// <summary>
     /// Pods the selection leaves out (by pod uid). The kernel refuses their containers at
     /// cgroup_mkdir once the pod is known; this catches those created before it was.
     /// </summary>
@@ -137,6 +143,13 @@ internal sealed partial class ContainerRegistry : IDisposable
                         ended.ExitStatus = ctl.status;
                         ended.MainPid ??= (int)ctl.pid;
                         LogMainExit(_logger, ended.Id, (int)ctl.pid, ctl.status);
+                        Notice(ended, ctl);
+                    }
+                    break;
+                case ControlKind.OomVictim or ControlKind.FatalSignal or ControlKind.SyscallError:
+                    if (_byCgroup.TryGetValue(ctl.cgroup_id, out RecordedContainer? troubled))
+                    {
+                        Notice(troubled, ctl);
                     }
                     break;
                 case ControlKind.CgroupGone:
@@ -150,6 +163,9 @@ internal sealed partial class ContainerRegistry : IDisposable
             _pool.Replenish();
         }
     }
+
+    private void Notice(RecordedContainer c, in tl_control ctl) =>
+        Noticed?.Invoke(new ContainerNotice(c, ctl.kind, ctl.status, (int)ctl.pid, (int)ctl.tid, ctl.nr, ctl.ts));
 
     private void OnCgroupNew(in tl_control ctl, string path)
     {

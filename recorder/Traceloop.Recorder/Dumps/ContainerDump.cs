@@ -24,7 +24,22 @@ internal sealed class ContainerDump : IDisposable
     /// <summary>Null while the container has no ring (every slot in use).</summary>
     public RingSnapshot? Snapshot { get; }
 
-    public TraceEvent[] Events { get; }
+    public TraceEvent[] Events { get; private set; }
+
+    /// <summary>Why the dump is kept on disk; null for a live dump.</summary>
+    public DumpTrigger? Trigger { get; set; }
+
+    /// <summary>The saved dump's id; null for a live dump.</summary>
+    public string? DumpId { get; set; }
+
+    /// <summary>Drops the events after the first <paramref name="count"/>: a crash dump ends with the death.</summary>
+    public void KeepFirst(int count)
+    {
+        if (count < Events.Length)
+        {
+            Events = Events[..Math.Max(0, count)];
+        }
+    }
 
     public tl_container Kernel { get; }
 
@@ -109,6 +124,8 @@ internal sealed class ContainerDump : IDisposable
             EventsLost = EventsLost,
             TraceloopVersion = RecorderVersion.Value,
             Node = Environment.MachineName,
+            Trigger = Trigger,
+            DumpId = DumpId,
         };
     }
 

@@ -174,6 +174,19 @@ internal static class DumpWriter
         {
             sb.Append("# container ended ").Append(exited.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" UTC\n");
         }
+        if (h.Trigger is { } trigger)
+        {
+            sb.Append("# saved dump ").Append(h.DumpId).Append(", trigger ").Append(trigger.Kind).Append(": ").Append(trigger.Description);
+            if (trigger.KubernetesReason is { } reason)
+            {
+                sb.Append(", kubelet reports ").Append(reason);
+                if (trigger.KubernetesExitCode is { } code)
+                {
+                    sb.Append(" (exit code ").Append(code.ToString(CultureInfo.InvariantCulture)).Append(')');
+                }
+            }
+            sb.Append('\n');
+        }
     }
 
     private static async Task WriteJsonAsync(Stream output, ContainerDump dump, int? last, CancellationToken ct)
@@ -217,6 +230,60 @@ internal static class DumpWriter
             }
         }
         await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a saved dump, already decoded into the API's objects, in the same three formats as
+    /// a live one: MessagePack and JSON carry the same objects, text the same lines.
+    /// </summary>
+    public static async Task WriteSavedAsync(Stream output, DumpHeader header, IReadOnlyList<TraceEventDto> events, DumpFormat format, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>(FlushBytes + 4096);
+        var sb = new StringBuilder(FlushBytes + 1024);
+        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = TraceloopJson.Options.Encoder });
+        if (format == DumpFormat.MessagePack)
+        {
+            TraceloopMessagePack.WriteHeader(buffer, header);
+        }
+        else if (format == DumpFormat.Text)
+        {
+            AppendTextHeader(sb, header);
+        }
+        foreach (TraceEventDto e in events)
+        {
+            switch (format)
+            {
+                case DumpFormat.MessagePack:
+                    TraceloopMessagePack.WriteEvent(buffer, e);
+                    break;
+                case DumpFormat.Json:
+                    JsonSerializer.Serialize(json, e, TraceloopJson.Context.TraceEventDto);
+                    json.Flush();
+                    json.Reset();
+                    buffer.Write("\n"u8);
+                    break;
+                default:
+                    StraceText.AppendTimeOfDay(sb, e.TimestampNs);
+                    sb.Append(' ').Append(e.Pid);
+                    if (e.Tid != e.Pid)
+                    {
+                        sb.Append('/').Append(e.Tid);
+                    }
+                    sb.Append(' ').Append(e.Comm ?? "?").Append(' ').Append(e.Text).Append('\n');
+                    if (sb.Length >= FlushBytes)
+                    {
+                        await FlushAsync(output, sb, ct).ConfigureAwait(false);
+                    }
+                    break;
+            }
+            if (buffer.WrittenCount >= FlushBytes)
+            {
+                await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+            }
+        }
+        await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+        await FlushAsync(output, sb, ct).ConfigureAwait(false);
     }
 
     private static async Task FlushAsync(Stream output, StringBuilder sb, CancellationToken ct)

@@ -50,6 +50,7 @@ internal static class EventDtoFactory
                 TimestampNs = clock.ToUnixNs(e.Timestamp),
                 Pid = (int)e.Pid,
                 Tid = (int)e.Tid,
+                Comm = RecordView.Comm(buffer, e),
                 Nr = sig.signo,
                 Name = SignalNames.Name(sig.signo),
                 Text = scratch.ToString(),

@@ -20,9 +20,12 @@ internal sealed partial class NodeRecorder : IDisposable
     private ControlChannel? _control;
     private CgroupFs? _cgroups;
 
-    public NodeRecorder(IOptions<RecorderOptions> options, ILogger<NodeRecorder> logger, TimeProvider time)
+    private readonly Crashes.CrashOptions _crash;
+
+    public NodeRecorder(IOptions<RecorderOptions> options, IOptions<Crashes.CrashOptions> crash, ILogger<NodeRecorder> logger, TimeProvider time)
     {
         _options = options.Value;
+        _crash = crash.Value;
         _logger = logger;
         _time = time;
     }
@@ -50,7 +53,8 @@ internal sealed partial class NodeRecorder : IDisposable
             CgroupSubsys: cgroups.IsV2 ? 0 : (uint)cgroups.SubsysIndex + 1,
             HierarchyId: cgroups.HierarchyId,
             MaxBytes: _options.MaxDataBytes,
-            MaxArgv: _options.MaxArgv);
+            MaxArgv: _options.MaxArgv,
+            Triggers: Crashes.CrashTriggers.ForKernel(_crash, Environment.OSVersion.Version));
         _probes = KernelProbes.Load(config, _logger);
         _registry = new ContainerRegistry(_probes, cgroups, _options.GracePeriod, _options.SpareRings, _time, _logger);
         _control = new ControlChannel(_probes, _registry, _logger);

@@ -50,8 +50,18 @@ internal sealed class RecorderOptions
 
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
 
-    public static int? ParseSize(string text)
+    /// <summary>A size that fits an int (ring sizes): "1M", "256K", "65536".</summary>
+    public static int? ParseSize(string text) => ParseBytes(text, allowGiga: false) is long n && n <= int.MaxValue ? (int)n : null;
+
+    /// <summary>"1G", "512M", "64K", "1MiB", "100": bytes, or null when it is none of these.</summary>
+    public static long? ParseBytes(string? text) => ParseBytes(text, allowGiga: true);
+
+    private static long? ParseBytes(string? text, bool allowGiga)
     {
+        if (text is null)
+        {
+            return null;
+        }
         text = text.Trim();
         long multiplier = 1;
         if (text.EndsWith("iB", StringComparison.OrdinalIgnoreCase))
@@ -62,18 +72,22 @@ internal sealed class RecorderOptions
         {
             text = text[..^1];
         }
-        if (text.EndsWith('K') || text.EndsWith('k'))
+        if (text.Length > 0)
         {
-            multiplier = 1024;
-            text = text[..^1];
+            multiplier = char.ToUpperInvariant(text[^1]) switch
+            {
+                'K' => 1L << 10,
+                'M' => 1L << 20,
+                'G' when allowGiga => 1L << 30,
+                _ => 1,
+            };
+            if (multiplier != 1)
+            {
+                text = text[..^1];
+            }
         }
-        else if (text.EndsWith('M') || text.EndsWith('m'))
-        {
-            multiplier = 1024 * 1024;
-            text = text[..^1];
-        }
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n <= int.MaxValue / multiplier
-            ? (int)(n * multiplier)
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n <= long.MaxValue / multiplier
+            ? n * multiplier
             : null;
     }
 }

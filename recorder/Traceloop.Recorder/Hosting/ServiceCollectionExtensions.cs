@@ -2,7 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Traceloop.Api;
+using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Kubernetes;
+using Traceloop.Recorder.Store;
 
 namespace Traceloop.Recorder.Hosting;
 
@@ -16,6 +18,14 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<NodeRecorder>();
         services.AddKubernetesPodWatcher(configuration);
         services.AddHostedService<RecorderService>();
+        // After the recorder: crash collection hooks into its registry.
+        services.AddOptions<CrashOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CrashOptions>, CrashOptionsValidator>();
+        services.AddSingleton<DumpStore>();
+        services.AddSingleton<DumpAnnouncer>();
+        services.AddHostedService(sp => sp.GetRequiredService<DumpAnnouncer>());
+        services.AddSingleton<DumpKeeper>();
+        services.AddHostedService<CrashCollector>();
         // After the recorder: selection needs its kernel maps and registry.
         services.AddOptions<SelectionOptions>().Bind(configuration.GetSection("Selection")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();

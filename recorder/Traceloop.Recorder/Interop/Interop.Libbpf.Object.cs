@@ -24,6 +24,16 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libbpf)]
         internal static partial nint bpf_program__name(nint prog);
 
+        [LibraryImport(Libraries.Libbpf, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial nint bpf_object__find_program_by_name(SafeBpfObjectHandle obj, string name);
+
+        [LibraryImport(Libraries.Libbpf)]
+        internal static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
+        [LibraryImport(Libraries.Libbpf)]
+        [return: MarshalAs(UnmanagedType.U1)]
+        internal static partial bool bpf_program__autoload(nint prog);
+
         [LibraryImport(Libraries.Libbpf, SetLastError = true)]
         internal static partial SafeBpfLinkHandle bpf_program__attach(nint prog);
 

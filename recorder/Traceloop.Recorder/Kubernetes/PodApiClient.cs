@@ -78,6 +78,32 @@ internal sealed class PodApiClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Creates an Event (POST /api/v1/namespaces/{ns}/events), sent by hand like the watch so
+    /// that it needs nothing from the generated operations: KubernetesClient's Corev1Event model
+    /// and its JSON, the same HttpClient and credentials.
+    /// </summary>
+    public async Task CreateEventAsync(Corev1Event ev, CancellationToken ct)
+    {
+        string ns = ev.Metadata?.NamespaceProperty ?? throw new ArgumentException("the event has no namespace", nameof(ev));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_client.BaseUri, $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/events"))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Content = new StringContent(KubernetesJson.Serialize(ev), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (_client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, ct).ConfigureAwait(false);
+        }
+        using HttpResponseMessage response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw FromStatus(response.StatusCode, await ReadBoundedAsync(response.Content, ct).ConfigureAwait(false));
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>The API server explains a refusal in a Status object; its message says what RBAC rule is missing.</summary>

@@ -56,6 +56,10 @@ internal sealed class PodWatcher : BackgroundService
 
     public KubernetesMode Mode => _target?.Mode ?? KubernetesMode.Local;
 
+    /// <summary>This node's name and how to reach the API server, once started with Kubernetes; null in local mode.</summary>
+    public (KubernetesClientConfiguration Config, string NodeName)? Connection =>
+        _config is { } config && _target?.NodeName is { } node ? (config, node) : null;
+
     /// <summary>
     /// Completes when the cache first holds a full list (at once in local mode: there is nothing
     /// to wait for); canceled if the watcher stops before that. Nothing in the recorder needs to

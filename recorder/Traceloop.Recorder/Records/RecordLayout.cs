@@ -18,6 +18,7 @@ internal static class RecordLayout
     public const int NameLength = 128;
     public const int PathLength = 512;
     public const uint SlotPending = 0xffffffff;
+    public const ulong TriggerIntervalNs = 1_000_000_000;
 
     /// <summary>Bytes of one ring map value for a data area of <paramref name="ringSize"/> bytes.</summary>
     public static int RingValueSize(int ringSize) => RingHeaderSize + ringSize + MaxRecord;
@@ -204,6 +205,9 @@ internal enum ControlKind : uint
     CgroupNew = 1,
     CgroupGone = 2,
     MainExit = 3,
+    OomVictim = 4,
+    FatalSignal = 5,
+    SyscallError = 6,
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -217,6 +221,15 @@ internal unsafe struct tl_control
     public int status;
     public uint pid;
     public fixed byte path[RecordLayout.PathLength];
+    public uint tid;
+    public int nr;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_watched_error
+{
+    public uint nr;
+    public uint err;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Traceloop.Api;
+using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Decoding;
+using Traceloop.Recorder.Hosting;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Crashes;
+
+/// <summary>
+/// Turns the kernel's notices about recorded containers into saved dumps: a main process that
+/// exits non-zero or is killed by a signal, the OOM killer's victims, and (when enabled) fatal
+/// signals and watched syscall failures. Notices arrive over a bounded channel from the control
+/// thread and are handled one at a time, in order, so an OOM victim is always known before the
+/// exit it causes.
+/// </summary>
+internal sealed partial class CrashCollector : BackgroundService
+{
+    private const int Capacity = 1024;
+    // A process other than the main one chosen by the OOM killer: its container may live on, so
+    // the dump is taken once the victim has had time to die, unless the main process ends first.
+    private static readonly TimeSpan OomSettle = TimeSpan.FromMilliseconds(500);
+    private const int DeferredOom = 1;
+    private const int SIGKILL = 9;
+
+    private readonly NodeRecorder _recorder;
+    private readonly DumpKeeper _keeper;
+    private readonly CrashOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CrashCollector> _logger;
+    private readonly Channel<ContainerNotice> _notices = Channel.CreateBounded<ContainerNotice>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    // Containers whose process the OOM killer chose, until their dump is taken.
+    private readonly Dictionary<RecordedContainer, int> _oomVictims = [];
+    // When a container last kept a fatal-signal or syscall-error dump.
+    private readonly Dictionary<RecordedContainer, DateTimeOffset> _lastOptional = [];
+    private long _dropped;
+
+    public CrashCollector(NodeRecorder recorder, DumpKeeper keeper, IOptions<CrashOptions> options, TimeProvider time, ILogger<CrashCollector> logger)
+    {
+        _recorder = recorder;
+        _keeper = keeper;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _keeper.Store.Open();
+        _recorder.Registry.Noticed = notice =>
+        {
+            if (!_notices.Writer.TryWrite(notice))
+            {
+                Interlocked.Increment(ref _dropped);
+            }
+        };
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (ContainerNotice notice in _notices.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                if (Interlocked.Exchange(ref _dropped, 0) is long dropped and > 0)
+                {
+                    LogDropped(_logger, dropped);
+                }
+                try
+                {
+                    await HandleAsync(notice, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // One failed dump (a full disk, a bug) must not end crash collection.
+                    LogFailed(_logger, e, notice.Container.Id, notice.Kind.ToString());
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task HandleAsync(ContainerNotice n, CancellationToken ct)
+    {
+        switch (n.Kind)
+        {
+            case ControlKind.MainExit:
+            {
+                bool oom = _oomVictims.Remove(n.Container) || ((n.Status & 0x7f) == SIGKILL && OomKillCount(n.Container) > 0);
+                if (ExitClassifier.Classify(n.Status, oom, n.Pid, _options) is { } trigger)
+                {
+                    await _keeper.KeepAsync(n.Container, trigger, endedPid: n.Pid, ct).ConfigureAwait(false);
+                }
+                _lastOptional.Remove(n.Container);
+                break;
+            }
+            case ControlKind.OomVictim when n.Status == DeferredOom:
+                // The main process still runs: the victim was another process of the container.
+                if (n.Container.ExitStatus is null && _oomVictims.Remove(n.Container) && _options.DumpOnOom)
+                {
+                    await _keeper.KeepAsync(n.Container, new DumpTrigger { Kind = DumpTriggerKinds.Oom, Pid = n.Pid }, endedPid: null, ct).ConfigureAwait(false);
+                }
+                break;
+            case ControlKind.OomVictim:
+                _oomVictims[n.Container] = n.Pid;
+                _ = RequeueLaterAsync(n with { Status = DeferredOom }, ct);
+                break;
+            case ControlKind.FatalSignal when _options.DumpOnFatalSignal && CooledDown(n.Container):
+                await _keeper.KeepAsync(n.Container, new DumpTrigger
+                {
+                    Kind = DumpTriggerKinds.FatalSignal,
+                    Signal = n.Status,
+                    SignalName = SignalNames.Name(n.Status),
+                    Pid = n.Pid,
+                }, endedPid: null, ct).ConfigureAwait(false);
+                break;
+            case ControlKind.SyscallError when CooledDown(n.Container):
+                await _keeper.KeepAsync(n.Container, new DumpTrigger
+                {
+                    Kind = DumpTriggerKinds.SyscallError,
+                    Syscall = SyscallTable.Name(n.Nr),
+                    Errno = ErrnoTable.Name(-n.Status) ?? (-n.Status).ToString(CultureInfo.InvariantCulture),
+                    Pid = n.Pid,
+                }, endedPid: null, ct).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task RequeueLaterAsync(ContainerNotice notice, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(OomSettle, _time, ct).ConfigureAwait(false);
+            _notices.Writer.TryWrite(notice);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The optional triggers keep at most one dump per container per cooldown: a retry loop is one incident.</summary>
+    private bool CooledDown(RecordedContainer c)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        if (_lastOptional.TryGetValue(c, out DateTimeOffset last) && now - last < _options.TriggerCooldown)
+        {
+            return false;
+        }
+        _lastOptional[c] = now;
+        return true;
+    }
+
+    /// <summary>
+    /// The memory controller's count of OOM kills in the container's cgroup: the cross-check on
+    /// kernels whose mark_victim tracepoint does not name the task (before 6.9), where only this says "OOM".
+    /// </summary>
+    private long OomKillCount(RecordedContainer c)
+    {
+        try
+        {
+            string dir = _recorder.Cgroups.ToDirectory(c.CgroupPath);
+            foreach (string file in (string[])["memory.events", "memory.oom_control"])
+            {
+                string path = Path.Join(dir, file);
+                if (!File.Exists(path))
+                {
+                    continue;
+                }
+                foreach (string line in File.ReadLines(path))
+                {
+                    if (line.StartsWith("oom_kill ", StringComparison.Ordinal)
+                        && long.TryParse(line.AsSpan(9), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+                    {
+                        return n;
+                    }
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The cgroup went already: the kernel's own notice is all there is.
+        }
+        return 0;
+    }
+
+    [LoggerMessage(EventId = 810, Level = LogLevel.Warning, Message = "{Count} crash notices were dropped: the collector fell behind")]
+    private static partial void LogDropped(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 811, Level = LogLevel.Error, Message = "Keeping a dump of container {Id} after {Kind} failed")]
+    private static partial void LogFailed(ILogger logger, Exception e, string id, string kind);
+}

@@ -1,0 +1,250 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Traceloop.Api;
+using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Dumps;
+using Traceloop.Recorder.Hosting;
+using Traceloop.Recorder.Kubernetes;
+using Traceloop.Recorder.Records;
+using Traceloop.Recorder.Store;
+
+namespace Traceloop.Recorder.Crashes;
+
+/// <summary>
+/// Keeps a container's history on disk: takes its ring's snapshot (for an exit, up to and
+/// including the main process's end), writes it to the <see cref="DumpStore"/>, logs one line,
+/// and, with Kubernetes, records what the kubelet says about the end and announces the dump.
+/// Used by the crash collector and by the manual snapshot endpoints.
+/// </summary>
+internal sealed partial class DumpKeeper : IDisposable
+{
+    // The process-exit record is committed before the kernel sends MAIN_EXIT; a few retries
+    // cover a snapshot that raced a record still being written by another CPU.
+    private const int ExitRecordAttempts = 10;
+    private static readonly TimeSpan ExitRecordRetry = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan KubeletPoll = TimeSpan.FromMilliseconds(250);
+    private const int MaxFollowUps = 64;
+
+    private readonly NodeRecorder _recorder;
+    private readonly PodCache _pods;
+    private readonly DumpStore _store;
+    private readonly DumpAnnouncer _announcer;
+    private readonly PodWatcher _watcher;
+    private readonly CrashOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DumpKeeper> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _followUps;
+
+    public DumpKeeper(NodeRecorder recorder, PodCache pods, DumpStore store, DumpAnnouncer announcer, PodWatcher watcher,
+        IOptions<CrashOptions> options, TimeProvider time, ILogger<DumpKeeper> logger)
+    {
+        _recorder = recorder;
+        _pods = pods;
+        _store = store;
+        _announcer = announcer;
+        _watcher = watcher;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public DumpStore Store => _store;
+
+    /// <param name="endedPid">For an exit: the main process, whose process-exit record ends the dump.</param>
+    /// <returns>The saved dump, or the reason nothing was written.</returns>
+    public async Task<SaveOutcome> KeepAsync(RecordedContainer container, DumpTrigger trigger, int? endedPid, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ContainerDump dump = await TakeAsync(container, endedPid, ct).ConfigureAwait(false);
+        SaveOutcome outcome;
+        string id;
+        ContainerInfo info;
+        int syscalls;
+        try
+        {
+            id = _store.Ids.Next();
+            dump.Trigger = trigger;
+            dump.DumpId = id;
+            var msgpack = new MemoryStream(64 * 1024);
+            await DumpWriter.WriteAsync(msgpack, dump, DumpFormat.MessagePack, last: null, ct).ConfigureAwait(false);
+            DumpHeader header = dump.ToHeader(null);
+            info = header.Container;
+            syscalls = dump.Events.Count(e => e.Type is not TraceEventType.ProcessExit and not TraceEventType.Signal);
+            outcome = _store.Save(id, header, msgpack.GetBuffer().AsSpan(0, (int)msgpack.Length), DumpStore.KeyOf(info));
+        }
+        finally
+        {
+            dump.Dispose();
+        }
+        if (outcome.Saved is { } saved)
+        {
+            LogSaved(_logger, saved.Id, container.Id, info.Namespace ?? "", info.Pod ?? "", info.Container ?? "", trigger.Kind, trigger.Description,
+                saved.Events, syscalls, saved.SizeBytes, outcome.RawBytes, clock.Elapsed.TotalMilliseconds, _store.DumpPath(saved.Id));
+            FollowUp(container, saved, syscalls, trigger);
+        }
+        return outcome;
+    }
+
+    private async Task<ContainerDump> TakeAsync(RecordedContainer container, int? endedPid, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            ContainerDump dump = ContainerDump.Take(container, _recorder.Registry, _recorder.Time, _pods);
+            if (endedPid is not { } pid)
+            {
+                return dump;
+            }
+            int end = Array.FindLastIndex(dump.Events, e => e.Type == TraceEventType.ProcessExit && e.Pid == (uint)pid && e.Tid == (uint)pid);
+            if (end < 0)
+            {
+                end = Array.FindLastIndex(dump.Events, e => e.Type == TraceEventType.ProcessExit && e.Pid == (uint)pid);
+            }
+            if (end >= 0 || attempt == ExitRecordAttempts || dump.Snapshot is null)
+            {
+                if (end >= 0)
+                {
+                    // What other processes did after the main one ended is not part of its death.
+                    dump.KeepFirst(end + 1);
+                }
+                return dump;
+            }
+            dump.Dispose();
+            await Task.Delay(ExitRecordRetry, _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// With Kubernetes: waits (in the background) for the pod object to name the container and
+    /// report its end, puts both in the dump's sidecar, then announces the dump with an Event.
+    /// </summary>
+    private void FollowUp(RecordedContainer container, SavedDumpInfo saved, int syscalls, DumpTrigger trigger)
+    {
+        if (_watcher.Connection is null)
+        {
+            return;
+        }
+        bool awaitKubelet = trigger.Kind is DumpTriggerKinds.Exit or DumpTriggerKinds.Signal or DumpTriggerKinds.Oom;
+        if (Interlocked.Increment(ref _followUps) > MaxFollowUps)
+        {
+            awaitKubelet = false; // a storm of crashes: announce without waiting for each report
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                SavedDumpInfo current = awaitKubelet ? await CrossCheckAsync(container, saved, _stopping.Token).ConfigureAwait(false) : saved;
+                await _announcer.AnnounceAsync(new DumpAnnouncement(current, syscalls), _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                LogFollowUpFailed(_logger, e, saved.Id);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _followUps);
+            }
+        });
+    }
+
+    private async Task<SavedDumpInfo> CrossCheckAsync(RecordedContainer container, SavedDumpInfo saved, CancellationToken ct)
+    {
+        DateTimeOffset deadline = _time.GetUtcNow() + _options.KubeletReportTimeout;
+        SavedDumpInfo current = saved;
+        while (true)
+        {
+            KubernetesIdentity? names = KubernetesIdentity.Resolve(_pods, container);
+            ContainerTermination? end = names?.Container is { } meta ? TerminationOf(meta, container.Id) : null;
+            if (end is not null || _time.GetUtcNow() >= deadline)
+            {
+                ContainerInfo? named = names is null ? null : Named(saved.Container!, names);
+                DumpTrigger? trigger = end is null ? null : WithKubelet(saved.Trigger!, end);
+                if (named is not null || trigger is not null)
+                {
+                    _store.Update(saved.Id, r =>
+                    {
+                        r.Info = DumpStore.With(r.Info, container: named, trigger: trigger);
+                        r.Key = DumpStore.KeyOf(r.Info.Container!);
+                        current = r.Info;
+                        return r;
+                    });
+                }
+                if (end is not null && trigger is not null)
+                {
+                    LogKubeletReport(_logger, saved.Id, end.Reason ?? "", end.ExitCode, saved.Trigger!.Description);
+                }
+                return current;
+            }
+            await Task.Delay(KubeletPoll, _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The ended instance's termination: the current state when it is still the current instance, else the last state.</summary>
+    internal static ContainerTermination? TerminationOf(ContainerMeta meta, string containerId)
+    {
+        if (meta.Terminated is { } t && (t.ContainerId ?? meta.ContainerId) == containerId)
+        {
+            return t;
+        }
+        return meta.LastTerminated is { } last && last.ContainerId == containerId ? last : null;
+    }
+
+    private static DumpTrigger WithKubelet(DumpTrigger t, ContainerTermination end) => new()
+    {
+        Kind = t.Kind,
+        ExitCode = t.ExitCode,
+        Signal = t.Signal,
+        SignalName = t.SignalName,
+        CoreDumped = t.CoreDumped,
+        Syscall = t.Syscall,
+        Errno = t.Errno,
+        Pid = t.Pid,
+        KubernetesReason = end.Reason,
+        KubernetesExitCode = end.ExitCode,
+    };
+
+    private static ContainerInfo Named(ContainerInfo c, KubernetesIdentity names) => new()
+    {
+        Namespace = names.Pod.Namespace,
+        Pod = names.Pod.Name,
+        Container = names.Container?.Name ?? c.Container,
+        Labels = names.Pod.Labels,
+        Image = names.Container?.Image ?? c.Image,
+        RestartCount = names.Container?.RestartCount ?? c.RestartCount,
+        Node = names.Pod.NodeName ?? c.Node,
+        ContainerKind = names.Container?.Kind.ToString().ToLowerInvariant() ?? c.ContainerKind,
+        Id = c.Id,
+        PodUid = c.PodUid,
+        CgroupId = c.CgroupId,
+        CgroupPath = c.CgroupPath,
+        Runtime = c.Runtime,
+        MainPid = c.MainPid,
+        FirstSeen = c.FirstSeen,
+        ExitedAt = c.ExitedAt,
+        BufferBytes = c.BufferBytes,
+        BufferFill = c.BufferFill,
+        EventsHeld = c.EventsHeld,
+        EventsLost = c.EventsLost,
+        ExitStatus = c.ExitStatus,
+    };
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(EventId = 800, Level = LogLevel.Warning,
+        Message = "Saved dump {DumpId} of container {ContainerId} (pod {Namespace}/{Pod} container {Container}): trigger {Trigger} ({Description}), {Events} events ({Syscalls} syscalls), {Bytes} bytes on disk ({RawBytes} uncompressed), {ElapsedMs:0.0} ms; {Path}")]
+    private static partial void LogSaved(ILogger logger, string dumpId, string containerId, string @namespace, string pod, string container,
+        string trigger, string description, int events, int syscalls, long bytes, long rawBytes, double elapsedMs, string path);
+
+    [LoggerMessage(EventId = 801, Level = LogLevel.Information, Message = "Saved dump {DumpId}: the kubelet reports {Reason} with exit code {ExitCode} (the kernel saw {Description})")]
+    private static partial void LogKubeletReport(ILogger logger, string dumpId, string reason, int exitCode, string description);
+
+    [LoggerMessage(EventId = 802, Level = LogLevel.Error, Message = "Following up saved dump {DumpId} failed")]
+    private static partial void LogFollowUpFailed(ILogger logger, Exception e, string dumpId);
+}
