@@ -4,7 +4,7 @@
 set -euo pipefail
 
 TRACELOOP_BUILD_PACKAGES=(clang llvm make libbpf-dev libbpf1 linux-libc-dev gcc libc6-dev zlib1g-dev curl)
-TRACELOOP_TEST_PACKAGES=(runc busybox-static strace util-linux)
+TRACELOOP_TEST_PACKAGES=(runc busybox-static strace util-linux lz4)
 
 traceloop_need_root() {
 	if [ "$(id -u)" -ne 0 ]; then

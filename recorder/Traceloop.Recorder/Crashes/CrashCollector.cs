@@ -36,8 +36,8 @@ internal sealed partial class CrashCollector : BackgroundService
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     // Containers whose process the OOM killer chose, until their dump is taken.
     private readonly Dictionary<RecordedContainer, int> _oomVictims = [];
-    // When a container last kept a fatal-signal or syscall-error dump.
-    private readonly Dictionary<RecordedContainer, DateTimeOffset> _lastOptional = [];
+    // When a container last kept a fatal-signal or a syscall-error dump.
+    private readonly Dictionary<(RecordedContainer, ControlKind), DateTimeOffset> _lastOptional = [];
     private long _dropped;
 
     public CrashCollector(NodeRecorder recorder, DumpKeeper keeper, IOptions<CrashOptions> options, TimeProvider time, ILogger<CrashCollector> logger)
@@ -99,7 +99,8 @@ internal sealed partial class CrashCollector : BackgroundService
                 {
                     await _keeper.KeepAsync(n.Container, trigger, endedPid: n.Pid, ct).ConfigureAwait(false);
                 }
-                _lastOptional.Remove(n.Container);
+                _lastOptional.Remove((n.Container, ControlKind.FatalSignal));
+                _lastOptional.Remove((n.Container, ControlKind.SyscallError));
                 break;
             }
             case ControlKind.OomVictim when n.Status == DeferredOom:
@@ -113,7 +114,7 @@ internal sealed partial class CrashCollector : BackgroundService
                 _oomVictims[n.Container] = n.Pid;
                 _ = RequeueLaterAsync(n with { Status = DeferredOom }, ct);
                 break;
-            case ControlKind.FatalSignal when _options.DumpOnFatalSignal && CooledDown(n.Container):
+            case ControlKind.FatalSignal when _options.DumpOnFatalSignal && CooledDown(n):
                 await _keeper.KeepAsync(n.Container, new DumpTrigger
                 {
                     Kind = DumpTriggerKinds.FatalSignal,
@@ -122,7 +123,7 @@ internal sealed partial class CrashCollector : BackgroundService
                     Pid = n.Pid,
                 }, endedPid: null, ct).ConfigureAwait(false);
                 break;
-            case ControlKind.SyscallError when CooledDown(n.Container):
+            case ControlKind.SyscallError when CooledDown(n):
                 await _keeper.KeepAsync(n.Container, new DumpTrigger
                 {
                     Kind = DumpTriggerKinds.SyscallError,
@@ -146,15 +147,15 @@ internal sealed partial class CrashCollector : BackgroundService
         }
     }
 
-    /// <summary>The optional triggers keep at most one dump per container per cooldown: a retry loop is one incident.</summary>
-    private bool CooledDown(RecordedContainer c)
+    /// <summary>Each optional trigger keeps at most one dump per container per cooldown: a retry loop is one incident.</summary>
+    private bool CooledDown(in ContainerNotice n)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        if (_lastOptional.TryGetValue(c, out DateTimeOffset last) && now - last < _options.TriggerCooldown)
+        if (_lastOptional.TryGetValue((n.Container, n.Kind), out DateTimeOffset last) && now - last < _options.TriggerCooldown)
         {
             return false;
         }
-        _lastOptional[c] = now;
+        _lastOptional[(n.Container, n.Kind)] = now;
         return true;
     }
 

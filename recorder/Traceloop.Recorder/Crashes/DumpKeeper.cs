@@ -154,10 +154,17 @@ internal sealed partial class DumpKeeper : IDisposable
     {
         DateTimeOffset deadline = _time.GetUtcNow() + _options.KubeletReportTimeout;
         SavedDumpInfo current = saved;
+        // The status names an instance only while it is the current or the last one: a name
+        // seen once is kept, even if a quick restart pushes the instance out of the status.
+        KubernetesIdentity? names = null;
         while (true)
         {
-            KubernetesIdentity? names = KubernetesIdentity.Resolve(_pods, container);
-            ContainerTermination? end = names?.Container is { } meta ? TerminationOf(meta, container.Id) : null;
+            KubernetesIdentity? now = KubernetesIdentity.Resolve(_pods, container);
+            if (now is not null && (now.Container is not null || names is null))
+            {
+                names = now;
+            }
+            ContainerTermination? end = now?.Container is { } meta ? TerminationOf(meta, container.Id) : null;
             if (end is not null || _time.GetUtcNow() >= deadline)
             {
                 ContainerInfo? named = names is null ? null : Named(saved.Container!, names);

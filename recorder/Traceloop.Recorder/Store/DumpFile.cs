@@ -56,37 +56,34 @@ internal static class DumpFile
         }
     }
 
+    /// <summary>The MessagePack inside a dump file; a file that is not a whole LZ4 frame is a <see cref="CorruptDumpException"/>.</summary>
     public static byte[] Decompress(string path)
     {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var output = new ArrayBufferWriter<byte>((int)Math.Min(file.Length * 4 + 4096, 64 * 1024 * 1024));
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            using LZ4DecoderStream lz4 = LZ4Stream.Decode(file, leaveOpen: false);
-            var output = new ArrayBufferWriter<byte>(checked((int)Math.Min(file.Length * 4 + 4096, 64 * 1024 * 1024)));
-            while (true)
+            using LZ4DecoderStream lz4 = LZ4Stream.Decode(file, leaveOpen: true);
+            int n;
+            while ((n = lz4.Read(output.GetSpan(64 * 1024))) > 0)
             {
-                Span<byte> chunk = output.GetSpan(64 * 1024);
-                int n = lz4.Read(chunk);
-                if (n == 0)
-                {
-                    break;
-                }
                 output.Advance(n);
                 if (output.WrittenCount > MaxDecodedBytes)
                 {
                     throw new CorruptDumpException($"it decompresses to more than {MaxDecodedBytes >> 20} MiB");
                 }
             }
-            if (output.WrittenCount == 0)
-            {
-                throw new CorruptDumpException("it is empty");
-            }
-            return output.WrittenSpan.ToArray();
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or InvalidOperationException or NotSupportedException or OverflowException)
+        catch (Exception e) when (e is not CorruptDumpException and not OutOfMemoryException)
         {
-            // The decoder reports a bad frame (wrong magic, a cut block, a failed checksum) in several shapes.
-            throw new CorruptDumpException($"it is not a complete LZ4 frame: {e.Message}", e);
+            // The decoder reports a bad frame (wrong magic, a cut block, a failed checksum) in
+            // many shapes, EndOfStreamException among them; the file was opened, so it is the content.
+            throw new CorruptDumpException($"it is not a complete LZ4 frame ({e.Message})", e);
         }
+        if (output.WrittenCount == 0)
+        {
+            throw new CorruptDumpException("it is empty");
+        }
+        return output.WrittenSpan.ToArray();
     }
 }

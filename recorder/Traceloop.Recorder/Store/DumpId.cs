@@ -11,7 +11,7 @@ namespace Traceloop.Recorder.Store;
 internal sealed class DumpIdGenerator(TimeProvider time)
 {
     private const string TimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
-    public const int Length = 18 + 1 + 8;
+    public const int Length = 19 + 1 + 8;
 
     private readonly Lock _gate = new();
     private DateTimeOffset _last;

@@ -96,8 +96,9 @@ internal sealed partial class DumpStore
             }
             return new SavedDumpRecord { Info = InfoOf(id, header, size), Key = KeyOf(header.Container) };
         }
-        catch (Exception e) when (e is CorruptDumpException or IOException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever a damaged file throws, it is listed, and the next file is read.
             LogCorrupt(_logger, id, e.Message);
             return new SavedDumpRecord
             {
