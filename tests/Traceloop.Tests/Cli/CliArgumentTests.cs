@@ -135,3 +135,35 @@ public sealed class CliArgumentTests
         Assert.True(DumpTarget.Parse("shop/web", null).IsPod);
     }
 }
+
+/// <summary>Which failures are expected (one line, an exit code) and which are bugs (a stack trace).</summary>
+public sealed class CliFailureTests
+{
+    public static TheoryData<Exception, string, int> Expected => new()
+    {
+        { new CliException("bad"), "error: bad", (int)ExitCode.Usage },
+        { new Traceloop.Api.TraceloopApiException("cannot connect to /s: is the recorder running?"), "error: cannot connect to /s: is the recorder running?", (int)ExitCode.Unreachable },
+        { new Traceloop.Api.TraceloopApiException("no such dump", System.Net.HttpStatusCode.NotFound), "error: no such dump", (int)ExitCode.ApiError },
+        { new TaskCanceledException("timeout"), "error: the recorder did not answer in time", (int)ExitCode.Unreachable },
+        { new MessagePack.MessagePackSerializationException("the dump is truncated"), "error: the recorder sent a dump that cannot be read: the dump is truncated", (int)ExitCode.Failed },
+        { new System.Text.Json.JsonException("bad token"), "error: the recorder sent JSON that cannot be read: bad token", (int)ExitCode.Failed },
+        { new IOException("Broken pipe"), "error: Broken pipe", (int)ExitCode.Failed },
+    };
+
+    [Theory]
+    [MemberData(nameof(Expected))]
+    public void ExpectedFailures_AreOneLineWithTheirCode(Exception e, string message, int code) =>
+        Assert.Equal((message, (ExitCode)code), CliApp.Describe(e, CancellationToken.None));
+
+    [Fact]
+    public void CtrlC_IsAnInterruption()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Equal(ExitCode.Interrupted, CliApp.Describe(new OperationCanceledException(cts.Token), cts.Token)?.Code);
+    }
+
+    [Fact]
+    public void Bugs_AreNotHidden() =>
+        Assert.Null(CliApp.Describe(new NullReferenceException(), CancellationToken.None));
+}
