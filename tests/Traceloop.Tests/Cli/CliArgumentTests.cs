@@ -93,6 +93,16 @@ public sealed class CliArgumentTests
         Assert.Equal("error: refusing to write binary MessagePack to a terminal: redirect standard output or use -o FILE\n", r.Stderr);
     }
 
+    [Theory]
+    [InlineData(true, null, true)]
+    [InlineData(true, "1", false)]
+    [InlineData(false, null, false)]
+    public void Colour_FollowsTheTerminalAndNoColor(bool terminal, string? noColor, bool expected)
+    {
+        var console = new CliConsole(new MemoryStream(), TextWriter.Null, terminal, name => name == "NO_COLOR" ? noColor : null, TimeProvider.System);
+        Assert.Equal(expected, console.Color);
+    }
+
     [Fact]
     public async Task VersionClient_NeedsNoRecorder()
     {
