@@ -31,7 +31,8 @@ internal static class CliApp
     {
         try
         {
-            ParseResult parse = BuildRoot(console).Parse(args);
+            // Bare "traceloop" shows what it can do, as kubectl does.
+            ParseResult parse = BuildRoot(console).Parse(args.Length == 0 ? ["--help"] : args);
             if (parse.Errors.Count > 0)
             {
                 console.Error.WriteLine($"error: {UsageError(parse)}");

@@ -111,10 +111,12 @@ public sealed class CliArgumentTests
         Assert.Matches(@"^traceloop \d+\.\d+\.\d+\S*\n$", r.Stdout);
     }
 
-    [Fact]
-    public async Task Help_ListsEveryVerb()
+    [Theory]
+    [InlineData("--help")]
+    [InlineData]
+    public async Task Help_ListsEveryVerb(params string[] args)
     {
-        CliHarness.Result r = await CliHarness.RunAsync(["--help"]);
+        CliHarness.Result r = await CliHarness.RunAsync(args);
         Assert.Equal(0, r.ExitCode);
         foreach (string verb in (string[])["ls", "dump <target>", "dumps", "get <dump-id>", "snapshot <target>", "rm <dump-id>", "version", "api <METHOD> <PATH>", "--socket"])
         {
