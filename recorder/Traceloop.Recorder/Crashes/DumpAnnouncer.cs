@@ -28,6 +28,7 @@ internal sealed partial class DumpAnnouncer : BackgroundService
     private readonly EventRateLimiter<DumpAnnouncement> _limiter;
     private readonly Lock _gate = new();
     private PodApiClient? _api;
+    private int _eventsCreated;
 
     public DumpAnnouncer(PodWatcher watcher, IOptions<CrashOptions> options, TimeProvider time, ILogger<DumpAnnouncer> logger)
     {
@@ -37,10 +38,8 @@ internal sealed partial class DumpAnnouncer : BackgroundService
         _limiter = new EventRateLimiter<DumpAnnouncement>(options.Value.DumpEventInterval);
     }
 
-    /// <summary>Events created so far (for the log and tests).</summary>
+    /// <summary>Events created so far.</summary>
     public int EventsCreated => _eventsCreated;
-
-    private int _eventsCreated;
 
     /// <summary>Announces a dump now, or holds it for the aggregated Event at the end of the interval.</summary>
     public async Task AnnounceAsync(DumpAnnouncement a, CancellationToken ct)
@@ -95,8 +94,7 @@ internal sealed partial class DumpAnnouncer : BackgroundService
         {
             Metadata = new V1ObjectMeta
             {
-                // Unique per dump; names are DNS subdomains, so the id is lower-cased.
-                Name = $"{c.Pod}.traceloop.{a.Dump.Id.ToLowerInvariant()}",
+                Name = EventName(c.Pod!, a.Dump.Id),
                 NamespaceProperty = c.Namespace,
             },
             InvolvedObject = new V1ObjectReference
@@ -131,6 +129,13 @@ internal sealed partial class DumpAnnouncer : BackgroundService
         }
     }
 
+    /// <summary>Unique per dump, a DNS subdomain (lower case, at most 253 characters) like the kubelet's "pod.hash" names.</summary>
+    public static string EventName(string pod, string dumpId)
+    {
+        string suffix = ".traceloop." + dumpId.ToLowerInvariant();
+        return pod.Length + suffix.Length <= 253 ? pod + suffix : "traceloop." + dumpId.ToLowerInvariant();
+    }
+
     /// <summary>"2113 syscalls before SIGSEGV; kubectl traceloop get &lt;id&gt;", with the count when several dumps are aggregated.</summary>
     public static string Message(DumpAnnouncement a, int count, DateTimeOffset? since)
     {
@@ -150,10 +155,8 @@ internal sealed partial class DumpAnnouncer : BackgroundService
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 820, Level = LogLevel.Information, Message = "Event {Reason} on pod {Namespace}/{Pod}: {Message}")]
-    private static partial void LogEventCreatedCore(ILogger logger, string reason, string @namespace, string pod, string message);
-
-    private static void LogEventCreated(ILogger logger, string ns, string pod, string message) => LogEventCreatedCore(logger, Reason, ns, pod, message);
+    [LoggerMessage(EventId = 820, Level = LogLevel.Information, Message = "Event TraceloopDump on pod {Namespace}/{Pod}: {Message}")]
+    private static partial void LogEventCreated(ILogger logger, string @namespace, string pod, string message);
 
     [LoggerMessage(EventId = 821, Level = LogLevel.Warning, Message = "Could not create an Event on pod {Namespace}/{Pod}: {Reason}")]
     private static partial void LogEventFailed(ILogger logger, string @namespace, string pod, string reason);
