@@ -80,6 +80,9 @@ internal static class ArgumentText
             case Records.PayloadKind.Bytes when shape == PayloadShape.Text:
                 AppendQuoted(sb, payload.Data, payload.Truncated);
                 return true;
+            case Records.PayloadKind.Bytes when shape == PayloadShape.Hex:
+                AppendHexQuoted(sb, payload.Data, payload.Truncated);
+                return true;
             case Records.PayloadKind.Bytes when shape == PayloadShape.CString:
                 // getcwd's return value counts the NUL; strace prints the string without it.
                 ReadOnlySpan<byte> text = payload.Data;
@@ -131,6 +134,22 @@ internal static class ArgumentText
     public static void AppendHex(StringBuilder sb, ulong raw)
     {
         sb.Append(CultureInfo.InvariantCulture, $"0x{raw:x}");
+    }
+
+    /// <summary>Bytes as strace quotes them with QUOTE_FORCE_HEX (getrandom): every byte as <c>\xNN</c>, lowercase.</summary>
+    public static void AppendHexQuoted(StringBuilder sb, ReadOnlySpan<byte> data, bool truncated)
+    {
+        const string digits = "0123456789abcdef";
+        sb.Append('"');
+        foreach (byte b in data)
+        {
+            sb.Append('\\').Append('x').Append(digits[b >> 4]).Append(digits[b & 15]);
+        }
+        sb.Append('"');
+        if (truncated)
+        {
+            sb.Append("...");
+        }
     }
 
     /// <summary>

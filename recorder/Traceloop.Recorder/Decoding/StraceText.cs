@@ -159,7 +159,7 @@ internal static class StraceText
     {
         foreach (bool atExit in (ReadOnlySpan<bool>)[true, false])
         {
-            if (CaptureTable.StructFor(e.Nr, index, atExit) is not { } capture)
+            if (CaptureTable.StructFor(e.Nr, index, atExit, args) is not { } capture)
             {
                 continue;
             }

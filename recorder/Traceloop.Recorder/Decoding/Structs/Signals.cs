@@ -20,6 +20,12 @@ internal static class Signals
     public const int SigsetSize = 8;
     public const int SigactionSize = 32;
 
+    /// <summary>
+    /// Where rt_sigreturn's mask is, from the user stack pointer at its entry: the ucontext starts at sp
+    /// (uc_flags 8, uc_link 8, uc_stack 24, uc_mcontext 256), then uc_sigmask.
+    /// </summary>
+    public const int FrameMaskOffset = 296;
+
     private const ulong SA_RESTORER = 0x04000000;
     private const int SIGRTMIN = 32;
 
@@ -46,6 +52,19 @@ internal static class Signals
             return false;
         }
         AppendSigset(sb, U64(data, 0));
+        return true;
+    }
+
+    /// <summary>rt_sigreturn's argument as strace shows it: the mask its signal frame restores, <c>{mask=[USR1]}</c>.</summary>
+    public static bool TryAppendFrame(StringBuilder sb, ReadOnlySpan<byte> mask)
+    {
+        if (!Has(mask, 0, SigsetSize))
+        {
+            return false;
+        }
+        sb.Append("{mask=");
+        AppendSigset(sb, U64(mask, 0));
+        sb.Append('}');
         return true;
     }
 

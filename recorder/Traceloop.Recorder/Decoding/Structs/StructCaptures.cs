@@ -33,6 +33,12 @@ internal enum StructKind : byte
 
     /// <summary>clone3's pidfd and parent tid, as the kernel stored them: two u32 (-1 when the flag was not set).</summary>
     CloneResult,
+
+    /// <summary>An int the call reads or writes through a pointer, printed in brackets: <c>[5]</c> (ioctl FIONREAD).</summary>
+    IntRef,
+
+    /// <summary>The signal mask rt_sigreturn restores, from the signal frame on the user stack: <c>{mask=[]}</c>.</summary>
+    SignalFrame,
 }
 
 /// <summary>How the kernel side knows how many bytes to copy for a capture.</summary>
@@ -74,6 +80,7 @@ internal enum SizeSource : byte
 /// <param name="SelectorArg">When not -1, the capture applies only when args[SelectorArg] == <see cref="SelectorValue"/> (ioctl's request).</param>
 /// <param name="SelectorValue">See <see cref="SelectorArg"/>.</param>
 /// <param name="Note">When strace prints the struct, if not always: the caller prints the pointer otherwise.</param>
+/// <param name="OnStack">The pointer is the user stack pointer at the capture (plus <see cref="Offset"/>), not argument <see cref="Arg"/>; the payload is still filed under <see cref="Arg"/>.</param>
 internal sealed record StructCapture(
     string Syscall,
     int Arg,
@@ -87,7 +94,8 @@ internal sealed record StructCapture(
     int Offset = 0,
     int SelectorArg = -1,
     ulong SelectorValue = 0,
-    string? Note = null);
+    string? Note = null,
+    bool OnStack = false);
 
 /// <summary>
 /// The captures the kernel side should take so that the renderers of this folder can print what
@@ -108,6 +116,8 @@ internal static class StructCaptures
     private const ulong TCSETSF = 0x5404;
     private const ulong TIOCGWINSZ = 0x5413;
     private const ulong TIOCSWINSZ = 0x5414;
+    private const ulong TIOCGPGRP = 0x540f;
+    private const ulong FIONREAD = 0x541b;
 
     public static IReadOnlyList<StructCapture> All { get; } = Build();
 
@@ -244,7 +254,7 @@ internal static class StructCaptures
         }
 
         // msghdr: see MsgHdr for the layout.
-        int msgCap = MsgHdr.Size + 4 + SockAddr.MaxSize + iovCap + 4 + 256;
+        int msgCap = MsgHdr.Size + 4 + SockAddr.MaxSize + iovCap + 4 + MsgHdr.ControlBytes;
         list.Add(new("sendmsg", 1, AtExit: false, StructKind.MsgHdr, SizeSource.Composite, Cap: msgCap));
         list.Add(new("recvmsg", 1, AtExit: false, StructKind.SockLen, SizeSource.Fixed, 4, Offset: 8, Note: "msg_namelen at entry"));
         list.Add(new("recvmsg", 1, AtExit: true, StructKind.MsgHdr, SizeSource.Composite, Cap: msgCap, Note: "when the call failed strace prints only {msg_namelen=N}, N from entry"));
@@ -271,6 +281,12 @@ internal static class StructCaptures
         }
         list.Add(new("ioctl", 2, AtExit: true, StructKind.Winsize, SizeSource.Fixed, Termios.WinsizeSize, SelectorArg: 1, SelectorValue: TIOCGWINSZ, Note: Succeeded));
         list.Add(new("ioctl", 2, AtExit: false, StructKind.Winsize, SizeSource.Fixed, Termios.WinsizeSize, SelectorArg: 1, SelectorValue: TIOCSWINSZ));
+        list.Add(new("ioctl", 2, AtExit: true, StructKind.IntRef, SizeSource.Fixed, 4, SelectorArg: 1, SelectorValue: FIONREAD, Note: Succeeded));
+        list.Add(new("ioctl", 2, AtExit: true, StructKind.IntRef, SizeSource.Fixed, 4, SelectorArg: 1, SelectorValue: TIOCGPGRP, Note: Succeeded));
+
+        // The kernel's x86-64 rt_sigreturn finds its frame at sp - 8 (the restorer's return popped
+        // pretcode), so the ucontext starts at sp and its uc_sigmask 296 bytes in, where strace reads it.
+        list.Add(new("rt_sigreturn", 0, AtExit: false, StructKind.SignalFrame, SizeSource.Fixed, Signals.SigsetSize, Offset: Signals.FrameMaskOffset, OnStack: true));
 
         list.Add(new("clone3", 0, AtExit: false, StructKind.CloneArgs, SizeSource.Argument, SizeArg: 1, Cap: CloneArgs.Size, Note: "strace prints the pointer for a size below 64"));
         list.Add(new("clone3", 0, AtExit: true, StructKind.CloneResult, SizeSource.Composite, 8,
