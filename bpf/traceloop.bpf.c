@@ -538,6 +538,8 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 	case TL_CAP_STR:
 		p->kind = TL_PAYLOAD_STR;
 		size = room < cfg.max_str ? room : cfg.max_str;
+		if (it->limit && size > it->limit)
+			size = it->limit;
 		n = bpf_probe_read_user_str(data, size & (TL_MAX_STR * 2 - 1), (void *)ptr);
 		if (n < 0) {
 			p->flags |= TL_PAYLOAD_FAULT;

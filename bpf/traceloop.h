@@ -118,7 +118,7 @@ struct tl_capture {
 	__u8 size_arg;
 	__u8 flags;    /* enum tl_capture_flags */
 	__u16 size;    /* the fixed size, or the element size of a *_MUL source */
-	__u16 limit;   /* at most this many bytes (TL_CAP_DATA: the configured max_bytes instead) */
+	__u16 limit;   /* at most this many bytes (TL_CAP_DATA: the configured max_bytes instead; TL_CAP_STR: when not 0) */
 	__u8 sel_arg;  /* TL_CAP_IF_ARG: the argument compared with sel_value */
 	__u8 pad;
 	__u32 sel_value;

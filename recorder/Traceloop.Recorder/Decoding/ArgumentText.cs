@@ -66,6 +66,11 @@ internal static class ArgumentText
         }
         switch (payload.Kind)
         {
+            case Records.PayloadKind.String when shape == PayloadShape.TaskName:
+                // A name of 16 bytes or more had no NUL within the 16 strace reads: it shows 15 and "...".
+                bool cut = payload.Data.Length >= CaptureTable.TaskNameBytes || payload.Truncated;
+                AppendQuoted(sb, cut ? payload.Data[..Math.Min(payload.Data.Length, CaptureTable.TaskNameBytes - 1)] : payload.Data, cut);
+                return true;
             case Records.PayloadKind.String:
                 AppendQuoted(sb, payload.Data, payload.Truncated);
                 return true;

@@ -22,6 +22,11 @@ internal enum PayloadShape
     Vars,
     /// <summary>A struct: printed by its decoder, or as its address.</summary>
     Struct,
+    /// <summary>
+    /// A task name (prctl PR_SET_NAME, PR_GET_NAME): strace reads TASK_COMM_LEN (16) bytes and shows at most
+    /// 15 of them, with <c>...</c> when no NUL ended the name within the 16.
+    /// </summary>
+    TaskName,
     /// <summary>Every byte as a hex escape, as strace prints random bytes: <c>"\x5a\x0f"</c>.</summary>
     Hex,
 }
@@ -31,6 +36,9 @@ internal readonly record struct PlannedCapture(tl_capture Item, PayloadShape Sha
 
 internal static class CaptureTable
 {
+    /// <summary>TASK_COMM_LEN: the bytes of a task name strace reads.</summary>
+    public const int TaskNameBytes = 16;
+
     private static readonly Lazy<Dictionary<(int Nr, int Arg), PayloadShape>> s_shapes = new(Shapes);
 
     /// <summary>How a BYTES payload of an argument reads: text (a data buffer, a path) or a struct.</summary>
@@ -115,8 +123,9 @@ internal static class CaptureTable
         Add(plans, Number("getrandom"), Exit(CaptureKind.Bytes, 0, SizeSource.Ret, flags: CaptureFlags.Data, shape: PayloadShape.Hex));
 
         // The thread name prctl sets or gets: which argument is a string depends on the option.
-        Add(plans, Number("prctl"), When(0, ProcessControl.PR_SET_NAME, Enter(CaptureKind.String, 1)));
-        Add(plans, Number("prctl"), When(0, ProcessControl.PR_GET_NAME, Exit(CaptureKind.String, 1)));
+        // One byte more than strace reads tells a 15-byte name (complete) from a longer one (cut).
+        Add(plans, Number("prctl"), When(0, ProcessControl.PR_SET_NAME, Enter(CaptureKind.String, 1, limit: TaskNameBytes + 1, shape: PayloadShape.TaskName)));
+        Add(plans, Number("prctl"), When(0, ProcessControl.PR_GET_NAME, Exit(CaptureKind.String, 1, limit: TaskNameBytes + 1, shape: PayloadShape.TaskName)));
 
         // Structs: what strace's renderers need, from their own table (Structs/StructCaptures).
         foreach (StructCapture capture in StructCaptures.All)

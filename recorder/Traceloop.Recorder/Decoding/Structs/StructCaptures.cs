@@ -37,6 +37,9 @@ internal enum StructKind : byte
     /// <summary>An int the call reads or writes through a pointer, printed in brackets: <c>[5]</c> (ioctl FIONREAD).</summary>
     IntRef,
 
+    /// <summary>A pselect6 or select fd_set: <c>[3 4]</c>.</summary>
+    FdSet,
+
     /// <summary>The signal mask rt_sigreturn restores, from the signal frame on the user stack: <c>{mask=[]}</c>.</summary>
     SignalFrame,
 }
@@ -80,6 +83,7 @@ internal enum SizeSource : byte
 /// <param name="SelectorArg">When not -1, the capture applies only when args[SelectorArg] == <see cref="SelectorValue"/> (ioctl's request).</param>
 /// <param name="SelectorValue">See <see cref="SelectorArg"/>.</param>
 /// <param name="Note">When strace prints the struct, if not always: the caller prints the pointer otherwise.</param>
+/// <param name="AfterReturn">Printed after the return value (what poll and pselect6 report), never as the argument.</param>
 /// <param name="OnStack">The pointer is the user stack pointer at the capture (plus <see cref="Offset"/>), not argument <see cref="Arg"/>; the payload is still filed under <see cref="Arg"/>.</param>
 internal sealed record StructCapture(
     string Syscall,
@@ -95,6 +99,7 @@ internal sealed record StructCapture(
     int SelectorArg = -1,
     ulong SelectorValue = 0,
     string? Note = null,
+    bool AfterReturn = false,
     bool OnStack = false);
 
 /// <summary>
@@ -229,10 +234,20 @@ internal static class StructCaptures
         {
             list.Add(new(name, 0, AtExit: false, StructKind.PollFds, SizeSource.Argument, SizeArg: 1, ElementSize: Poll.PollfdSize, Cap: Poll.MaxPrinted * Poll.PollfdSize));
             list.Add(new(name, 0, AtExit: true, StructKind.PollFds, SizeSource.Argument, SizeArg: 1, ElementSize: Poll.PollfdSize, Cap: Poll.MaxPrinted * Poll.PollfdSize,
-                Note: "only when the call returned more than 0; printed after the return value"));
+                Note: "only when the call returned more than 0", AfterReturn: true));
         }
         Entry("ppoll", 2, StructKind.Timespec, Time.TimespecSize);
-        Exit("ppoll", 2, StructKind.Timespec, Time.TimespecSize, "only when the call returned more than 0: the time left, printed after the return value");
+        list.Add(new("ppoll", 2, AtExit: true, StructKind.Timespec, SizeSource.Fixed, Time.TimespecSize, Note: "only when the call returned more than 0: the time left", AfterReturn: true));
+
+        // fd_sets: each as passed and as the kernel left it, bits below nfds (FdSet); the time left
+        // after the return value. pselect6's sixth argument would be a ninth item: it shows as its address.
+        for (int set = 1; set <= 3; set++)
+        {
+            list.Add(new("pselect6", set, AtExit: false, StructKind.FdSet, SizeSource.Argument, SizeArg: 0, Cap: FdSet.MaxBytes));
+            list.Add(new("pselect6", set, AtExit: true, StructKind.FdSet, SizeSource.Argument, SizeArg: 0, Cap: FdSet.MaxBytes, Note: Succeeded, AfterReturn: true));
+        }
+        Entry("pselect6", 4, StructKind.Timespec, Time.TimespecSize);
+        list.Add(new("pselect6", 4, AtExit: true, StructKind.Timespec, SizeSource.Fixed, Time.TimespecSize, Note: Succeeded, AfterReturn: true));
         list.Add(new("ppoll", 3, AtExit: false, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 4));
 
         Entry("epoll_ctl", 3, StructKind.EpollEvent, Epoll.EventSize, "when the pointer is not NULL");

@@ -108,6 +108,8 @@ internal static class StructDecoders
                 }
                 sb.Append('[').Append(I32(data, 0)).Append(']');
                 return true;
+            case StructKind.FdSet:
+                return FdSet.TryAppend(sb, data, args.Length > 0 ? args[0] : 0);
             case StructKind.SignalFrame:
                 return Signals.TryAppendFrame(sb, data);
             default:
