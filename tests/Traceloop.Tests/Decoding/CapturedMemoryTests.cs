@@ -205,6 +205,43 @@ public sealed class CapturedMemoryTests
             RenderCalls(ring));
     }
 
+    [Fact]
+    public void SocketOptionsOfAnIntsSizeShowTheirValue()
+    {
+        var ring = new RingBuilder(64 * 1024);
+        ring.Enter(1, 1, Nr("setsockopt"), BootNs, [3, 1, 2, Buf, 4], payloads: [PayloadSpec.Bytes(3, [1, 0, 0, 0])]);
+        ring.Exit(1, 1, Nr("setsockopt"), 0, BootNs + 1_000);
+        ring.Enter(1, 1, Nr("getsockopt"), BootNs + 2_000, [4, 1, 4, Buf, Buf + 8], payloads: [PayloadSpec.Bytes(4, [4, 0, 0, 0])]);
+        ring.Exit(1, 1, Nr("getsockopt"), 0, BootNs + 3_000, payloads: [PayloadSpec.Bytes(3, [0, 0, 0, 0]), PayloadSpec.Bytes(4, [4, 0, 0, 0])]);
+        ring.Enter(1, 1, Nr("setsockopt"), BootNs + 4_000, [3, 1, 13, Buf, 8], payloads: [PayloadSpec.Bytes(3, [1, 0, 0, 0, 5, 0, 0, 0])]);
+        ring.Exit(1, 1, Nr("setsockopt"), 0, BootNs + 5_000);
+
+        Assert.Equal(
+            [
+                "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0",
+                "getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0",
+                "setsockopt(3, SOL_SOCKET, SO_LINGER, 0x7ffd00001000, 8) = 0",
+            ],
+            RenderCalls(ring));
+    }
+
+    [Fact]
+    public void ClockNanosleepNamesItsClock()
+    {
+        var ring = new RingBuilder(64 * 1024);
+        ring.Enter(1, 1, Nr("clock_nanosleep"), BootNs, [0, 0, Buf, 0], payloads: [PayloadSpec.Bytes(2, Timespec(0, 1000))]);
+        ring.Exit(1, 1, Nr("clock_nanosleep"), 0, BootNs + 1_000);
+        ring.Enter(1, 1, Nr("clock_nanosleep"), BootNs + 2_000, [1, 1, Buf, 0], payloads: [PayloadSpec.Bytes(2, Timespec(5, 0))]);
+        ring.Exit(1, 1, Nr("clock_nanosleep"), 0, BootNs + 3_000);
+
+        Assert.Equal(
+            [
+                "clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000}, NULL) = 0",
+                "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=5, tv_nsec=0}, NULL) = 0",
+            ],
+            RenderCalls(ring));
+    }
+
     /// <summary>The TL_CAP_IOVEC layout of bpf/traceloop.h.</summary>
     internal static byte[] IoVecPayload((ulong Base, ulong Length, string Data)[] iovecs)
     {

@@ -34,7 +34,7 @@ internal enum StructKind : byte
     /// <summary>clone3's pidfd and parent tid, as the kernel stored them: two u32 (-1 when the flag was not set).</summary>
     CloneResult,
 
-    /// <summary>An int the call reads or writes through a pointer, printed in brackets: <c>[5]</c> (ioctl FIONREAD).</summary>
+    /// <summary>An int the call reads or writes through a pointer, printed in brackets: <c>[5]</c> (ioctl FIONREAD, socket options); anything longer prints as the pointer.</summary>
     IntRef,
 
     /// <summary>A pselect6 or select fd_set: <c>[3 4]</c>.</summary>
@@ -182,6 +182,12 @@ internal static class StructCaptures
             list.Add(new(name, addr, AtExit: true, StructKind.SockAddr, SizeSource.ArgumentPointee, SizeArg: len, Cap: SockAddr.MaxSize,
                 Note: "when the call succeeded and both pointers are not NULL; printed with min(before, after) bytes"));
         }
+
+        // Socket options: strace prints an option value of the size of an int as [N], others as the pointer.
+        list.Add(new("setsockopt", 3, AtExit: false, StructKind.IntRef, SizeSource.Argument, SizeArg: 4, Cap: 8));
+        list.Add(new("getsockopt", 4, AtExit: false, StructKind.SockLen, SizeSource.Fixed, 4, Note: "when both pointers are not NULL"));
+        list.Add(new("getsockopt", 4, AtExit: true, StructKind.SockLen, SizeSource.Fixed, 4, Note: "when both pointers are not NULL"));
+        list.Add(new("getsockopt", 3, AtExit: true, StructKind.IntRef, SizeSource.ArgumentPointee, SizeArg: 4, Cap: 8, Note: Succeeded));
 
         // Times.
         Entry("nanosleep", 0, StructKind.Timespec, Time.TimespecSize);

@@ -102,7 +102,15 @@ internal static class StructDecoders
                 CloneArgs.AppendResult(sb, pidfd == -1 ? null : pidfd, parentTid == -1 ? null : parentTid);
                 return true;
             case StructKind.IntRef:
-                if (!Has(data, 0, 4))
+                // The int's size as the call states it: fixed (ioctl), optlen (setsockopt), *optlen after (getsockopt).
+                long size = capture.Source switch
+                {
+                    SizeSource.Fixed => capture.Size,
+                    SizeSource.Argument => (long)sizeArg,
+                    SizeSource.ArgumentPointee => lengthAfter,
+                    _ => -1,
+                };
+                if (size != 4 || !Has(data, 0, 4))
                 {
                     return false;
                 }
