@@ -242,6 +242,25 @@ public sealed class CapturedMemoryTests
             RenderCalls(ring));
     }
 
+    [Fact]
+    public void SigaltstackShowsTheStacks()
+    {
+        byte[] stack = [.. BitConverter.GetBytes(0x7ffe48023560UL), .. BitConverter.GetBytes(0UL), .. BitConverter.GetBytes(13504UL)];
+        byte[] disabled = [.. BitConverter.GetBytes(0UL), .. BitConverter.GetBytes(2UL), .. BitConverter.GetBytes(0UL)];
+        var ring = new RingBuilder(64 * 1024);
+        ring.Enter(1, 1, Nr("sigaltstack"), BootNs, [Buf, 0], payloads: [PayloadSpec.Bytes(0, stack)]);
+        ring.Exit(1, 1, Nr("sigaltstack"), 0, BootNs + 1_000);
+        ring.Enter(1, 1, Nr("sigaltstack"), BootNs + 2_000, [0, Buf]);
+        ring.Exit(1, 1, Nr("sigaltstack"), 0, BootNs + 3_000, payloads: [PayloadSpec.Bytes(1, disabled)]);
+
+        Assert.Equal(
+            [
+                "sigaltstack({ss_sp=0x7ffe48023560, ss_flags=0, ss_size=13504}, NULL) = 0",
+                "sigaltstack(NULL, {ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}) = 0",
+            ],
+            RenderCalls(ring));
+    }
+
     /// <summary>The TL_CAP_IOVEC layout of bpf/traceloop.h.</summary>
     internal static byte[] IoVecPayload((ulong Base, ulong Length, string Data)[] iovecs)
     {

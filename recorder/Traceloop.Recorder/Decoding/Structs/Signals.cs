@@ -55,6 +55,30 @@ internal static class Signals
         return true;
     }
 
+    /// <summary>stack_t: ss_sp, ss_flags (int, padded), ss_size.</summary>
+    public const int StackSize = 24;
+
+    private static readonly NameTable StackFlags = new(
+        "SS_???",
+        new(0x1, "SS_ONSTACK"),
+        new(0x2, "SS_DISABLE"),
+        new(0x80000000, "SS_AUTODISARM"));
+
+    /// <summary>sigaltstack's stack_t (argument 0 at entry, 1 at exit): <c>{ss_sp=0x7ffe4802, ss_flags=0, ss_size=13504}</c>.</summary>
+    public static bool TryAppendStack(StringBuilder sb, ReadOnlySpan<byte> data)
+    {
+        if (!Has(data, 0, StackSize))
+        {
+            return false;
+        }
+        sb.Append("{ss_sp=");
+        FlagText.Address(sb, U64(data, 0));
+        sb.Append(", ss_flags=");
+        StackFlags.AppendFlags(sb, U32(data, 8));
+        sb.Append(", ss_size=").Append(U64(data, 16)).Append('}');
+        return true;
+    }
+
     /// <summary>rt_sigreturn's argument as strace shows it: the mask its signal frame restores, <c>{mask=[USR1]}</c>.</summary>
     public static bool TryAppendFrame(StringBuilder sb, ReadOnlySpan<byte> mask)
     {

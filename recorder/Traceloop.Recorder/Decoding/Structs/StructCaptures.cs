@@ -37,6 +37,9 @@ internal enum StructKind : byte
     /// <summary>An int the call reads or writes through a pointer, printed in brackets: <c>[5]</c> (ioctl FIONREAD, socket options); anything longer prints as the pointer.</summary>
     IntRef,
 
+    /// <summary>sigaltstack's stack_t.</summary>
+    SignalStack,
+
     /// <summary>A pselect6 or select fd_set: <c>[3 4]</c>.</summary>
     FdSet,
 
@@ -229,6 +232,8 @@ internal static class StructCaptures
         list.Add(new("rt_sigpending", 0, AtExit: true, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 1, Note: Succeeded));
         list.Add(new("rt_sigsuspend", 0, AtExit: false, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 1));
         list.Add(new("rt_sigtimedwait", 0, AtExit: false, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 3));
+        Entry("sigaltstack", 0, StructKind.SignalStack, Signals.StackSize);
+        Exit("sigaltstack", 1, StructKind.SignalStack, Signals.StackSize);
         Entry("rt_sigaction", 1, StructKind.Sigaction, Signals.SigactionSize);
         Exit("rt_sigaction", 2, StructKind.Sigaction, Signals.SigactionSize);
 

@@ -118,6 +118,8 @@ internal static class StructDecoders
                 return true;
             case StructKind.FdSet:
                 return FdSet.TryAppend(sb, data, args.Length > 0 ? args[0] : 0);
+            case StructKind.SignalStack:
+                return Signals.TryAppendStack(sb, data);
             case StructKind.SignalFrame:
                 return Signals.TryAppendFrame(sb, data);
             default:
