@@ -429,6 +429,8 @@ static __always_inline __u32 gather_block(struct scratch *s, __u32 start, __u32 
 		size = 0;
 	if (start + 4 + size > end)
 		size = end - start - 4;
+	if (size > TL_MAX_STR - 1)
+		size = TL_MAX_STR - 1; /* what the read below can take; the table's limits are far lower */
 	at = SCRATCH_AT(s, start);
 	if (size && bpf_probe_read_user(at + 4, size & (TL_MAX_STR - 1), (void *)ptr))
 		size = 0;

@@ -185,6 +185,16 @@ public sealed class CapturedMemoryTests
     }
 
     [Fact]
+    public void AnIovecArrayTheKernelCouldNotReadShowsItsAddress()
+    {
+        var ring = new RingBuilder(64 * 1024);
+        ring.Enter(1, 1, Nr("writev"), BootNs, [1, Buf + 0x100, 2], payloads: [PayloadSpec.Bytes(1, IoVecPayload([]))]);
+        ring.Exit(1, 1, Nr("writev"), -14, BootNs + 1_000);
+
+        Assert.Equal(["writev(1, 0x7ffd00001100, 2) = -1 EFAULT (Bad address)"], RenderCalls(ring));
+    }
+
+    [Fact]
     public void SendmsgShowsItsIovecsAndAFailedRecvmsgOnlyTheNameLength()
     {
         byte[] hdr = new byte[56];
