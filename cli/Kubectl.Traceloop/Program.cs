@@ -1,3 +1,2 @@
-// The command tree is built in the plugin's own files; this skeleton only reserves the project.
-Console.Error.WriteLine("kubectl-traceloop: no commands yet");
+Console.Error.WriteLine("kubectl-traceloop: building");
 return 2;
