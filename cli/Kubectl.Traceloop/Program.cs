@@ -1,2 +1,3 @@
-Console.Error.WriteLine("kubectl-traceloop: building");
-return 2;
+using Kubectl.Traceloop;
+
+return await PluginApp.RunAsync(args, PluginConsole.ForProcess());

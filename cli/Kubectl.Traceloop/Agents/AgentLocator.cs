@@ -85,7 +85,7 @@ internal sealed class AgentLocator(KubeSession session)
         return list.Items
             .Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName) && p.Metadata?.DeletionTimestamp is null)
             .Select(p => new AgentPod(p.Metadata!.Name, p.Spec!.NodeName, p.Status?.Phase ?? "Unknown",
-                p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? false))
+                p.Status?.ContainerStatuses?.Any(c => c.Name == AgentApi.Container && c.State?.Running is not null) ?? false))
             .ToList();
     }
 
