@@ -55,7 +55,8 @@ internal static class GetCommand
                     {
                         console.Error.WriteLine($"warning: node {failure.Agent.Node}: {failure.Error.Message}");
                     }
-                    throw new PluginException($"dump {dumpId} not found on the {agents.Count - failures.Count} nodes that answered; {failures.Count} did not answer");
+                    throw new PluginException(
+                        $"dump {dumpId} not found: {agents.Count - failures.Count} of {agents.Count} nodes answered without it, {failures.Count} did not answer");
                 }
                 code = new FanOutResult<byte[]>(answers.Answers, failures).Report(console.Error);
                 body = answers.Answers[0].Value;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Http;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Kubectl.Traceloop.Kube;
@@ -13,42 +14,70 @@ namespace Kubectl.Traceloop.Exec;
 /// WebSocket (v5.channel.k8s.io, else v4.channel.k8s.io), as kubectl exec does. The
 /// connection goes through the Kubernetes client's own HTTP handler, so the kubeconfig's CA,
 /// client certificate and TLS settings apply unchanged; its credentials add the token.
+/// Nothing is sent on stdin: the commands run here take none.
 /// </summary>
 internal sealed class PodExec(KubeSession session)
 {
+    private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
     public async Task<ExecResult> RunAsync(string ns, string pod, string container, IReadOnlyList<string> command, CancellationToken ct)
     {
         Uri uri = ExecUri(session.Client.BaseUri, ns, pod, container, command);
         using var invoker = new HttpMessageInvoker(session.Handler, disposeHandler: false);
-        using var socket = new ClientWebSocket();
-        socket.Options.AddSubProtocol(ExecChannel.V5Protocol);
-        socket.Options.AddSubProtocol(ExecChannel.V4Protocol);
-        socket.Options.CollectHttpResponseDetails = true;
+        // The upgrade is sent by hand rather than by ClientWebSocket so that a refusal's body
+        // (the API server's Status: RBAC's wording, "error dialing backend") can be read.
+        string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri)
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.TryAddWithoutValidation("Connection", "Upgrade");
+        request.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", key);
+        request.Headers.TryAddWithoutValidation("Sec-WebSocket-Protocol", $"{ExecChannel.V5Protocol}, {ExecChannel.V4Protocol}");
         foreach ((string name, string value) in await AuthenticationHeadersAsync(ct).ConfigureAwait(false))
         {
-            socket.Options.SetRequestHeader(name, value);
+            request.Headers.TryAddWithoutValidation(name, value);
         }
+        HttpResponseMessage response;
         try
         {
-            await socket.ConnectAsync(uri, invoker, ct).ConfigureAwait(false);
+            response = await invoker.SendAsync(request, ct).ConfigureAwait(false);
         }
-        catch (WebSocketException e) when (socket.HttpStatusCode is not 0 and not HttpStatusCode.SwitchingProtocols)
-        {
-            // The refusal's reason is in the response body, which ClientWebSocket does not keep.
-            HttpStatusCode status = socket.HttpStatusCode;
-            throw new ExecException(await RefusalMessageAsync(invoker, uri, status, ct).ConfigureAwait(false), status, e);
-        }
-        catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException)
+        catch (HttpRequestException e)
         {
             throw new ExecException(Innermost(e).Message, inner: e);
         }
-        return await ReadAsync(socket, ct).ConfigureAwait(false);
+        using (response)
+        {
+            if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
+            {
+                string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                throw new ExecException(StatusMessage(body) ?? $"the API server answered {(int)response.StatusCode} ({response.StatusCode})",
+                    response.StatusCode);
+            }
+            string expected = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + WebSocketGuid)));
+            if (!response.Headers.TryGetValues("Sec-WebSocket-Accept", out IEnumerable<string>? accept) || accept.FirstOrDefault() != expected)
+            {
+                throw new ExecException("the API server's WebSocket handshake is invalid (Sec-WebSocket-Accept)");
+            }
+            string? protocol = response.Headers.TryGetValues("Sec-WebSocket-Protocol", out IEnumerable<string>? p) ? p.FirstOrDefault() : null;
+            if (protocol is not (ExecChannel.V5Protocol or ExecChannel.V4Protocol))
+            {
+                throw new ExecException($"the API server chose the exec protocol {protocol ?? "(none)"}; this plugin speaks {ExecChannel.V5Protocol} and {ExecChannel.V4Protocol}");
+            }
+            Stream stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            using WebSocket socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false, SubProtocol = protocol });
+            return await ReadAsync(socket, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The exec URL with one command= per argument, as the API server expects.</summary>
     public static Uri ExecUri(Uri baseUri, string ns, string pod, string container, IReadOnlyList<string> command)
     {
-        var builder = new UriBuilder(baseUri) { Scheme = baseUri.Scheme == "http" ? "ws" : "wss" };
+        var builder = new UriBuilder(baseUri);
         builder.Path = builder.Path.TrimEnd('/') + $"/api/v1/namespaces/{Uri.EscapeDataString(ns)}/pods/{Uri.EscapeDataString(pod)}/exec";
         var query = new StringBuilder();
         foreach (string argument in command)
@@ -60,7 +89,7 @@ internal sealed class PodExec(KubeSession session)
         return builder.Uri;
     }
 
-    private static async Task<ExecResult> ReadAsync(ClientWebSocket socket, CancellationToken ct)
+    private static async Task<ExecResult> ReadAsync(WebSocket socket, CancellationToken ct)
     {
         var output = new ExecOutput();
         var message = new ArrayBufferWriter<byte>();
@@ -123,29 +152,6 @@ internal sealed class PodExec(KubeSession session)
             }
         }
         return headers;
-    }
-
-    // The same URL as a plain GET: the API server authenticates and authorizes it the same way,
-    // so a refused upgrade is refused again, this time with the Status body we can read.
-    private async Task<string> RefusalMessageAsync(HttpMessageInvoker invoker, Uri uri, HttpStatusCode status, CancellationToken ct)
-    {
-        string fallback = $"the API server answered {(int)status} ({status})";
-        try
-        {
-            var https = new UriBuilder(uri) { Scheme = uri.Scheme == "ws" ? "http" : "https" }.Uri;
-            using var request = new HttpRequestMessage(HttpMethod.Get, https);
-            foreach ((string name, string value) in await AuthenticationHeadersAsync(ct).ConfigureAwait(false))
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
-            using HttpResponseMessage response = await invoker.SendAsync(request, ct).ConfigureAwait(false);
-            string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            return StatusMessage(body) ?? fallback;
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
-        {
-            return fallback;
-        }
     }
 
     /// <summary>The message of a metav1.Status body, or the body's first line when it is not one.</summary>

@@ -40,10 +40,12 @@ internal sealed class KubeSession : IDisposable
 
     public TimeSpan Timeout => Settings.Timeout ?? KubeSettings.DefaultTimeout;
 
-    public static KubeSession Open(KubeSettings settings)
+    public static KubeSession Open(KubeSettings settings) =>
+        Open(settings, Environment.GetEnvironmentVariable("KUBECONFIG"), Environment.GetEnvironmentVariable("HOME"));
+
+    public static KubeSession Open(KubeSettings settings, string? kubeconfigVariable, string? home)
     {
-        IReadOnlyList<string> files = KubeconfigResolution.Files(settings.Kubeconfig,
-            Environment.GetEnvironmentVariable("KUBECONFIG"), Environment.GetEnvironmentVariable("HOME"));
+        IReadOnlyList<string> files = KubeconfigResolution.Files(settings.Kubeconfig, kubeconfigVariable, home);
         KubernetesClientConfiguration config;
         if (files.Count == 0)
         {
