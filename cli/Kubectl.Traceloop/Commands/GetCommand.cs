@@ -20,9 +20,9 @@ internal static class GetCommand
         PluginApp.SetAction(command, console, async (result, ct) =>
         {
             string dumpId = result.GetValue(id)!;
-            if (dumpId.Length == 0 || dumpId.Any(ch => !(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.')))
+            if (dumpId.Length == 0 || dumpId.Any(ch => !(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' or '~')))
             {
-                throw new PluginException($"{dumpId} is not a dump id: ids are letters, digits, '-', '_' and '.'", PluginExitCode.Usage);
+                throw new PluginException($"{dumpId} is not a dump id: ids are letters, digits, '-', '_', '.' and '~'", PluginExitCode.Usage);
             }
             using KubeSession session = KubeSession.Open(PluginOptions.Settings(result));
             var locator = new AgentLocator(session);

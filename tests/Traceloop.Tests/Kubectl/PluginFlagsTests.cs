@@ -21,7 +21,7 @@ public sealed class PluginFlagsTests
     [Theory]
     [InlineData(new[] { "dump", "p", "--last", "0" }, "error: --last must be a positive number of events")]
     [InlineData(new[] { "ls", "--request-timeout", "0" }, "error: --request-timeout must be a positive number of seconds")]
-    [InlineData(new[] { "get", "../etc/passwd" }, "error: ../etc/passwd is not a dump id: ids are letters, digits, '-', '_' and '.'")]
+    [InlineData(new[] { "get", "../etc/passwd" }, "error: ../etc/passwd is not a dump id: ids are letters, digits, '-', '_', '.' and '~'")]
     [InlineData(new[] { "ls", "--kubeconfig", "/nonexistent/kubeconfig" }, "error: kubeconfig /nonexistent/kubeconfig does not exist")]
     public async Task BadValues_AreOneLine_AndAUsageExit(string[] args, string expected)
     {
