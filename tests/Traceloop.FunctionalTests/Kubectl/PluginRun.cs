@@ -30,7 +30,11 @@ public sealed class PluginRun : IDisposable
         Directory.CreateDirectory(Home);
     }
 
-    public static string PluginBinaryPath => Path.Join(AppContext.BaseDirectory, "kubectl-traceloop");
+    /// <summary>The build's app host, or TRACELOOP_KUBECTL_PLUGIN (e.g. the Native AOT file `dotnet publish` made).</summary>
+    public static string PluginBinaryPath =>
+        Environment.GetEnvironmentVariable("TRACELOOP_KUBECTL_PLUGIN") is { Length: > 0 } published
+            ? Path.GetFullPath(published)
+            : Path.Join(AppContext.BaseDirectory, "kubectl-traceloop");
 
     public string PluginDir { get; }
 
