@@ -25,8 +25,10 @@ internal static class CrashesCommand
                 async (agent, token) => AgentJson.Parse(await api.GetAsync(agent, path, token).ConfigureAwait(false),
                     TraceloopJson.Context.ListSavedDumpInfo, agent), ct).ConfigureAwait(false);
             PluginExitCode code = answers.Report(console.Error);
-            List<SavedDumpInfo> rows = [.. answers.Answers.SelectMany(a => a.Value).OrderByDescending(d => d.TakenAt)];
-            ListingWriter.Write(console, result.GetValue(output)!, rows, TraceloopJson.Context.ListSavedDumpInfo,
+            List<(SavedDumpInfo Dump, string Node)> rows = [.. answers.Answers
+                .SelectMany(a => a.Value.Select(d => (d, a.Agent.Node)))
+                .OrderByDescending(r => r.d.TakenAt)];
+            ListingWriter.Write(console, result.GetValue(output)!, [.. rows.Select(r => r.Dump)], TraceloopJson.Context.ListSavedDumpInfo,
                 () => PluginTables.Dumps(rows, DateTimeOffset.UtcNow),
                 allNamespaces ? "No saved dumps found." : $"No saved dumps found in {session.Namespace} namespace.");
             return code;

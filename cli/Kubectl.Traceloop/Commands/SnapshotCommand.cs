@@ -25,7 +25,7 @@ internal static class SnapshotCommand
             byte[] body = await new AgentApi(session).CallAsync(agent, "POST", path, ct).ConfigureAwait(false);
             List<SavedDumpInfo> saved = AgentJson.Parse(body, TraceloopJson.Context.ListSavedDumpInfo, agent);
             ListingWriter.Write(console, result.GetValue(output)!, saved, TraceloopJson.Context.ListSavedDumpInfo,
-                () => PluginTables.Dumps(saved, DateTimeOffset.UtcNow), $"No recorded container of pod {name} to snapshot.");
+                () => PluginTables.Dumps(saved.Select(d => (d, agent.Node)), DateTimeOffset.UtcNow), $"No recorded container of pod {name} to snapshot.");
             return PluginExitCode.Ok;
         });
         return command;

@@ -27,11 +27,15 @@ internal static class PluginTables
         return table;
     }
 
-    /// <summary>ID/NAMESPACE/POD/CONTAINER/TRIGGER/AGE/SIZE/NODE, one row per saved dump.</summary>
-    public static Table Dumps(IEnumerable<SavedDumpInfo> dumps, DateTimeOffset now)
+    /// <summary>
+    /// ID/NAMESPACE/POD/CONTAINER/TRIGGER/AGE/SIZE/NODE, one row per saved dump. NODE is the
+    /// Kubernetes node of the agent that holds the dump (what <c>get --node</c> takes), not the
+    /// name the recorder put in the file, which can be the host name.
+    /// </summary>
+    public static Table Dumps(IEnumerable<(SavedDumpInfo Dump, string Node)> dumps, DateTimeOffset now)
     {
         var table = new Table("ID", "NAMESPACE", "POD", "CONTAINER", "TRIGGER", "AGE", "SIZE", "NODE");
-        foreach (SavedDumpInfo d in dumps)
+        foreach ((SavedDumpInfo d, string node) in dumps)
         {
             TableCell trigger = d.Corrupt
                 ? new TableCell("corrupt: " + (d.Error ?? "unreadable"), AnsiColor.Red)
@@ -45,7 +49,7 @@ internal static class PluginTables
                 trigger,
                 HumanFormat.Age(d.TakenAt, now),
                 HumanFormat.Size(d.SizeBytes),
-                d.Node ?? ListingTables.None);
+                node);
         }
         return table;
     }

@@ -26,27 +26,27 @@ public sealed class PluginTablesTests
     }
 
     [Fact]
-    public void TheDumpsTable_NamesPodContainerTriggerAndNode()
+    public void TheDumpsTable_NamesPodContainerTrigger_AndTheAgentsNode()
     {
-        SavedDumpInfo[] rows =
+        (SavedDumpInfo, string)[] rows =
         [
-            new()
+            (new SavedDumpInfo
             {
                 Id = "20260101T115800Z-1a2b",
                 Container = Container("shop", "checkout", "app", "node-a", 1, 0, TimeSpan.Zero),
                 Trigger = new DumpTrigger { Kind = DumpTriggerKinds.Signal, Signal = 11, SignalName = "SIGSEGV", CoreDumped = true },
                 TakenAt = Now.AddMinutes(-2),
                 SizeBytes = 2048,
-                Node = "node-a",
-            },
-            new() { Id = "bad", Corrupt = true, Error = "truncated", TakenAt = Now.AddDays(-1), SizeBytes = 10, Node = "node-b" },
+                Node = "node-a.internal.example",
+            }, "node-a"),
+            (new() { Id = "bad", Corrupt = true, Error = "truncated", TakenAt = Now.AddDays(-1), SizeBytes = 10, Node = "host-b" }, "node-b"),
         ];
         var output = new StringWriter();
         PluginTables.Dumps(rows, Now).Write(output);
         string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["ID", "NAMESPACE", "POD", "CONTAINER", "TRIGGER", "AGE", "SIZE", "NODE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("20260101T115800Z-1a2b   shop        checkout   app         SIGSEGV (core dumped)", lines[1], StringComparison.Ordinal);
-        Assert.EndsWith("node-a", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("   node-a", lines[1], StringComparison.Ordinal);
         Assert.Contains("corrupt: truncated", lines[2], StringComparison.Ordinal);
         Assert.Equal(lines[0].IndexOf("NODE", StringComparison.Ordinal), lines[2].IndexOf("node-b", StringComparison.Ordinal));
     }
