@@ -31,7 +31,8 @@ internal static class CliApp
     {
         try
         {
-            ParseResult parse = BuildRoot(console).Parse(args);
+            // Bare "traceloop" shows what it can do, as kubectl does.
+            ParseResult parse = BuildRoot(console).Parse(args.Length == 0 ? ["--help"] : args);
             if (parse.Errors.Count > 0)
             {
                 console.Error.WriteLine($"error: {UsageError(parse)}");
@@ -78,6 +79,7 @@ internal static class CliApp
         OperationCanceledException => ("error: the recorder did not answer in time", ExitCode.Unreachable),
         HttpRequestException h => ($"error: the connection to the recorder failed: {h.Message}", ExitCode.Unreachable),
         MessagePackSerializationException m => ($"error: the recorder sent a dump that cannot be read: {m.Message}", ExitCode.Failed),
+        System.Text.Json.JsonException j => ($"error: the recorder sent JSON that cannot be read: {j.Message}", ExitCode.Failed),
         IOException or UnauthorizedAccessException => ($"error: {e.Message}", ExitCode.Failed),
         _ => null,
     };

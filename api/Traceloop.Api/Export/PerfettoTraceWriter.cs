@@ -50,6 +50,7 @@ public static class PerfettoTraceWriter
         foreach ((DumpHeader header, _) in dumps)
         {
             WriteTrigger(writer, header, origin);
+            WriteLoss(writer, header, origin);
         }
         writer.WriteEndArray();
         writer.WriteString("displayTimeUnit", "ns");
@@ -262,6 +263,27 @@ public static class PerfettoTraceWriter
         {
             writer.WriteString("kubernetes_reason", reason);
         }
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Where the window starts after the ring overwrote older records: the reader should know the start is not the beginning.</summary>
+    private static void WriteLoss(Utf8JsonWriter writer, DumpHeader header, long origin)
+    {
+        if (header.EventsLost <= 0 || header.WindowStart is not { } start)
+        {
+            return;
+        }
+        writer.WriteStartObject();
+        writer.WriteString("name", $"{header.EventsLost} earlier events lost ({header.Container.DisplayName})");
+        writer.WriteString("cat", "traceloop");
+        writer.WriteString("ph", "i");
+        writer.WriteString("s", "g");
+        writer.WriteNumber("ts", Microseconds(Nanoseconds(start) - origin));
+        writer.WriteNumber("pid", header.Container.MainPid ?? 0);
+        writer.WriteNumber("tid", header.Container.MainPid ?? 0);
+        writer.WriteStartObject("args");
+        writer.WriteString("why", "the ring overwrote older records, or they came before the container had a ring");
         writer.WriteEndObject();
         writer.WriteEndObject();
     }

@@ -93,6 +93,16 @@ public sealed class CliArgumentTests
         Assert.Equal("error: refusing to write binary MessagePack to a terminal: redirect standard output or use -o FILE\n", r.Stderr);
     }
 
+    [Theory]
+    [InlineData(true, null, true)]
+    [InlineData(true, "1", false)]
+    [InlineData(false, null, false)]
+    public void Colour_FollowsTheTerminalAndNoColor(bool terminal, string? noColor, bool expected)
+    {
+        var console = new CliConsole(new MemoryStream(), TextWriter.Null, terminal, name => name == "NO_COLOR" ? noColor : null, TimeProvider.System);
+        Assert.Equal(expected, console.Color);
+    }
+
     [Fact]
     public async Task VersionClient_NeedsNoRecorder()
     {
@@ -101,10 +111,12 @@ public sealed class CliArgumentTests
         Assert.Matches(@"^traceloop \d+\.\d+\.\d+\S*\n$", r.Stdout);
     }
 
-    [Fact]
-    public async Task Help_ListsEveryVerb()
+    [Theory]
+    [InlineData("--help")]
+    [InlineData]
+    public async Task Help_ListsEveryVerb(params string[] args)
     {
-        CliHarness.Result r = await CliHarness.RunAsync(["--help"]);
+        CliHarness.Result r = await CliHarness.RunAsync(args);
         Assert.Equal(0, r.ExitCode);
         foreach (string verb in (string[])["ls", "dump <target>", "dumps", "get <dump-id>", "snapshot <target>", "rm <dump-id>", "version", "api <METHOD> <PATH>", "--socket"])
         {
@@ -134,4 +146,36 @@ public sealed class CliArgumentTests
         Assert.Equal(new DumpTarget(null, "shop", "web", "app"), DumpTarget.Parse("shop/web", "app"));
         Assert.True(DumpTarget.Parse("shop/web", null).IsPod);
     }
+}
+
+/// <summary>Which failures are expected (one line, an exit code) and which are bugs (a stack trace).</summary>
+public sealed class CliFailureTests
+{
+    public static TheoryData<Exception, string, int> Expected => new()
+    {
+        { new CliException("bad"), "error: bad", (int)ExitCode.Usage },
+        { new Traceloop.Api.TraceloopApiException("cannot connect to /s: is the recorder running?"), "error: cannot connect to /s: is the recorder running?", (int)ExitCode.Unreachable },
+        { new Traceloop.Api.TraceloopApiException("no such dump", System.Net.HttpStatusCode.NotFound), "error: no such dump", (int)ExitCode.ApiError },
+        { new TaskCanceledException("timeout"), "error: the recorder did not answer in time", (int)ExitCode.Unreachable },
+        { new MessagePack.MessagePackSerializationException("the dump is truncated"), "error: the recorder sent a dump that cannot be read: the dump is truncated", (int)ExitCode.Failed },
+        { new System.Text.Json.JsonException("bad token"), "error: the recorder sent JSON that cannot be read: bad token", (int)ExitCode.Failed },
+        { new IOException("Broken pipe"), "error: Broken pipe", (int)ExitCode.Failed },
+    };
+
+    [Theory]
+    [MemberData(nameof(Expected))]
+    public void ExpectedFailures_AreOneLineWithTheirCode(Exception e, string message, int code) =>
+        Assert.Equal((message, (ExitCode)code), CliApp.Describe(e, CancellationToken.None));
+
+    [Fact]
+    public void CtrlC_IsAnInterruption()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Equal(ExitCode.Interrupted, CliApp.Describe(new OperationCanceledException(cts.Token), cts.Token)?.Code);
+    }
+
+    [Fact]
+    public void Bugs_AreNotHidden() =>
+        Assert.Null(CliApp.Describe(new NullReferenceException(), CancellationToken.None));
 }

@@ -88,6 +88,27 @@ public sealed class PerfettoTraceWriterTests
     }
 
     [Fact]
+    public void LostEvents_AreMarkedWhereTheWindowStarts()
+    {
+        DumpHeader header = Header("app", 4242, events: 1);
+        header = new DumpHeader
+        {
+            Container = header.Container, TakenAt = header.TakenAt, WindowStart = ApiSamples.T0.AddTicks(10), WindowEnd = header.WindowEnd,
+            Events = 1, EventsLost = 77, TraceloopVersion = "0.1.0",
+        };
+        string json = Export([(header, [Syscall("nginx", 4242, "getpid", T0Ns + 1000, 100, ret: 4242)])]);
+        Assert.Empty(TraceEventFormatRules.Violations(json));
+        using JsonDocument doc = JsonDocument.Parse(json);
+        JsonElement lost = Events(doc).Single(e => e.GetProperty("name").GetString() == "77 earlier events lost (shop/web/app)");
+        Assert.Equal("g", lost.GetProperty("s").GetString());
+        Assert.Equal(0m, lost.GetProperty("ts").GetDecimal());
+        Assert.Equal(77, doc.RootElement.GetProperty("otherData").GetProperty("eventsLost").GetInt64());
+        Assert.DoesNotContain(Events(PodDumpDocument()), e => e.GetProperty("name").GetString()!.Contains("lost", StringComparison.Ordinal));
+    }
+
+    private static JsonDocument PodDumpDocument() => JsonDocument.Parse(Export(PodDump()));
+
+    [Fact]
     public void AFullRing_StreamsAndStaysValid()
     {
         DumpHeader header = Header("app", 4242, events: 14_000);
