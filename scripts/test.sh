@@ -15,7 +15,7 @@ dotnet build Traceloop.sln -c Release -nologo -clp:ErrorsOnly -v quiet
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test Traceloop.sln -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+dotnet test Traceloop.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
 
 # One closing line for every runner that reads them: "N passed, N failed, N skipped".
 awk '/(Passed|Failed)! +- +Failed: /{
