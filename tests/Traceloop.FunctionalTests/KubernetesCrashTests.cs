@@ -105,6 +105,8 @@ public sealed partial class KubernetesCrashTests(ITestOutputHelper output)
         List<SavedDumpInfo> both = await recorder.Client.SnapshotPodAsync("prod", "shop", ct: cts.Token);
         Assert.Equal(["side", "web"], both.Select(d => d.Container!.Container!).Order());
         Assert.All(both, d => Assert.Equal((DumpTriggerKinds.Manual, "prod", "shop"), (d.Trigger!.Kind, d.Container!.Namespace, d.Container.Pod)));
+        // The cluster's name for the node, which `kubectl traceloop get --node` takes; not the host name.
+        Assert.All(both, d => Assert.Equal(Node, d.Node));
         List<SavedDumpInfo> one = await recorder.Client.SnapshotPodAsync("prod", "shop", "web", cts.Token);
         Assert.Equal(web, Assert.Single(one).Container!.Id);
         Assert.Equal(2, (await recorder.Client.GetSavedDumpsAsync(new SavedDumpQuery(Container: "web"), cts.Token)).Count);

@@ -60,7 +60,7 @@ internal sealed class ContainerDump : IDisposable
         RingMap? ring = container.Ring;
         if (ring is null)
         {
-            return new ContainerDump(container, null, [], kernel, time.GetUtcNow()) { Names = names };
+            return new ContainerDump(container, null, [], kernel, time.GetUtcNow()) { Names = names, Node = pods?.NodeName };
         }
         RingSnapshot snapshot;
         try
@@ -74,9 +74,9 @@ internal sealed class ContainerDump : IDisposable
         catch (ObjectDisposedException)
         {
             // Released by the grace-period sweep while we were asked for it.
-            return new ContainerDump(container, null, [], kernel, time.GetUtcNow()) { Names = names };
+            return new ContainerDump(container, null, [], kernel, time.GetUtcNow()) { Names = names, Node = pods?.NodeName };
         }
-        return new ContainerDump(container, snapshot, EventAssembler.Assemble(snapshot), kernel, time.GetUtcNow()) { Names = names };
+        return new ContainerDump(container, snapshot, EventAssembler.Assemble(snapshot), kernel, time.GetUtcNow()) { Names = names, Node = pods?.NodeName };
     }
 
     /// <summary>The newest <paramref name="last"/> events (all when null).</summary>
@@ -85,6 +85,9 @@ internal sealed class ContainerDump : IDisposable
 
     /// <summary>Kubernetes names, resolved when the dump was taken (null in local mode or before the pod is known).</summary>
     public KubernetesIdentity? Names { get; private init; }
+
+    /// <summary>The node's cluster name when configured; the host name otherwise (in a pod that is the pod's).</summary>
+    public string? Node { get; private init; }
 
     public ContainerInfo ToInfo() => new()
     {
@@ -123,7 +126,7 @@ internal sealed class ContainerDump : IDisposable
             Events = window.Count,
             EventsLost = EventsLost,
             TraceloopVersion = RecorderVersion.Value,
-            Node = Environment.MachineName,
+            Node = Node ?? Environment.MachineName,
             Trigger = Trigger,
             DumpId = DumpId,
         };

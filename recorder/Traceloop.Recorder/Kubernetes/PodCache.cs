@@ -20,6 +20,9 @@ internal sealed class PodCache
     /// </summary>
     public event Action<PodChange>? Changed;
 
+    /// <summary>This node's name in the cluster (--node-name or NODE_NAME), when one is configured.</summary>
+    public string? NodeName { get; set; }
+
     public int Count
     {
         get

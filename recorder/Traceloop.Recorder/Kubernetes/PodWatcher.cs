@@ -74,6 +74,7 @@ internal sealed class PodWatcher : BackgroundService
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _target = KubernetesTarget.Resolve(_options, _env);
+        Cache.NodeName = _target.NodeName;
         if (_target.Mode == KubernetesMode.Local)
         {
             _state = PodWatcherState.Disabled;
