@@ -99,21 +99,35 @@ public sealed class KubernetesRecordingTests
     }
 
     [Fact]
-    public async Task WhileTheApiServerIsDown_RecordingGoesOn_AndNamesFollowWhenItIsBack()
+    public async Task WhileTheApiServerIsDownFor30Seconds_RecordingGoesOn_AndNamesFollowWhenItIsBack()
     {
-        using var cts = new CancellationTokenSource(Timeout);
+        using var cts = new CancellationTokenSource(Timeout + Outage);
         await using ApiServerFixture api = await ApiServerFixture.StartAsync(cts.Token);
         await using RecorderProcess recorder = await StartRecorderAsync(api, cts.Token);
         await api.StopAsync(cts.Token);
+        var down = System.Diagnostics.Stopwatch.StartNew();
 
+        // A container busy through the whole outage: one marker a second, each a failed open.
         string cid = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         string uid = Guid.NewGuid().ToString();
-        string marker = $"/down-{Guid.NewGuid():N}";
-        await using RuncContainer container = await RuncContainer.RunAsync(
-            new ContainerSpec { Id = cid, PodUid = uid, Args = ["cat", marker] }, cts.Token);
+        string marker = $"/down-{Guid.NewGuid():N}-";
+        int markers = (int)Outage.TotalSeconds + 2;
+        await using RuncContainer container = await RuncContainer.RunAsync(new ContainerSpec
+        {
+            Id = cid,
+            PodUid = uid,
+            Args = ["sh", "-c", $"i=0; while [ $i -lt {markers} ]; do cat {marker}$i; i=$((i+1)); sleep 1; done"],
+        }, cts.Token);
         await container.WaitForExitAsync(cts.Token);
-        await Eventually.TrueAsync(async () => (await recorder.Client.GetDumpTextAsync(cid, ct: cts.Token)).Contains(marker, StringComparison.Ordinal),
-            TimeSpan.FromSeconds(10), "the container recorded while the API server is down");
+        if (down.Elapsed < Outage)
+        {
+            await Task.Delay(Outage - down.Elapsed, cts.Token);
+        }
+        string during = await recorder.Client.GetDumpTextAsync(cid, ct: cts.Token);
+        for (int i = 0; i < markers; i++)
+        {
+            Assert.Contains($"{marker}{i}\"", during, StringComparison.Ordinal);
+        }
 
         api.AddPod(new TestPod("offline", "ops")
         {
@@ -122,12 +136,17 @@ public sealed class KubernetesRecordingTests
             Containers = [new TestContainer("c", "busybox") { ContainerId = $"containerd://{cid}" }],
         });
         await api.RestartAsync(cts.Token);
+        Assert.True(down.Elapsed >= Outage, $"the API server was down {down.Elapsed.TotalSeconds:F0} s");
         ContainerInfo named = await Eventually.GetAsync(async () =>
             (await recorder.Client.GetContainersAsync(cts.Token)).Find(c => c.Id == cid && c.Pod == "offline"),
             TimeSpan.FromSeconds(40), "the names once the API server is back");
         Assert.Equal(0, named.EventsLost);
-        Assert.Contains(marker, await Text(recorder, "pods/ops/offline/dump", cts.Token), StringComparison.Ordinal);
+        string after = await Text(recorder, "pods/ops/offline/dump", cts.Token);
+        Assert.Contains($"{marker}0\"", after, StringComparison.Ordinal);
+        Assert.Contains($"{marker}{markers - 1}\"", after, StringComparison.Ordinal);
     }
+
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(30);
 
     // Retries capped at a second (the default is 30 s) so the outage test does not wait long.
     private static Task<RecorderProcess> StartRecorderAsync(ApiServerFixture api, CancellationToken ct) =>

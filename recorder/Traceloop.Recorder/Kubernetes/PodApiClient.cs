@@ -3,47 +3,43 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using k8s;
-using k8s.Autorest;
-using k8s.Models;
 
 namespace Traceloop.Recorder.Kubernetes;
 
 /// <summary>
-/// The two requests the watcher makes: list this node's pods, and watch them from a resource
-/// version. The list is KubernetesClient's generated call; the watch is sent by hand on the
-/// same HttpClient (same TLS trust and credentials) because KubernetesClient.Aot leaves out the
-/// Watcher, and the generated call would read the stream as one PodList.
+/// The requests the watcher makes: list this node's pods, and watch them from a resource
+/// version. Both are sent by hand on one <see cref="KubernetesConnection"/> (KubernetesClient.Aot
+/// leaves out the Watcher, and its generated client costs the node daemon tens of megabytes);
+/// the pods are read into <see cref="Pod"/>, the part of the schema the recorder uses.
 /// </summary>
 internal sealed class PodApiClient : IDisposable
 {
     private const int MaxErrorBody = 64 * 1024;
-    private readonly k8s.Kubernetes _client;
+    private readonly KubernetesConnection _connection;
     private readonly string _fieldSelector;
 
     public PodApiClient(KubernetesClientConfiguration config, string nodeName)
     {
-        _client = new k8s.Kubernetes(config);
+        _connection = new KubernetesConnection(config);
         _fieldSelector = "spec.nodeName=" + nodeName;
     }
 
-    public Uri Server => _client.BaseUri;
+    public Uri Server => _connection.BaseUri;
 
     /// <param name="resourceVersion">"0" lets the server answer from its watch cache (cheap, maybe slightly stale); "" asks for a consistent read.</param>
-    public async Task<(IReadOnlyList<V1Pod> Pods, string ResourceVersion)> ListAsync(string resourceVersion, CancellationToken ct)
+    public async Task<(IReadOnlyList<Pod> Pods, string ResourceVersion)> ListAsync(string resourceVersion, CancellationToken ct)
     {
-        try
+        string query = "api/v1/pods?fieldSelector=" + Uri.EscapeDataString(_fieldSelector)
+            + (resourceVersion.Length == 0 ? "" : "&resourceVersion=" + Uri.EscapeDataString(resourceVersion));
+        using HttpResponseMessage response = await SendAsync(query, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
         {
-            using HttpOperationResponse<V1PodList> response = await _client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
-                fieldSelector: _fieldSelector,
-                resourceVersion: resourceVersion.Length == 0 ? null : resourceVersion,
-                cancellationToken: ct).ConfigureAwait(false);
-            V1PodList list = response.Body ?? throw new JsonException("the API server answered the pod list with an empty body");
-            return ((IReadOnlyList<V1Pod>?)list.Items?.ToList() ?? [], list.Metadata?.ResourceVersion ?? "");
+            throw FromStatus(response.StatusCode, await ReadBoundedAsync(response.Content, ct).ConfigureAwait(false));
         }
-        catch (HttpOperationException e) when (e.Response is not null)
-        {
-            throw FromStatus(e.Response.StatusCode, e.Response.Content);
-        }
+        using Stream body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        PodList list = await JsonSerializer.DeserializeAsync(body, PodJsonContext.Default.PodList, ct).ConfigureAwait(false)
+            ?? throw new JsonException("the API server answered the pod list with an empty body");
+        return ((IReadOnlyList<Pod>?)list.Items?.ToList() ?? [], list.Metadata?.ResourceVersion ?? "");
     }
 
     /// <summary>Opens a watch; returns once the server has answered 200, before any event.</summary>
@@ -51,17 +47,7 @@ internal sealed class PodApiClient : IDisposable
     {
         string query = string.Create(CultureInfo.InvariantCulture,
             $"api/v1/pods?fieldSelector={Uri.EscapeDataString(_fieldSelector)}&watch=true&allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(resourceVersion)}&timeoutSeconds={(int)timeout.TotalSeconds}");
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_client.BaseUri, query))
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (_client.Credentials is { } credentials)
-        {
-            await credentials.ProcessHttpRequestAsync(request, ct).ConfigureAwait(false);
-        }
-        HttpResponseMessage response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        HttpResponseMessage response = await SendAsync(query, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         try
         {
             if (!response.IsSuccessStatusCode)
@@ -78,7 +64,19 @@ internal sealed class PodApiClient : IDisposable
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _connection.Dispose();
+
+    private async Task<HttpResponseMessage> SendAsync(string relativeUri, HttpCompletionOption completion, CancellationToken ct)
+    {
+        // HTTP/2 when the server offers it: the watch then shares one connection and is pinged.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_connection.BaseUri, relativeUri))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return await _connection.SendAsync(request, completion, ct).ConfigureAwait(false);
+    }
 
     /// <summary>The API server explains a refusal in a Status object; its message says what RBAC rule is missing.</summary>
     internal static KubernetesApiException FromStatus(HttpStatusCode status, string? body)

@@ -1,15 +1,13 @@
-using k8s.Models;
-
 namespace Traceloop.Recorder.Kubernetes;
 
 /// <summary>Turns a pod object from the API into the <see cref="PodInfo"/> the recorder keeps.</summary>
 internal static class PodInfoMapper
 {
     /// <summary>Null for an object that is not a usable pod (no uid, name or namespace).</summary>
-    public static PodInfo? FromPod(V1Pod pod)
+    public static PodInfo? FromPod(Pod pod)
     {
-        V1ObjectMeta? meta = pod.Metadata;
-        if (meta?.Uid is not { Length: > 0 } uid || meta.Name is not { Length: > 0 } name || meta.NamespaceProperty is not { Length: > 0 } ns)
+        ObjectMeta? meta = pod.Metadata;
+        if (meta?.Uid is not { Length: > 0 } uid || meta.Name is not { Length: > 0 } name || meta.Namespace is not { Length: > 0 } ns)
         {
             return null;
         }
@@ -31,33 +29,33 @@ internal static class PodInfoMapper
 
     private static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();
 
-    private static void Add(List<ContainerMeta> into, ContainerKind kind, IEnumerable<(string Name, string Image)>? specs, IList<V1ContainerStatus>? statuses)
+    private static void Add(List<ContainerMeta> into, ContainerKind kind, IEnumerable<(string? Name, string? Image)>? specs, IList<ContainerStatus>? statuses)
     {
-        var byName = new Dictionary<string, V1ContainerStatus>(StringComparer.Ordinal);
-        foreach (V1ContainerStatus status in statuses ?? [])
+        var byName = new Dictionary<string, ContainerStatus>(StringComparer.Ordinal);
+        foreach (ContainerStatus status in statuses ?? [])
         {
             if (status.Name is not null)
             {
                 byName[status.Name] = status;
             }
         }
-        foreach ((string name, string image) in specs ?? [])
+        foreach ((string? name, string? image) in specs ?? [])
         {
             if (name is null)
             {
                 continue;
             }
-            byName.Remove(name, out V1ContainerStatus? status);
+            byName.Remove(name, out ContainerStatus? status);
             into.Add(Map(kind, name, image, status));
         }
         // A status without a spec entry should not happen; keep it rather than lose an id.
-        foreach ((string name, V1ContainerStatus status) in byName)
+        foreach ((string name, ContainerStatus status) in byName)
         {
             into.Add(Map(kind, name, null, status));
         }
     }
 
-    private static ContainerMeta Map(ContainerKind kind, string name, string? image, V1ContainerStatus? status) => new(
+    private static ContainerMeta Map(ContainerKind kind, string name, string? image, ContainerStatus? status) => new(
         name,
         ContainerIds.Normalize(status?.ContainerID),
         image ?? status?.Image,
@@ -66,12 +64,12 @@ internal static class PodInfoMapper
         Termination(status?.State?.Terminated),
         Termination(status?.LastState?.Terminated));
 
-    private static ContainerTermination? Termination(V1ContainerStateTerminated? t) => t is null
+    private static ContainerTermination? Termination(ContainerStateTerminated? t) => t is null
         ? null
         : new ContainerTermination(
             t.ExitCode,
             t.Signal,
             t.Reason,
-            t.FinishedAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
+            t.FinishedAt,
             ContainerIds.Normalize(t.ContainerID));
 }

@@ -1,4 +1,3 @@
-using k8s.Models;
 
 namespace Traceloop.Recorder.Kubernetes;
 
@@ -15,4 +14,4 @@ internal enum PodWatchEventType
 /// One line of a watch stream. <see cref="ResourceVersion"/> is where a resumed watch would
 /// continue after this event; <see cref="Error"/> is set for ERROR events.
 /// </summary>
-internal sealed record PodWatchEvent(PodWatchEventType Type, V1Pod? Pod, string? ResourceVersion, KubernetesApiException? Error);
+internal sealed record PodWatchEvent(PodWatchEventType Type, Pod? Pod, string? ResourceVersion, KubernetesApiException? Error);

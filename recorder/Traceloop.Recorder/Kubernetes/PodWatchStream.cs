@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using k8s;
-using k8s.Models;
 
 namespace Traceloop.Recorder.Kubernetes;
 
@@ -51,7 +49,7 @@ internal sealed class PodWatchStream : IAsyncDisposable
             case "ADDED":
             case "MODIFIED":
             case "DELETED":
-                V1Pod pod = KubernetesJson.Deserialize<V1Pod>(obj) ?? throw new JsonException("a watch event without its pod");
+                Pod pod = obj.Deserialize(PodJsonContext.Default.Pod) ?? throw new JsonException("a watch event without its pod");
                 var kind = type switch
                 {
                     "ADDED" => PodWatchEventType.Added,

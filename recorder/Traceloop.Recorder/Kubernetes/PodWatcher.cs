@@ -162,9 +162,9 @@ internal sealed class PodWatcher : BackgroundService
         // out on every node at once should not make every recorder read etcd. After a 410 the
         // list must be at least as new as what we saw, so it is a consistent read ("").
         bool first = Metrics.Lists == 0;
-        (IReadOnlyList<k8s.Models.V1Pod> items, string rv) = await api.ListAsync(first ? "0" : "", ct).ConfigureAwait(false);
+        (IReadOnlyList<Pod> items, string rv) = await api.ListAsync(first ? "0" : "", ct).ConfigureAwait(false);
         var pods = new List<PodInfo>(items.Count);
-        foreach (k8s.Models.V1Pod item in items)
+        foreach (Pod item in items)
         {
             if (PodInfoMapper.FromPod(item) is { } pod)
             {

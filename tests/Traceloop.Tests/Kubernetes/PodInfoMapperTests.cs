@@ -1,4 +1,3 @@
-using k8s.Models;
 using Traceloop.Recorder.Kubernetes;
 
 namespace Traceloop.Tests.Kubernetes;
@@ -77,9 +76,9 @@ public sealed class PodInfoMapperTests
     [Fact]
     public void AnObjectWithoutUidNameOrNamespace_IsNotAPod()
     {
-        Assert.Null(PodInfoMapper.FromPod(new V1Pod { Metadata = new V1ObjectMeta { Name = "x", NamespaceProperty = "y" } }));
-        Assert.Null(PodInfoMapper.FromPod(new V1Pod { Metadata = new V1ObjectMeta { Uid = "u", NamespaceProperty = "y" } }));
-        Assert.Null(PodInfoMapper.FromPod(new V1Pod { Metadata = new V1ObjectMeta { Uid = "u", Name = "x" } }));
-        Assert.Null(PodInfoMapper.FromPod(new V1Pod()));
+        Assert.Null(PodInfoMapper.FromPod(new Pod { Metadata = new ObjectMeta { Name = "x", Namespace = "y" } }));
+        Assert.Null(PodInfoMapper.FromPod(new Pod { Metadata = new ObjectMeta { Uid = "u", Namespace = "y" } }));
+        Assert.Null(PodInfoMapper.FromPod(new Pod { Metadata = new ObjectMeta { Uid = "u", Name = "x" } }));
+        Assert.Null(PodInfoMapper.FromPod(new Pod()));
     }
 }

@@ -1,5 +1,5 @@
-using k8s;
-using k8s.Models;
+using System.Text.Json;
+using Traceloop.Recorder.Kubernetes;
 
 namespace Traceloop.Tests.Kubernetes;
 
@@ -111,5 +111,5 @@ internal static class PodSamples
         }
         """;
 
-    public static V1Pod Parse(string json) => KubernetesJson.Deserialize<V1Pod>(json);
+    public static Pod Parse(string json) => JsonSerializer.Deserialize(json, PodJsonContext.Default.Pod)!;
 }

@@ -18,7 +18,7 @@ public sealed class PodWatchStreamTests
         PodWatchEvent e = PodWatchStream.Parse(line)!;
 
         Assert.Equal(expected, e.Type);
-        Assert.Equal("checkout-7c9d8f6b5-x2x8q", e.Pod?.Metadata.Name);
+        Assert.Equal("checkout-7c9d8f6b5-x2x8q", e.Pod?.Metadata?.Name);
         Assert.Equal("4815162342", e.ResourceVersion);
     }
 
