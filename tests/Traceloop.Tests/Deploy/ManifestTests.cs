@@ -26,6 +26,9 @@ public sealed class ManifestTests
     private const string DataDir = "/var/lib/traceloop";
     private static readonly string[] Probe = ["/usr/local/bin/traceloop", "api", "GET", "/healthz"];
 
+    /// <summary>The options classes the recorder binds from the configuration's root (ServiceCollectionExtensions).</summary>
+    private static readonly Type[] RootOptionTypes = [typeof(RecorderOptions), typeof(KubernetesOptions)];
+
     private static RenderedManifests Manifests => RenderedManifests.Default;
 
     [Fact]
@@ -202,12 +205,12 @@ public sealed class ManifestTests
     public void TheConfigMapIsValidJson_WithOnlyRealRecorderOptions_ThatPassValidation()
     {
         using JsonDocument json = JsonDocument.Parse(Manifests.ConfigJson);
-        string[] recorderKeys = SettableProperties<RecorderOptions>().Concat(SettableProperties<KubernetesOptions>()).ToArray();
+        string[] recorderKeys = RootOptionTypes.SelectMany(SettableProperties).ToArray();
         foreach (JsonProperty p in json.RootElement.EnumerateObject())
         {
             if (p.Name == "Selection")
             {
-                Assert.All(p.Value.EnumerateObject(), s => Assert.Contains(s.Name, SettableProperties<SelectionOptions>()));
+                Assert.All(p.Value.EnumerateObject(), s => Assert.Contains(s.Name, SettableProperties(typeof(SelectionOptions))));
             }
             else
             {
@@ -236,8 +239,8 @@ public sealed class ManifestTests
         return (recorder, selection);
     }
 
-    private static string[] SettableProperties<T>() =>
-        typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name).ToArray();
+    private static string[] SettableProperties(Type options) =>
+        options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name).ToArray();
 
     private static string[] Describe(IEnumerable<V1PolicyRule> rules) =>
         rules.SelectMany(r =>
