@@ -34,7 +34,10 @@ public sealed class CapabilityTests
         }, Timeout, "the container to be listed as ended");
         // Its own cgroup, named like a container's, is recognised from inside its cgroup namespace.
         Assert.DoesNotContain(listed, c => c.Id == pod.Id);
-        Assert.Equal(container.CgroupPath, listed.Single(c => c.Id == container.Id).CgroupPath);
+        ContainerInfo info = listed.Single(c => c.Id == container.Id);
+        Assert.Equal(container.CgroupPath, info.CgroupPath);
+        // Read from /proc/PID/status of another process: no CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH needed.
+        Assert.Equal(container.InitPid, info.MainPid);
 
         string text = await client.GetDumpTextAsync(container.Id, ct: cts.Token);
         Assert.Contains($"openat(AT_FDCWD, \"{missing}\", O_RDONLY) = -1 ENOENT", text, StringComparison.Ordinal);
