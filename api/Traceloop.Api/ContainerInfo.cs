@@ -70,3 +70,11 @@ public sealed class ContainerInfo
     [IgnoreMember]
     public string DisplayName => Namespace is not null && Pod is not null ? $"{Namespace}/{Pod}/{Container ?? Id}" : Id;
 }
+
+/// <summary>The filters of <c>GET /containers</c>; null means any.</summary>
+/// <param name="Selector">A label selector as kubectl takes it (<c>app=web,tier!=db</c>).</param>
+public sealed record ContainerQuery(
+    string? Namespace = null,
+    string? Pod = null,
+    string? Container = null,
+    string? Selector = null);

@@ -47,6 +47,12 @@ public sealed class TraceloopClient : IDisposable
     public Task<List<ContainerInfo>> GetContainersAsync(CancellationToken ct = default) =>
         GetJsonAsync("containers", TraceloopJson.Context.ListContainerInfo, ct);
 
+    /// <summary>The recorded containers that match every filter given.</summary>
+    public Task<List<ContainerInfo>> GetContainersAsync(ContainerQuery query, CancellationToken ct = default) =>
+        GetJsonAsync("containers" + QueryString(
+            ("namespace", query.Namespace), ("pod", query.Pod), ("container", query.Container), ("selector", query.Selector)),
+            TraceloopJson.Context.ListContainerInfo, ct);
+
     public Task<HealthStatus> GetHealthAsync(CancellationToken ct = default) =>
         GetJsonAsync("healthz", TraceloopJson.Context.HealthStatus, ct);
 
@@ -82,6 +88,26 @@ public sealed class TraceloopClient : IDisposable
         return events;
     }
 
+    /// <summary>A container's dump in <paramref name="format"/> (text, json, msgpack), for reading as the server streams it.</summary>
+    public Task<HttpResponseMessage> OpenDumpAsync(string id, string format, int? last = null, CancellationToken ct = default) =>
+        SendAsync(DumpPath(id, format, last), ct);
+
+    /// <summary>A pod's dump (each recorded container of it, or the one named), for reading as the server streams it.</summary>
+    public Task<HttpResponseMessage> OpenPodDumpAsync(string ns, string pod, string? container, string format, int? last = null, CancellationToken ct = default) =>
+        SendAsync($"pods/{Uri.EscapeDataString(ns)}/{Uri.EscapeDataString(pod)}/dump"
+            + QueryString(("container", container), ("format", format), ("last", last?.ToString(System.Globalization.CultureInfo.InvariantCulture))), ct);
+
+    /// <summary>A pod's MessagePack dump, decoded: one header and its events per container.</summary>
+    public async Task<List<(DumpHeader Header, List<TraceEventDto> Events)>> GetPodDumpAsync(string ns, string pod, string? container = null, int? last = null, CancellationToken ct = default)
+    {
+        using HttpResponseMessage response = await OpenPodDumpAsync(ns, pod, container, "msgpack", last, ct).ConfigureAwait(false);
+        return TraceloopMessagePack.ReadDumps(await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
+    }
+
+    /// <summary>A saved dump in <paramref name="format"/> (text, json, msgpack), for reading as the server streams it.</summary>
+    public Task<HttpResponseMessage> OpenSavedDumpAsync(string id, string format, CancellationToken ct = default) =>
+        SendAsync($"dumps/{Uri.EscapeDataString(id)}?format={Uri.EscapeDataString(format)}", ct);
+
     /// <summary>The dumps kept on disk (crash-triggered and manual), newest first.</summary>
     public Task<List<SavedDumpInfo>> GetSavedDumpsAsync(SavedDumpQuery? query = null, CancellationToken ct = default) =>
         GetJsonAsync("dumps" + QueryString(query), TraceloopJson.Context.ListSavedDumpInfo, ct);
@@ -89,7 +115,7 @@ public sealed class TraceloopClient : IDisposable
     /// <summary>A saved dump in one of the dump formats (text, json, msgpack), as the server sends it.</summary>
     public async Task<byte[]> GetSavedDumpBytesAsync(string id, string format = "msgpack", CancellationToken ct = default)
     {
-        using HttpResponseMessage response = await SendAsync($"dumps/{Uri.EscapeDataString(id)}?format={Uri.EscapeDataString(format)}", ct).ConfigureAwait(false);
+        using HttpResponseMessage response = await OpenSavedDumpAsync(id, format, ct).ConfigureAwait(false);
         return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
     }
 
@@ -163,24 +189,16 @@ public sealed class TraceloopClient : IDisposable
 
     private static string QueryString(SavedDumpQuery? query)
     {
-        if (query is null)
-        {
-            return "";
-        }
-        var parts = new List<string>();
-        void Add(string name, string? value)
-        {
-            if (value is not null)
-            {
-                parts.Add(name + "=" + Uri.EscapeDataString(value));
-            }
-        }
-        Add("namespace", query.Namespace);
-        Add("pod", query.Pod);
-        Add("container", query.Container);
-        Add("trigger", query.Trigger);
-        Add("since", query.Since?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+        return query is null ? "" : QueryString(
+            ("namespace", query.Namespace), ("pod", query.Pod), ("container", query.Container), ("trigger", query.Trigger),
+            ("since", query.Since?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>"?a=1&amp;b=2" of the parameters that have a value, escaped; "" when none has.</summary>
+    private static string QueryString(params (string Name, string? Value)[] parameters)
+    {
+        string[] parts = [.. parameters.Where(p => p.Value is not null).Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value!))];
+        return parts.Length == 0 ? "" : "?" + string.Join('&', parts);
     }
 
     private static string DumpPath(string id, string format, int? last) =>

@@ -1,3 +1,3 @@
-// The command tree is built in the plugin's own files; this skeleton only reserves the project.
-Console.Error.WriteLine("kubectl-traceloop: no commands yet");
-return 2;
+using Kubectl.Traceloop;
+
+return await PluginApp.RunAsync(args, PluginConsole.ForProcess());

@@ -1,3 +1,9 @@
-// The command tree is built in the CLI's own files; this skeleton only reserves the project.
-Console.Error.WriteLine("traceloop: no commands yet");
-return 2;
+using Traceloop.Cli;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+return (int)await CliApp.RunAsync(args, CliConsole.FromProcess(), cancel.Token).ConfigureAwait(false);

@@ -42,6 +42,12 @@ internal sealed class KubernetesConnection : IDisposable
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
     {
         request.Headers.Authorization = await AuthorizationAsync(ct).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(_config.TlsServerName))
+        {
+            // kubeconfig's tls-server-name: SocketsHttpHandler takes the name it sends as SNI and
+            // checks in the certificate from the Host header, not from SslOptions.TargetHost.
+            request.Headers.Host = _config.TlsServerName;
+        }
         if (!string.IsNullOrEmpty(_config.UserAgent))
         {
             request.Headers.UserAgent.TryParseAdd(_config.UserAgent);
@@ -73,10 +79,6 @@ internal sealed class KubernetesConnection : IDisposable
     private static SslClientAuthenticationOptions TlsOptions(KubernetesClientConfiguration config)
     {
         var options = new SslClientAuthenticationOptions();
-        if (!string.IsNullOrEmpty(config.TlsServerName))
-        {
-            options.TargetHost = config.TlsServerName;
-        }
         if (ClientCertificate(config) is { } certificate)
         {
             options.ClientCertificates = [certificate];

@@ -9,6 +9,7 @@
 //        query: fieldSelector (pod fields the real server indexes; =, ==, !=), labelSelector
 //        (=, ==, !=, key, !key), resourceVersion, watch, allowWatchBookmarks, timeoutSeconds
 //   GET  /api/v1/namespaces/{ns}/pods/{name}                  one pod
+//   GET  /api/v1/namespaces/{ns}/pods/{name}/exec             pods/exec over WebSocket (ApiServerFixture.Exec.cs)
 //   POST /api/v1/namespaces/{ns}/events                       an Event, stored for assertions
 //   401 without the bearer token or with a wrong one; 403 for paths made forbidden; 400 for a
 //   selector it cannot evaluate; 404 elsewhere; all with a Status body as the real server sends.
@@ -44,7 +45,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Traceloop.FunctionalTests.Kubernetes;
 
-public sealed class ApiServerFixture : IAsyncDisposable
+public sealed partial class ApiServerFixture : IAsyncDisposable
 {
     private readonly TestCertificates _certificates = TestCertificates.Create();
     private readonly List<string> _tempDirs = [];
@@ -226,7 +227,9 @@ public sealed class ApiServerFixture : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         WebApplication app = builder.Build();
+        app.UseWebSockets();
         app.Use(AuthenticateAsync);
+        MapExec(app);
         app.MapGet("/api/v1/pods", context => PodsAsync(context, null));
         app.MapGet("/api/v1/namespaces/{ns}/pods", context => PodsAsync(context, (string)context.Request.RouteValues["ns"]!));
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", GetPodAsync);
@@ -269,7 +272,9 @@ public sealed class ApiServerFixture : IAsyncDisposable
         {
             // RBAC's wording (plugin/pkg/auth/authorizer/rbac), so a client's hint can be checked against it.
             string verb = kind switch { RequestKind.List => "list", RequestKind.Watch => "watch", RequestKind.Create => "create", _ => "get" };
-            string resource = path.Contains("/events", StringComparison.Ordinal) ? "events" : "pods";
+            string resource = path.Contains("/events", StringComparison.Ordinal) ? "events"
+                : path.EndsWith("/exec", StringComparison.Ordinal) ? "pods/exec" : "pods";
+            verb = resource == "pods/exec" ? "create" : verb;
             string scope = context.Request.RouteValues.TryGetValue("ns", out object? ns) || path.Contains("/namespaces/", StringComparison.Ordinal)
                 ? $"in the namespace \"{path.Split('/')[4]}\""
                 : "at the cluster scope";

@@ -1,0 +1,16 @@
+namespace Kubectl.Traceloop.Kube;
+
+/// <summary>The kubectl-style flags that say which cluster, as whom, and where to look.</summary>
+internal sealed record KubeSettings(
+    string? Kubeconfig = null,
+    string? Context = null,
+    string? Namespace = null,
+    bool AllNamespaces = false,
+    string AgentNamespace = KubeSettings.DefaultAgentNamespace,
+    TimeSpan? Timeout = null)
+{
+    /// <summary>Where deploy/ installs the agent DaemonSet.</summary>
+    public const string DefaultAgentNamespace = "traceloop";
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Kubectl.Traceloop.Commands;
+
+namespace Kubectl.Traceloop;
+
+/// <summary>The command tree of <c>kubectl traceloop</c>, and the one place errors become a line on stderr and an exit code.</summary>
+internal static class PluginApp
+{
+    public static RootCommand Build(PluginConsole console)
+    {
+        var root = new RootCommand("""
+            Traceloop: what did my pod do before it died? Reads the syscall flight recorder of the
+            Traceloop agent on each node, through pods/exec into the agent pods (RBAC: create on
+            pods/exec in the agent namespace).
+
+            Exit codes: 0 success, 1 usage, 2 failure, 3 partial (some nodes' agents did not answer;
+            the rest was printed, and stderr names the nodes).
+            """);
+        PluginOptions.AddGlobal(root);
+        root.Add(LsCommand.Create(console));
+        root.Add(DumpCommand.Create(console));
+        root.Add(CrashesCommand.Create(console));
+        root.Add(GetCommand.Create(console));
+        root.Add(SnapshotCommand.Create(console));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, PluginConsole console, CancellationToken ct = default)
+    {
+        RootCommand root = Build(console);
+        ParseResult parsed = root.Parse(args);
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Wraps a command's work: a <see cref="PluginException"/> is printed as one line, never a stack trace.</summary>
+    public static void SetAction(Command command, PluginConsole console,
+        Func<ParseResult, CancellationToken, Task<PluginExitCode>> action)
+    {
+        command.SetAction(async (result, ct) =>
+        {
+            try
+            {
+                return (int)await action(result, ct).ConfigureAwait(false);
+            }
+            catch (PluginException e)
+            {
+                await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+                return (int)e.ExitCode;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                await console.Error.WriteLineAsync("error: interrupted").ConfigureAwait(false);
+                return (int)PluginExitCode.Failed;
+            }
+        });
+    }
+}
