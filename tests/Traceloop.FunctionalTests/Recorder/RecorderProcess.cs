@@ -171,6 +171,9 @@ public sealed class RecorderProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // Its last lines (the one-sentence error) may still be on their way through the
+                // asynchronous readers: this overload waits for them.
+                _process.WaitForExit();
                 throw new InvalidOperationException($"the recorder exited with {_process.ExitCode} while starting:\n{Output}");
             }
             if (File.Exists(SocketPath))
