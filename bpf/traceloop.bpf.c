@@ -217,7 +217,9 @@ static __always_inline void commit(struct ring *r, struct tl_rec *h, __u64 pos)
 struct cap_ctx {
 	struct scratch *s;
 	struct tl_syscall_captures *spec;
+	__u32 nr;        /* the syscall, whose items the pass takes */
 	__u64 args[TL_NARGS];
+	__u64 sp;        /* the user stack pointer (TL_CAP_STACK) */
 	long ret;
 	__u32 first;     /* index of the first item of this pass */
 	__u32 nenter;    /* items below this index are entry items */
@@ -245,8 +247,10 @@ static __always_inline __u32 round8(__u32 n)
 	return (n + 7) & ~7u;
 }
 
+/* Scratch offsets are masked to the lower half so that a read of up to TL_MAX_STR * 2 fits. */
+#define SCRATCH_AT(s, off) ((s)->buf + ((off) & (TL_SCRATCH / 2 - 1)))
+
 struct strv_ctx {
-	struct scratch *s;
 	__u64 argv;
 	__u32 start;  /* where the strings begin in scratch */
 	__u32 used;   /* bytes written after start */
@@ -254,12 +258,22 @@ struct strv_ctx {
 	__u8 truncated;
 };
 
-static long strv_step(__u32 i, struct strv_ctx *v)
+/*
+ * Loop bodies that write scratch at a growing offset are global functions: inlined in their
+ * bpf_loop callback, the offset would be precise and no two iterations' states alike, so the
+ * verifier would walk every iteration. The callback then carries scalars only, and scratch is
+ * looked up again here rather than passed in a context the callee may overwrite.
+ */
+__attribute__((noinline)) int tl_strv_string(struct strv_ctx *v, __u32 i)
 {
+	struct scratch *s;
 	__u64 ptr = 0;
+	__u32 zero = 0, room;
 	long n;
-	__u32 room;
 
+	s = bpf_map_lookup_elem(&scratch_map, &zero);
+	if (!v || !s)
+		return 1;
 	if (bpf_probe_read_user(&ptr, sizeof(ptr), (void *)(v->argv + i * 8)) || !ptr)
 		return 1;
 	if (v->used >= v->room) {
@@ -269,7 +283,7 @@ static long strv_step(__u32 i, struct strv_ctx *v)
 	room = v->room - v->used;
 	if (room > cfg.max_str)
 		room = cfg.max_str;
-	n = bpf_probe_read_user_str(v->s->buf + ((v->start + v->used) & (TL_SCRATCH / 2 - 1)), room & (TL_MAX_STR * 2 - 1), (void *)ptr);
+	n = bpf_probe_read_user_str(SCRATCH_AT(s, v->start + v->used), room & (TL_MAX_STR * 2 - 1), (void *)ptr);
 	if (n <= 0) {
 		v->truncated = 1;
 		return 1;
@@ -278,6 +292,11 @@ static long strv_step(__u32 i, struct strv_ctx *v)
 		v->truncated = 1; /* this string, or the ones after it, did not fit */
 	v->used += n;
 	return 0;
+}
+
+static long strv_step(__u32 i, struct strv_ctx *v)
+{
+	return tl_strv_string(v, i) ? 1 : 0;
 }
 
 struct count_ctx {
@@ -316,6 +335,136 @@ static long dirent_step(__u32 i, struct dirent_ctx *d)
 	return 0;
 }
 
+struct iov_ctx {
+	__u64 iov;
+	__u64 left;      /* bytes the return value leaves for the buffers still to come */
+	__u32 cursor;    /* where the next buffer's block goes in scratch */
+	__u32 end;       /* the first scratch offset past the payload's room */
+	__u8 bounded;    /* left applies (readv at exit) */
+	__u8 truncated;
+};
+
+/* One iovec's block of the TL_CAP_IOVEC layout; a global function for the reason tl_strv_string is. */
+__attribute__((noinline)) int tl_iov_buffer(struct iov_ctx *v, __u32 i)
+{
+	__u64 vec[2] = {};
+	struct scratch *s;
+	__u32 zero = 0, size;
+	__u64 want;
+	__u8 *at;
+
+	s = bpf_map_lookup_elem(&scratch_map, &zero);
+	if (!v || !s)
+		return 1;
+	if (bpf_probe_read_user(vec, sizeof(vec), (void *)(v->iov + i * 16)))
+		return 1;
+	want = vec[1];
+	if (v->bounded) {
+		want = want < v->left ? want : v->left;
+		v->left -= want;
+	}
+	size = want < cfg.max_bytes ? want : cfg.max_bytes;
+	if (!vec[0])
+		size = 0;
+	if (v->cursor + 4 + size > v->end) {
+		v->truncated = 1;
+		return 1;
+	}
+	at = SCRATCH_AT(s, v->cursor);
+	if (size && bpf_probe_read_user(at + 4, size & (TL_MAX_STR * 2 - 1), (void *)vec[0]))
+		return 1; /* this buffer and the ones after it show as addresses */
+	*(__u32 *)at = size;
+	if (size < want)
+		v->truncated = 1;
+	v->cursor += 4 + size;
+	return 0;
+}
+
+static long iov_step(__u32 i, struct iov_ctx *v)
+{
+	return tl_iov_buffer(v, i) ? 1 : 0;
+}
+
+/*
+ * Writes the TL_CAP_IOVEC layout (traceloop.h) of vlen iovecs at iov into scratch at start,
+ * within end; returns where it ended. bound < 0: no bound (data written by the program).
+ */
+static __always_inline __u32 gather_iov(struct scratch *s, __u32 start, __u32 end, __u64 iov, __u64 vlen, long bound,
+					__u8 *truncated)
+{
+	struct iov_ctx v = { .iov = iov, .left = bound < 0 ? 0 : bound, .end = end, .bounded = bound >= 0 };
+	__u32 count = vlen < TL_MAX_IOV ? vlen : TL_MAX_IOV;
+	__u8 *at;
+
+	if (start + 8 > end)
+		return start;
+	if (!iov)
+		count = 0;
+	if (start + 8 + count * 16 > end)
+		count = (end - start - 8) / 16;
+	at = SCRATCH_AT(s, start);
+	if (count && bpf_probe_read_user(at + 8, (count * 16) & (TL_MAX_STR - 1), (void *)iov))
+		count = 0;
+	*(__u32 *)at = count;
+	*(__u32 *)(at + 4) = 0;
+	if (count < vlen && iov)
+		*truncated = 1;
+	v.cursor = start + 8 + count * 16;
+	bpf_loop(count, iov_step, &v, 0);
+	if (v.truncated)
+		*truncated = 1;
+	return v.cursor;
+}
+
+/* A u32 length and then up to max bytes from user memory at ptr (none for NULL or a fault). */
+static __always_inline __u32 gather_block(struct scratch *s, __u32 start, __u32 end, __u64 ptr, __u64 len, __u32 max,
+					  __u8 *truncated)
+{
+	__u32 size = len < max ? len : max;
+	__u8 *at;
+
+	if (start + 4 > end)
+		return start;
+	if (!ptr)
+		size = 0;
+	if (start + 4 + size > end)
+		size = end - start - 4;
+	if (size > TL_MAX_STR - 1)
+		size = TL_MAX_STR - 1; /* what the read below can take; the table's limits are far lower */
+	at = SCRATCH_AT(s, start);
+	if (size && bpf_probe_read_user(at + 4, size & (TL_MAX_STR - 1), (void *)ptr))
+		size = 0;
+	*(__u32 *)at = size;
+	if (size < len && ptr)
+		*truncated = 1;
+	return start + 4 + size;
+}
+
+/* The TL_CAP_MSGHDR layout (traceloop.h); returns the payload's length, or -1 when the msghdr cannot be read. */
+static __always_inline long gather_msghdr(struct cap_ctx *c, struct scratch *s, struct tl_capture *it, __u32 start,
+					  __u32 room, __u64 ptr, __u8 *truncated)
+{
+	__u64 name, iov, iovlen, control, controllen;
+	__u32 namelen, end = start + room, at;
+	__u8 *hdr;
+
+	if (room < 56)
+		return -1;
+	hdr = SCRATCH_AT(s, start);
+	if (bpf_probe_read_user(hdr, 56, (void *)ptr))
+		return -1;
+	name = *(__u64 *)hdr;
+	namelen = *(__u32 *)(hdr + 8);
+	iov = *(__u64 *)(hdr + 16);
+	iovlen = *(__u64 *)(hdr + 24);
+	control = *(__u64 *)(hdr + 32);
+	controllen = *(__u64 *)(hdr + 40);
+	at = gather_block(s, start + 56, end, name, namelen, TL_MAX_SOCKADDR, truncated);
+	at = gather_iov(s, at, end, iov, iovlen, it->size_src == TL_SIZE_RET ? c->ret : -1, truncated);
+	at = gather_block(s, at, end, control, controllen, it->limit, truncated);
+	return at - start;
+}
+
 static __always_inline __u32 capture_size(struct cap_ctx *c, struct tl_capture *it, __u32 limit)
 {
 	__u64 n = 0;
@@ -347,29 +496,39 @@ static __always_inline __u32 capture_size(struct cap_ctx *c, struct tl_capture *
 	return n > limit ? limit : n;
 }
 
-static long capture_step(__u32 i, struct cap_ctx *c)
+/*
+ * Takes one capture item into scratch; returns 1 when the pass should stop. A global function,
+ * so the verifier checks it once, on its own, rather than once per path of every caller and
+ * loop iteration: with the iovec and msghdr gatherers inlined, sys_exit passed the verifier's
+ * limit of a million instructions. The price is that it sees pointers only as its arguments:
+ * c (the caller's stack, which it may write) holds no pointer it relies on.
+ */
+__attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch *s, struct tl_capture *it, __u32 idx)
 {
-	__u32 idx = c->first + i, off = c->off, room, want, size;
-	struct tl_capture *it;
+	__u32 off, room, want, size;
 	struct tl_payload *p;
 	__u8 *data;
 	__u64 ptr;
 	long n;
 
-	if (idx >= TL_MAX_CAPTURES)
+	if (!c || !s || !it)
 		return 1;
-	it = &c->spec->items[idx & (TL_MAX_CAPTURES - 1)];
+	off = c->off;
 	/* At exit, entry items run again only to re-read a string that faulted at entry. */
 	if (idx < c->nenter && c->reread != 1)
 		return 0;
 	if (idx < c->nenter && (it->kind != TL_CAP_STR || (it->flags & TL_CAP_NO_REREAD)))
 		return 0;
+	if ((it->flags & TL_CAP_IF_ARG) && (__u32)ctx_arg(c, it->sel_arg) != it->sel_value)
+		return 0;
+	if (c->ret < 0 && (it->flags & TL_CAP_IF_OK))
+		return 0;
 	if (off + sizeof(*p) + 8 > TL_MAX_PAYLOAD)
 		return 1;
 	room = TL_MAX_PAYLOAD - off - sizeof(*p);
-	p = (struct tl_payload *)(c->s->buf + (off & (TL_SCRATCH / 2 - 1)));
+	p = (struct tl_payload *)(s->buf + (off & (TL_SCRATCH / 2 - 1)));
 	data = (__u8 *)(p + 1);
-	ptr = ctx_arg(c, it->arg);
+	ptr = ((it->flags & TL_CAP_STACK) ? c->sp : ctx_arg(c, it->arg)) + it->offset;
 	p->kind = TL_PAYLOAD_BYTES;
 	p->arg = it->arg;
 	p->flags = idx < c->nenter && c->reread ? TL_PAYLOAD_REREAD : 0;
@@ -381,6 +540,8 @@ static long capture_step(__u32 i, struct cap_ctx *c)
 	case TL_CAP_STR:
 		p->kind = TL_PAYLOAD_STR;
 		size = room < cfg.max_str ? room : cfg.max_str;
+		if (it->limit && size > it->limit)
+			size = it->limit;
 		n = bpf_probe_read_user_str(data, size & (TL_MAX_STR * 2 - 1), (void *)ptr);
 		if (n < 0) {
 			p->flags |= TL_PAYLOAD_FAULT;
@@ -395,8 +556,6 @@ static long capture_step(__u32 i, struct cap_ctx *c)
 		p->len = n > 0 ? n - 1 : 0;
 		break;
 	case TL_CAP_BYTES:
-		if (c->ret < 0 && (it->flags & TL_CAP_IF_OK))
-			return 0;
 		want = capture_size(c, it, 0xffff);
 		size = (it->flags & TL_CAP_DATA) ? cfg.max_bytes : it->limit;
 		size = want < size ? want : size;
@@ -415,7 +574,6 @@ static long capture_step(__u32 i, struct cap_ctx *c)
 		break;
 	case TL_CAP_STRV: {
 		struct strv_ctx v = {
-			.s = c->s,
 			.argv = ptr,
 			.start = off + sizeof(*p),
 			.room = room < TL_MAX_STR * 2 ? room : TL_MAX_STR * 2,
@@ -453,12 +611,50 @@ static long capture_step(__u32 i, struct cap_ctx *c)
 		p->len = sizeof(__u32);
 		break;
 	}
+	case TL_CAP_IOVEC: {
+		__u8 truncated = 0;
+		__u32 start = off + sizeof(*p);
+
+		p->len = gather_iov(s, start, start + room, ptr, ctx_arg(c, it->size_arg),
+				    it->size_src == TL_SIZE_RET ? c->ret : -1, &truncated) - start;
+		if (truncated) {
+			p->flags |= TL_PAYLOAD_TRUNCATED;
+			c->flags |= TL_REC_TRUNCATED;
+		}
+		break;
+	}
+	case TL_CAP_MSGHDR: {
+		__u8 truncated = 0;
+
+		n = gather_msghdr(c, s, it, off + sizeof(*p), room, ptr, &truncated);
+		if (n < 0) {
+			p->flags |= TL_PAYLOAD_FAULT;
+			break;
+		}
+		p->len = n;
+		if (truncated) {
+			p->flags |= TL_PAYLOAD_TRUNCATED;
+			c->flags |= TL_REC_TRUNCATED;
+		}
+		break;
+	}
 	default:
 		return 1;
 	}
 	c->off = off + sizeof(*p) + round8(p->len);
 	c->npayloads++;
 	return 0;
+}
+
+static long capture_step(__u32 i, struct cap_ctx *c)
+{
+	__u32 idx = c->first + i, zero = 0;
+	struct tl_syscall_captures *spec = bpf_map_lookup_elem(&captures, &c->nr);
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+	if (idx >= TL_MAX_CAPTURES || !spec || !s)
+		return 1;
+	return tl_capture_item(c, s, &spec->items[idx & (TL_MAX_CAPTURES - 1)], idx) ? 1 : 0;
 }
 
 /* Runs one capture pass; returns the payload bytes gathered in scratch. */
@@ -507,10 +703,12 @@ int tl_sys_enter(__u64 *ctx)
 
 	ts = bpf_ktime_get_boot_ns();
 	regs_args(regs, cc.args);
+	cc.sp = regs->sp;
 	spec = bpf_map_lookup_elem(&captures, &nr);
 	if (spec && spec->enter) {
 		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
 		cc.spec = spec;
+		cc.nr = nr;
 		cc.ret = 0;
 		cc.nenter = 0;
 		if (cc.s)
@@ -567,8 +765,10 @@ int tl_sys_exit(__u64 *ctx)
 	spec = bpf_map_lookup_elem(&captures, &nr);
 	if (spec && (spec->exit || refetch_pending)) {
 		regs_args(regs, cc.args);
+		cc.sp = regs->sp;
 		cc.ret = ret;
 		cc.spec = spec;
+		cc.nr = nr;
 		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
 		if (cc.s) {
 			__u32 first = spec->enter;

@@ -72,7 +72,25 @@ enum tl_capture_kind {
 	TL_CAP_STRV = 3,    /* NULL-terminated array of string pointers at args[arg] */
 	TL_CAP_DIRENTS = 4, /* count the linux_dirent64 records in args[arg] (return value bytes) */
 	TL_CAP_STRV_COUNT = 5, /* count the pointers of a NULL-terminated array (execve's envp) */
+	TL_CAP_IOVEC = 6,   /* struct iovec[args[size_arg]] at args[arg] and the start of each buffer (layout below) */
+	TL_CAP_MSGHDR = 7,  /* struct user_msghdr at args[arg] with its name, iovecs and control data (layout below) */
 };
+
+/*
+ * TL_CAP_IOVEC payload (the recorder's Decoding/Structs/IoVec.cs reads it), little-endian, unpadded:
+ *   u32 count; u32 reserved;  iovecs that follow: min(vlen, TL_MAX_IOV)
+ *   struct iovec iov[count];  16 bytes each, as in user memory
+ *   then per iovec, in order, while the payload has room: u32 got; u8 data[got]
+ * got is min(iov_len, max_bytes); with size_src TL_SIZE_RET (readv at exit) iov_len is first
+ * limited to what the return value leaves for this buffer.
+ *
+ * TL_CAP_MSGHDR payload (Decoding/Structs/MsgHdr.cs):
+ *   struct user_msghdr (56 bytes); u32 name_len; u8 name[name_len] (at most TL_MAX_SOCKADDR);
+ *   the TL_CAP_IOVEC payload of msg_iov and msg_iovlen; u32 control_len; u8 control[control_len]
+ *   (at most the item's limit). A NULL pointer contributes a zero length.
+ */
+#define TL_MAX_IOV 32
+#define TL_MAX_SOCKADDR 128
 
 enum tl_size_src {
 	TL_SIZE_FIXED = 0,   /* size */
@@ -88,6 +106,8 @@ enum tl_capture_flags {
 	TL_CAP_DATA = 1 << 0,    /* a data buffer: limit is the configured max_bytes, not size */
 	TL_CAP_IF_OK = 1 << 1,   /* at exit, only when the syscall succeeded */
 	TL_CAP_NO_REREAD = 1 << 2, /* never read again at exit (execve: the old memory is gone) */
+	TL_CAP_IF_ARG = 1 << 3,  /* only when (__u32)args[sel_arg] == sel_value (prctl's option, ioctl's request) */
+	TL_CAP_STACK = 1 << 4,   /* the pointer is the user stack pointer, not args[arg] (rt_sigreturn's frame) */
 };
 
 struct tl_capture {
@@ -98,8 +118,11 @@ struct tl_capture {
 	__u8 size_arg;
 	__u8 flags;    /* enum tl_capture_flags */
 	__u16 size;    /* the fixed size, or the element size of a *_MUL source */
-	__u16 limit;   /* at most this many bytes (TL_CAP_DATA: the configured max_bytes instead) */
-	__u16 pad;
+	__u16 limit;   /* at most this many bytes (TL_CAP_DATA: the configured max_bytes instead; TL_CAP_STR: when not 0) */
+	__u8 sel_arg;  /* TL_CAP_IF_ARG: the argument compared with sel_value */
+	__u8 pad;
+	__u32 sel_value;
+	__u32 offset;  /* added to the pointer (msghdr.msg_namelen is at 8; the signal mask of a frame at 296) */
 };
 
 struct tl_syscall_captures {

@@ -66,6 +66,11 @@ internal static class ArgumentText
         }
         switch (payload.Kind)
         {
+            case Records.PayloadKind.String when shape == PayloadShape.TaskName:
+                // A name of 16 bytes or more had no NUL within the 16 strace reads: it shows 15 and "...".
+                bool cut = payload.Data.Length >= CaptureTable.TaskNameBytes || payload.Truncated;
+                AppendQuoted(sb, cut ? payload.Data[..Math.Min(payload.Data.Length, CaptureTable.TaskNameBytes - 1)] : payload.Data, cut);
+                return true;
             case Records.PayloadKind.String:
                 AppendQuoted(sb, payload.Data, payload.Truncated);
                 return true;
@@ -79,6 +84,9 @@ internal static class ArgumentText
                 return true;
             case Records.PayloadKind.Bytes when shape == PayloadShape.Text:
                 AppendQuoted(sb, payload.Data, payload.Truncated);
+                return true;
+            case Records.PayloadKind.Bytes when shape == PayloadShape.Hex:
+                AppendHexQuoted(sb, payload.Data, payload.Truncated);
                 return true;
             case Records.PayloadKind.Bytes when shape == PayloadShape.CString:
                 // getcwd's return value counts the NUL; strace prints the string without it.
@@ -131,6 +139,22 @@ internal static class ArgumentText
     public static void AppendHex(StringBuilder sb, ulong raw)
     {
         sb.Append(CultureInfo.InvariantCulture, $"0x{raw:x}");
+    }
+
+    /// <summary>Bytes as strace quotes them with QUOTE_FORCE_HEX (getrandom): every byte as <c>\xNN</c>, lowercase.</summary>
+    public static void AppendHexQuoted(StringBuilder sb, ReadOnlySpan<byte> data, bool truncated)
+    {
+        const string digits = "0123456789abcdef";
+        sb.Append('"');
+        foreach (byte b in data)
+        {
+            sb.Append('\\').Append('x').Append(digits[b >> 4]).Append(digits[b & 15]);
+        }
+        sb.Append('"');
+        if (truncated)
+        {
+            sb.Append("...");
+        }
     }
 
     /// <summary>

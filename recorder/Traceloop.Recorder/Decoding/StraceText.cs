@@ -105,6 +105,10 @@ internal static class StraceText
         }
         if (e.HasEnter)
         {
+            AppendReturnDetail(sb, buffer, e, args);
+        }
+        if (e.HasEnter)
+        {
             ulong micros = e.DurationNs / 1000;
             sb.Append(" <").Append(micros / 1_000_000).Append('.');
             AppendPadded(sb, micros % 1_000_000, 6);
@@ -159,7 +163,7 @@ internal static class StraceText
     {
         foreach (bool atExit in (ReadOnlySpan<bool>)[true, false])
         {
-            if (CaptureTable.StructFor(e.Nr, index, atExit) is not { } capture)
+            if (CaptureTable.StructFor(e.Nr, index, atExit, args) is not { } capture || capture.AfterReturn)
             {
                 continue;
             }
@@ -179,6 +183,28 @@ internal static class StraceText
         }
         return false;
     }
+
+    private static readonly int s_poll = SyscallTable.TryGetNumber("poll", out int nr) ? nr : -1;
+    private static readonly int s_ppoll = SyscallTable.TryGetNumber("ppoll", out int nr) ? nr : -1;
+    private static readonly int s_pselect6 = SyscallTable.TryGetNumber("pselect6", out int nr) ? nr : -1;
+
+    /// <summary>What strace appends to a return value from the memory the call wrote: poll's revents, pselect6's ready sets, the time left.</summary>
+    private static void AppendReturnDetail(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, ReadOnlySpan<ulong> args)
+    {
+        if (e.Nr == s_poll || e.Nr == s_ppoll)
+        {
+            ReadOnlySpan<byte> left = e.Nr == s_ppoll && args[2] != 0 ? ExitData(buffer, e, 2) : default;
+            Structs.Poll.TryAppendResult(sb, ExitData(buffer, e, 0), args[1], e.Ret, left);
+        }
+        else if (e.Nr == s_pselect6)
+        {
+            Structs.FdSet.TryAppendResult(sb, ExitData(buffer, e, 1), ExitData(buffer, e, 2), ExitData(buffer, e, 3), args[1..4], args[0], e.Ret,
+                args[4] != 0 ? ExitData(buffer, e, 4) : default);
+        }
+    }
+
+    private static ReadOnlySpan<byte> ExitData(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg) =>
+        RecordView.TryGetExitPayload(buffer, e, arg, out Payload payload) && (payload.Flags & Records.PayloadFlags.Fault) == 0 ? payload.Data : default;
 
     /// <summary>A value-result socklen_t as the program passed it and as the kernel left it, or -1.</summary>
     private static (int Before, int After) SocketLengths(ReadOnlySpan<byte> buffer, in TraceEvent e)

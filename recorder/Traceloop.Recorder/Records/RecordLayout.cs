@@ -132,6 +132,8 @@ internal enum CaptureKind : byte
     StringArray = 3,
     DirentCount = 4,
     StringArrayCount = 5,
+    IoVec = 6,
+    MsgHdr = 7,
 }
 
 internal enum SizeSource : byte
@@ -151,11 +153,8 @@ internal enum CaptureFlags : byte
     Data = 1 << 0,
     IfOk = 1 << 1,
     NoReread = 1 << 2,
-    /// <summary>Only in the recorder's table, never sent to the kernel: how a BYTES payload reads.</summary>
-    Text = 1 << 5,
-    CString = 1 << 6,
-    Vars = 1 << 7,
-    KernelMask = Data | IfOk | NoReread,
+    IfArg = 1 << 3,
+    Stack = 1 << 4,
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -169,7 +168,10 @@ internal struct tl_capture
     public CaptureFlags flags;
     public ushort size;
     public ushort limit;
-    public ushort pad;
+    public byte sel_arg;
+    public byte pad;
+    public uint sel_value;
+    public uint offset;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -83,7 +83,10 @@ public sealed class RecordLayoutTests
         ("tl_capture", "flags", typeof(tl_capture), "flags"),
         ("tl_capture", "size", typeof(tl_capture), "size"),
         ("tl_capture", "limit", typeof(tl_capture), "limit"),
+        ("tl_capture", "sel_arg", typeof(tl_capture), "sel_arg"),
         ("tl_capture", "pad", typeof(tl_capture), "pad"),
+        ("tl_capture", "sel_value", typeof(tl_capture), "sel_value"),
+        ("tl_capture", "offset", typeof(tl_capture), "offset"),
         ("tl_syscall_captures", "enter", typeof(tl_syscall_captures), "enter"),
         ("tl_syscall_captures", "exit", typeof(tl_syscall_captures), "exit"),
         ("tl_syscall_captures", "items[0]", typeof(tl_syscall_captures), "item0"),
@@ -153,6 +156,11 @@ public sealed class RecordLayoutTests
         ("TL_CAP_BYTES", (long)CaptureKind.Bytes),
         ("TL_CAP_STRV", (long)CaptureKind.StringArray),
         ("TL_CAP_DIRENTS", (long)CaptureKind.DirentCount),
+        ("TL_CAP_STRV_COUNT", (long)CaptureKind.StringArrayCount),
+        ("TL_CAP_IOVEC", (long)CaptureKind.IoVec),
+        ("TL_CAP_MSGHDR", (long)CaptureKind.MsgHdr),
+        ("TL_MAX_IOV", Traceloop.Recorder.Decoding.Structs.IoVec.MaxPrinted),
+        ("TL_MAX_SOCKADDR", Traceloop.Recorder.Decoding.Structs.SockAddr.MaxSize),
         ("TL_SIZE_FIXED", (long)SizeSource.Fixed),
         ("TL_SIZE_ARG", (long)SizeSource.Arg),
         ("TL_SIZE_RET", (long)SizeSource.Ret),
@@ -162,6 +170,8 @@ public sealed class RecordLayoutTests
         ("TL_CAP_DATA", (long)CaptureFlags.Data),
         ("TL_CAP_IF_OK", (long)CaptureFlags.IfOk),
         ("TL_CAP_NO_REREAD", (long)CaptureFlags.NoReread),
+        ("TL_CAP_IF_ARG", (long)CaptureFlags.IfArg),
+        ("TL_CAP_STACK", (long)CaptureFlags.Stack),
     ];
 
     private static readonly Lazy<Dictionary<string, long>> CLayout = new(CompileAndRun);

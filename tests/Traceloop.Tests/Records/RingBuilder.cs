@@ -162,7 +162,13 @@ internal sealed class RingBuilder
             ulong a = args is not null && i < args.Length ? args[i] : 0;
             BinaryPrimitives.WriteUInt64LittleEndian(body[(56 + 8 * i)..], a);
         }
-        int off = EnterSize;
+        WritePayloads(body[EnterSize..], payloads);
+        return Finish(rec, commit);
+    }
+
+    private static void WritePayloads(Span<byte> body, PayloadSpec[] payloads)
+    {
+        int off = 0;
         foreach (PayloadSpec p in payloads)
         {
             body[off] = (byte)p.Kind;
@@ -175,18 +181,24 @@ internal sealed class RingBuilder
             p.Data.CopyTo(body[(off + PayloadHeaderSize)..]);
             off += PayloadHeaderSize + Align8(p.Data.Length);
         }
-        return Finish(rec, commit);
     }
 
-    public WrittenRecord Exit(uint pid, uint tid, int nr, long ret, ulong ts, bool commit = true)
+    public WrittenRecord Exit(uint pid, uint tid, int nr, long ret, ulong ts, bool commit = true, PayloadSpec[]? payloads = null)
     {
-        WrittenRecord rec = Reserve(ExitSize, RecordKind.Exit, pid, tid, ts, nr);
-        Span<byte> body = Mapping.AsSpan(rec.MappingOffset, ExitSize);
+        payloads ??= [];
+        int len = ExitSize;
+        foreach (PayloadSpec p in payloads)
+        {
+            len += PayloadHeaderSize + Align8(p.Data.Length);
+        }
+        WrittenRecord rec = Reserve(len, RecordKind.Exit, pid, tid, ts, nr);
+        Span<byte> body = Mapping.AsSpan(rec.MappingOffset, len);
         FillHeader(body, rec, RecordFlags.None);
         BinaryPrimitives.WriteUInt32LittleEndian(body[32..], (uint)nr);
-        BinaryPrimitives.WriteUInt16LittleEndian(body[36..], 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(body[36..], (ushort)payloads.Length);
         BinaryPrimitives.WriteUInt16LittleEndian(body[38..], 0);
         BinaryPrimitives.WriteInt64LittleEndian(body[40..], ret);
+        WritePayloads(body[ExitSize..], payloads);
         return Finish(rec, commit);
     }
 

@@ -39,6 +39,8 @@ internal static class DescriptorFlags
         new(10, "CLOCK_SGI_CYCLE"),
         new(11, "CLOCK_TAI"));
 
+    private static readonly NameTable ClockNanosleepFlags = new("TIMER_???", new Named(0x1, "TIMER_ABSTIME"));
+
     /// <summary>timerfd_create's and timerfd_settime's flags share one table in strace.</summary>
     private static readonly NameTable TimerfdFlags = new(
         "TFD_???",
@@ -116,6 +118,13 @@ internal static class DescriptorFlags
         r.For("timerfd_create")
             .Arg(0, static (sb, a) => Clocks.AppendValue(sb, a[0] & 0xffffffff))
             .Arg(1, static (sb, a) => TimerfdFlags.AppendFlags(sb, a[1] & 0xffffffff));
+        foreach (string clockCall in (ReadOnlySpan<string>)["clock_gettime", "clock_getres", "clock_settime", "clock_adjtime", "timer_create"])
+        {
+            r.For(clockCall).Arg(0, static (sb, a) => Clocks.AppendValue(sb, a[0] & 0xffffffff));
+        }
+        r.For("clock_nanosleep")
+            .Arg(0, static (sb, a) => Clocks.AppendValue(sb, a[0] & 0xffffffff))
+            .Arg(1, static (sb, a) => ClockNanosleepFlags.AppendFlags(sb, a[1] & 0xffffffff));
         r.For("timerfd_settime").Arg(1, static (sb, a) => TimerfdFlags.AppendFlags(sb, a[1] & 0xffffffff));
         r.For("signalfd4").Arg(3, static (sb, a) => SignalfdFlags.AppendFlags(sb, a[3] & 0xffffffff));
         r.For("inotify_init1").Arg(0, static (sb, a) => InotifyInitFlags.AppendFlags(sb, a[0] & 0xffffffff));

@@ -19,8 +19,8 @@ internal static class ProcessControl
     private const int PR_SET_FPEXC = 12;
     private const int PR_GET_TIMING = 13;
     private const int PR_SET_TIMING = 14;
-    private const int PR_SET_NAME = 15;
-    private const int PR_GET_NAME = 16;
+    internal const int PR_SET_NAME = 15;
+    internal const int PR_GET_NAME = 16;
     private const int PR_GET_ENDIAN = 19;
     private const int PR_SET_ENDIAN = 20;
     private const int PR_GET_SECCOMP = 21;

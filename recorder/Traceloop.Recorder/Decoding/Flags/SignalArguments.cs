@@ -53,6 +53,11 @@ internal static class SignalArguments
 
     internal static void Register(DecoderRegistry r)
     {
+        // strace shows the mask rt_sigreturn restores as its one argument; the kernel copies it from
+        // the frame on the stack (Structs/Signals.FrameMaskOffset). Without that copy the mask is unknown.
+        r.For("rt_sigreturn")
+            .Arg(0, static (sb, a) => sb.Append("{mask=???}"))
+            .Printed(static (a, order) => ArgumentDecoders.Sequence(order, 1));
         r.For("kill").Arg(1, static (sb, a) => AppendSignal(sb, (long)a[1]));
         r.For("tkill").Arg(1, static (sb, a) => AppendSignal(sb, (long)a[1]));
         r.For("tgkill").Arg(2, static (sb, a) => AppendSignal(sb, (long)a[2]));

@@ -61,6 +61,10 @@ internal static class IoVec
             sb.Append("[]");
             return true;
         }
+        if (count == 0)
+        {
+            return false; // the array could not be read (or had no room): strace shows the pointer
+        }
         long arrayEnd = HeaderSize + ((long)count * IovecSize);
         int cursor = (int)Math.Min(arrayEnd, data.Length);
         bool buffersLeft = data.Length >= arrayEnd;

@@ -31,6 +31,9 @@ internal static class MsgHdr
 {
     public const int Size = 56;
 
+    /// <summary>Bytes of msg_control worth capturing: a few control messages (SCM_RIGHTS, credentials, timestamps).</summary>
+    public const int ControlBytes = 256;
+
     private const int CmsgHeaderSize = 16;
     private const int SOL_IP = 0;
     private const int SOL_SOCKET = 1;

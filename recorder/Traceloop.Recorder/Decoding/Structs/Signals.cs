@@ -20,6 +20,12 @@ internal static class Signals
     public const int SigsetSize = 8;
     public const int SigactionSize = 32;
 
+    /// <summary>
+    /// Where rt_sigreturn's mask is, from the user stack pointer at its entry: the ucontext starts at sp
+    /// (uc_flags 8, uc_link 8, uc_stack 24, uc_mcontext 256), then uc_sigmask.
+    /// </summary>
+    public const int FrameMaskOffset = 296;
+
     private const ulong SA_RESTORER = 0x04000000;
     private const int SIGRTMIN = 32;
 
@@ -46,6 +52,43 @@ internal static class Signals
             return false;
         }
         AppendSigset(sb, U64(data, 0));
+        return true;
+    }
+
+    /// <summary>stack_t: ss_sp, ss_flags (int, padded), ss_size.</summary>
+    public const int StackSize = 24;
+
+    private static readonly NameTable StackFlags = new(
+        "SS_???",
+        new(0x1, "SS_ONSTACK"),
+        new(0x2, "SS_DISABLE"),
+        new(0x80000000, "SS_AUTODISARM"));
+
+    /// <summary>sigaltstack's stack_t (argument 0 at entry, 1 at exit): <c>{ss_sp=0x7ffe4802, ss_flags=0, ss_size=13504}</c>.</summary>
+    public static bool TryAppendStack(StringBuilder sb, ReadOnlySpan<byte> data)
+    {
+        if (!Has(data, 0, StackSize))
+        {
+            return false;
+        }
+        sb.Append("{ss_sp=");
+        FlagText.Address(sb, U64(data, 0));
+        sb.Append(", ss_flags=");
+        StackFlags.AppendFlags(sb, U32(data, 8));
+        sb.Append(", ss_size=").Append(U64(data, 16)).Append('}');
+        return true;
+    }
+
+    /// <summary>rt_sigreturn's argument as strace shows it: the mask its signal frame restores, <c>{mask=[USR1]}</c>.</summary>
+    public static bool TryAppendFrame(StringBuilder sb, ReadOnlySpan<byte> mask)
+    {
+        if (!Has(mask, 0, SigsetSize))
+        {
+            return false;
+        }
+        sb.Append("{mask=");
+        AppendSigset(sb, U64(mask, 0));
+        sb.Append('}');
         return true;
     }
 

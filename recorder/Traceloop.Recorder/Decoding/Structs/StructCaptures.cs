@@ -33,6 +33,18 @@ internal enum StructKind : byte
 
     /// <summary>clone3's pidfd and parent tid, as the kernel stored them: two u32 (-1 when the flag was not set).</summary>
     CloneResult,
+
+    /// <summary>An int the call reads or writes through a pointer, printed in brackets: <c>[5]</c> (ioctl FIONREAD, socket options); anything longer prints as the pointer.</summary>
+    IntRef,
+
+    /// <summary>sigaltstack's stack_t.</summary>
+    SignalStack,
+
+    /// <summary>A pselect6 or select fd_set: <c>[3 4]</c>.</summary>
+    FdSet,
+
+    /// <summary>The signal mask rt_sigreturn restores, from the signal frame on the user stack: <c>{mask=[]}</c>.</summary>
+    SignalFrame,
 }
 
 /// <summary>How the kernel side knows how many bytes to copy for a capture.</summary>
@@ -74,6 +86,8 @@ internal enum SizeSource : byte
 /// <param name="SelectorArg">When not -1, the capture applies only when args[SelectorArg] == <see cref="SelectorValue"/> (ioctl's request).</param>
 /// <param name="SelectorValue">See <see cref="SelectorArg"/>.</param>
 /// <param name="Note">When strace prints the struct, if not always: the caller prints the pointer otherwise.</param>
+/// <param name="AfterReturn">Printed after the return value (what poll and pselect6 report), never as the argument.</param>
+/// <param name="OnStack">The pointer is the user stack pointer at the capture (plus <see cref="Offset"/>), not argument <see cref="Arg"/>; the payload is still filed under <see cref="Arg"/>.</param>
 internal sealed record StructCapture(
     string Syscall,
     int Arg,
@@ -87,7 +101,9 @@ internal sealed record StructCapture(
     int Offset = 0,
     int SelectorArg = -1,
     ulong SelectorValue = 0,
-    string? Note = null);
+    string? Note = null,
+    bool AfterReturn = false,
+    bool OnStack = false);
 
 /// <summary>
 /// The captures the kernel side should take so that the renderers of this folder can print what
@@ -108,6 +124,8 @@ internal static class StructCaptures
     private const ulong TCSETSF = 0x5404;
     private const ulong TIOCGWINSZ = 0x5413;
     private const ulong TIOCSWINSZ = 0x5414;
+    private const ulong TIOCGPGRP = 0x540f;
+    private const ulong FIONREAD = 0x541b;
 
     public static IReadOnlyList<StructCapture> All { get; } = Build();
 
@@ -168,6 +186,12 @@ internal static class StructCaptures
                 Note: "when the call succeeded and both pointers are not NULL; printed with min(before, after) bytes"));
         }
 
+        // Socket options: strace prints an option value of the size of an int as [N], others as the pointer.
+        list.Add(new("setsockopt", 3, AtExit: false, StructKind.IntRef, SizeSource.Argument, SizeArg: 4, Cap: 8));
+        list.Add(new("getsockopt", 4, AtExit: false, StructKind.SockLen, SizeSource.Fixed, 4, Note: "when both pointers are not NULL"));
+        list.Add(new("getsockopt", 4, AtExit: true, StructKind.SockLen, SizeSource.Fixed, 4, Note: "when both pointers are not NULL"));
+        list.Add(new("getsockopt", 3, AtExit: true, StructKind.IntRef, SizeSource.ArgumentPointee, SizeArg: 4, Cap: 8, Note: Succeeded));
+
         // Times.
         Entry("nanosleep", 0, StructKind.Timespec, Time.TimespecSize);
         Exit("nanosleep", 1, StructKind.Timespec, Time.TimespecSize, "only when the call was interrupted (EINTR or a restart code)");
@@ -208,6 +232,8 @@ internal static class StructCaptures
         list.Add(new("rt_sigpending", 0, AtExit: true, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 1, Note: Succeeded));
         list.Add(new("rt_sigsuspend", 0, AtExit: false, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 1));
         list.Add(new("rt_sigtimedwait", 0, AtExit: false, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 3));
+        Entry("sigaltstack", 0, StructKind.SignalStack, Signals.StackSize);
+        Exit("sigaltstack", 1, StructKind.SignalStack, Signals.StackSize);
         Entry("rt_sigaction", 1, StructKind.Sigaction, Signals.SigactionSize);
         Exit("rt_sigaction", 2, StructKind.Sigaction, Signals.SigactionSize);
 
@@ -219,10 +245,20 @@ internal static class StructCaptures
         {
             list.Add(new(name, 0, AtExit: false, StructKind.PollFds, SizeSource.Argument, SizeArg: 1, ElementSize: Poll.PollfdSize, Cap: Poll.MaxPrinted * Poll.PollfdSize));
             list.Add(new(name, 0, AtExit: true, StructKind.PollFds, SizeSource.Argument, SizeArg: 1, ElementSize: Poll.PollfdSize, Cap: Poll.MaxPrinted * Poll.PollfdSize,
-                Note: "only when the call returned more than 0; printed after the return value"));
+                Note: "only when the call returned more than 0", AfterReturn: true));
         }
         Entry("ppoll", 2, StructKind.Timespec, Time.TimespecSize);
-        Exit("ppoll", 2, StructKind.Timespec, Time.TimespecSize, "only when the call returned more than 0: the time left, printed after the return value");
+        list.Add(new("ppoll", 2, AtExit: true, StructKind.Timespec, SizeSource.Fixed, Time.TimespecSize, Note: "only when the call returned more than 0: the time left", AfterReturn: true));
+
+        // fd_sets: each as passed and as the kernel left it, bits below nfds (FdSet); the time left
+        // after the return value. pselect6's sixth argument would be a ninth item: it shows as its address.
+        for (int set = 1; set <= 3; set++)
+        {
+            list.Add(new("pselect6", set, AtExit: false, StructKind.FdSet, SizeSource.Argument, SizeArg: 0, Cap: FdSet.MaxBytes));
+            list.Add(new("pselect6", set, AtExit: true, StructKind.FdSet, SizeSource.Argument, SizeArg: 0, Cap: FdSet.MaxBytes, Note: Succeeded, AfterReturn: true));
+        }
+        Entry("pselect6", 4, StructKind.Timespec, Time.TimespecSize);
+        list.Add(new("pselect6", 4, AtExit: true, StructKind.Timespec, SizeSource.Fixed, Time.TimespecSize, Note: Succeeded, AfterReturn: true));
         list.Add(new("ppoll", 3, AtExit: false, StructKind.Sigset, SizeSource.Fixed, Signals.SigsetSize, SizeArg: 4));
 
         Entry("epoll_ctl", 3, StructKind.EpollEvent, Epoll.EventSize, "when the pointer is not NULL");
@@ -244,7 +280,7 @@ internal static class StructCaptures
         }
 
         // msghdr: see MsgHdr for the layout.
-        int msgCap = MsgHdr.Size + 4 + SockAddr.MaxSize + iovCap + 4 + 256;
+        int msgCap = MsgHdr.Size + 4 + SockAddr.MaxSize + iovCap + 4 + MsgHdr.ControlBytes;
         list.Add(new("sendmsg", 1, AtExit: false, StructKind.MsgHdr, SizeSource.Composite, Cap: msgCap));
         list.Add(new("recvmsg", 1, AtExit: false, StructKind.SockLen, SizeSource.Fixed, 4, Offset: 8, Note: "msg_namelen at entry"));
         list.Add(new("recvmsg", 1, AtExit: true, StructKind.MsgHdr, SizeSource.Composite, Cap: msgCap, Note: "when the call failed strace prints only {msg_namelen=N}, N from entry"));
@@ -271,6 +307,12 @@ internal static class StructCaptures
         }
         list.Add(new("ioctl", 2, AtExit: true, StructKind.Winsize, SizeSource.Fixed, Termios.WinsizeSize, SelectorArg: 1, SelectorValue: TIOCGWINSZ, Note: Succeeded));
         list.Add(new("ioctl", 2, AtExit: false, StructKind.Winsize, SizeSource.Fixed, Termios.WinsizeSize, SelectorArg: 1, SelectorValue: TIOCSWINSZ));
+        list.Add(new("ioctl", 2, AtExit: true, StructKind.IntRef, SizeSource.Fixed, 4, SelectorArg: 1, SelectorValue: FIONREAD, Note: Succeeded));
+        list.Add(new("ioctl", 2, AtExit: true, StructKind.IntRef, SizeSource.Fixed, 4, SelectorArg: 1, SelectorValue: TIOCGPGRP, Note: Succeeded));
+
+        // The kernel's x86-64 rt_sigreturn finds its frame at sp - 8 (the restorer's return popped
+        // pretcode), so the ucontext starts at sp and its uc_sigmask 296 bytes in, where strace reads it.
+        list.Add(new("rt_sigreturn", 0, AtExit: false, StructKind.SignalFrame, SizeSource.Fixed, Signals.SigsetSize, Offset: Signals.FrameMaskOffset, OnStack: true));
 
         list.Add(new("clone3", 0, AtExit: false, StructKind.CloneArgs, SizeSource.Argument, SizeArg: 1, Cap: CloneArgs.Size, Note: "strace prints the pointer for a size below 64"));
         list.Add(new("clone3", 0, AtExit: true, StructKind.CloneResult, SizeSource.Composite, 8,

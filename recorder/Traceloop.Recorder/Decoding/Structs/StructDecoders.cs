@@ -35,6 +35,14 @@ internal static class StructDecoders
                     ? (lengthBefore >= 0 && lengthAfter >= 0 ? Math.Min(lengthBefore, lengthAfter) : -1)
                     : (int)sizeArg;
                 return SockAddr.TryAppend(sb, data, addrlen);
+            case StructKind.SockLen when capture.Offset != 0:
+                // recvmsg's msg_namelen at entry: what strace prints for the msghdr of a failed call.
+                if (lengthBefore < 0)
+                {
+                    return false;
+                }
+                MsgHdr.AppendFailedRecv(sb, lengthBefore);
+                return true;
             case StructKind.SockLen:
                 if (lengthBefore < 0)
                 {
@@ -93,6 +101,27 @@ internal static class StructDecoders
                 int pidfd = I32(data, 0), parentTid = I32(data, 4);
                 CloneArgs.AppendResult(sb, pidfd == -1 ? null : pidfd, parentTid == -1 ? null : parentTid);
                 return true;
+            case StructKind.IntRef:
+                // The int's size as the call states it: fixed (ioctl), optlen (setsockopt), *optlen after (getsockopt).
+                long size = capture.Source switch
+                {
+                    SizeSource.Fixed => capture.Size,
+                    SizeSource.Argument => (long)sizeArg,
+                    SizeSource.ArgumentPointee => lengthAfter,
+                    _ => -1,
+                };
+                if (size != 4 || !Has(data, 0, 4))
+                {
+                    return false;
+                }
+                sb.Append('[').Append(I32(data, 0)).Append(']');
+                return true;
+            case StructKind.FdSet:
+                return FdSet.TryAppend(sb, data, args.Length > 0 ? args[0] : 0);
+            case StructKind.SignalStack:
+                return Signals.TryAppendStack(sb, data);
+            case StructKind.SignalFrame:
+                return Signals.TryAppendFrame(sb, data);
             default:
                 return false;
         }
