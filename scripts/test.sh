@@ -12,6 +12,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$root"
 dotnet build Traceloop.sln -c Release -nologo -clp:ErrorsOnly -v quiet
 
+# The Native AOT binaries the image ships, built by the script the Dockerfile runs; the
+# ReleaseBuildTests run them. Publishing takes minutes, so a filtered run (arguments given)
+# reuses the last build unless TRACELOOP_RELEASE_BUILD=1.
+export TRACELOOP_RELEASE_DIR="$root/artifacts/release"
+if [ $# -eq 0 ] || [ "${TRACELOOP_RELEASE_BUILD:-0}" = 1 ]; then
+	bash "$root/scripts/build-release.sh" --out "$TRACELOOP_RELEASE_DIR"
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

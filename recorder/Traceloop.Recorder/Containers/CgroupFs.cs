@@ -12,12 +12,16 @@ internal sealed class CgroupFs
     /// <summary>The v1 controllers tried, in order, when no cgroup v2 hierarchy is mounted: every runtime puts containers in these.</summary>
     private static readonly string[] V1Preference = ["memory", "pids", "cpu"];
 
-    private CgroupFs(string mountPoint, string? controller, int subsysIndex, int hierarchyId)
+    /// <summary>Every hierarchy's root cgroup has kernfs id 1, so its directory has inode 1.</summary>
+    private const ulong RootCgroupId = 1;
+
+    private CgroupFs(string mountPoint, string? controller, int subsysIndex, int hierarchyId, int namespaceDepth = 0)
     {
         MountPoint = mountPoint;
         Controller = controller;
         SubsysIndex = subsysIndex;
         HierarchyId = hierarchyId;
+        NamespaceDepth = namespaceDepth;
     }
 
     public string MountPoint { get; }
@@ -33,6 +37,13 @@ internal sealed class CgroupFs
     /// <summary>The kernel's id of the hierarchy (0 for v2).</summary>
     public int HierarchyId { get; }
 
+    /// <summary>
+    /// How far below the hierarchy's root this process's cgroup namespace root is: 0 in the
+    /// host's cgroup namespace. A pod gets a private cgroup namespace on cgroup v2 unless it is
+    /// privileged (containerd, CRI-O), and then /proc/PID/cgroup paths are relative to it.
+    /// </summary>
+    public int NamespaceDepth { get; }
+
     public override string ToString() => IsV2 ? $"cgroup v2 at {MountPoint}" : $"cgroup v1 {Controller} hierarchy at {MountPoint}";
 
     /// <summary>
@@ -41,14 +52,14 @@ internal sealed class CgroupFs
     /// </summary>
     public static CgroupFs Locate(string choice = "auto", string mountInfoPath = "/proc/self/mountinfo", string procCgroupsPath = "/proc/cgroups")
     {
-        List<(string Type, string MountPoint, string[] Options)> mounts = ParseMounts(mountInfoPath);
+        List<(string Type, string MountPoint, string[] Options, int Depth)> mounts = ParseMounts(mountInfoPath);
         if (choice is "auto" or "unified")
         {
-            foreach ((string type, string mountPoint, _) in mounts)
+            foreach ((string type, string mountPoint, _, int depth) in mounts)
             {
                 if (type == "cgroup2")
                 {
-                    return new CgroupFs(mountPoint, null, -1, 0);
+                    return new CgroupFs(mountPoint, null, -1, 0, depth);
                 }
             }
             if (choice == "unified")
@@ -60,11 +71,11 @@ internal sealed class CgroupFs
         Dictionary<string, (int Index, int Hierarchy)> subsystems = ParseProcCgroups(procCgroupsPath);
         foreach (string controller in wanted)
         {
-            foreach ((string type, string mountPoint, string[] options) in mounts)
+            foreach ((string type, string mountPoint, string[] options, int depth) in mounts)
             {
                 if (type == "cgroup" && options.Contains(controller) && subsystems.TryGetValue(controller, out var s) && s.Hierarchy > 0)
                 {
-                    return new CgroupFs(mountPoint, controller, s.Index, s.Hierarchy);
+                    return new CgroupFs(mountPoint, controller, s.Index, s.Hierarchy, depth);
                 }
             }
         }
@@ -105,9 +116,10 @@ internal sealed class CgroupFs
         }
     }
 
-    /// <summary>The cgroup a process is in, in this hierarchy (from /proc/PID/cgroup).</summary>
+    /// <summary>The cgroup a process is in, in this hierarchy (from /proc/PID/cgroup), as a path from the root.</summary>
     public string? CgroupOfProcess(string pid = "self")
     {
+        string? path = null;
         try
         {
             foreach (string line in File.ReadLines($"/proc/{pid}/cgroup"))
@@ -116,19 +128,49 @@ internal sealed class CgroupFs
                 string[] parts = line.Split(':', 3);
                 if (parts.Length == 3 && (IsV2 ? parts[0] == "0" && parts[1].Length == 0 : parts[1].Split(',').Contains(Controller)))
                 {
-                    return parts[2];
+                    path = parts[2];
+                    break;
                 }
             }
         }
         catch (IOException)
         {
         }
+        return path is null || NamespaceDepth == 0 ? path : FindByMember(pid == "self" ? Environment.ProcessId.ToString(CultureInfo.InvariantCulture) : pid, path);
+    }
+
+    /// <summary>
+    /// In a cgroup namespace the kernel shows paths from the namespace's root, which is not
+    /// named anywhere: the process's cgroup is the one at the right depth that lists it.
+    /// </summary>
+    private string? FindByMember(string pid, string relativePath)
+    {
+        int depth = NamespaceDepth + Depth(relativePath);
+        foreach (string candidate in Walk())
+        {
+            if (Depth(candidate) != depth || !candidate.EndsWith(relativePath.TrimEnd('/'), StringComparison.Ordinal))
+            {
+                continue;
+            }
+            try
+            {
+                if (File.ReadLines(Path.Join(ToDirectory(candidate), "cgroup.procs")).Contains(pid))
+                {
+                    return candidate;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
         return null;
     }
 
-    private static List<(string Type, string MountPoint, string[] Options)> ParseMounts(string path)
+    private static int Depth(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    private static List<(string Type, string MountPoint, string[] Options, int Depth)> ParseMounts(string path)
     {
-        var mounts = new List<(string, string, string[])>();
+        var mounts = new List<(string, string, string[], int)>();
         foreach (string line in File.ReadLines(path))
         {
             // "36 25 0:31 / /sys/fs/cgroup/memory rw,nosuid shared:9 - cgroup cgroup rw,memory"
@@ -140,12 +182,40 @@ internal sealed class CgroupFs
             string[] before = line[..dash].Split(' ');
             string[] after = line[(dash + 3)..].Split(' ');
             // Only mounts of a hierarchy's root: a container's view (root "/kubepods/...") would mislead.
-            if (before.Length > 4 && before[3] == "/" && after.Length >= 3 && after[0] is "cgroup" or "cgroup2")
+            if (before.Length > 4 && after.Length >= 3 && after[0] is "cgroup" or "cgroup2"
+                && ViewDepthOfRoot(before[3], Unescape(before[4])) is int depth)
             {
-                mounts.Add((after[0], Unescape(before[4]), after[2].Split(',')));
+                mounts.Add((after[0], Unescape(before[4]), after[2].Split(','), depth));
             }
         }
         return mounts;
+    }
+
+    /// <summary>
+    /// 0 for a mount of the hierarchy's root seen from the host's cgroup namespace ("/"). From
+    /// inside a cgroup namespace the kernel shows a mount above the namespace's root as "/.."
+    /// once per level: the hierarchy's root (a host path mounted into a pod) when the directory
+    /// is the root cgroup, else a subtree. Null for anything else.
+    /// </summary>
+    private static int? ViewDepthOfRoot(string root, string mountPoint)
+    {
+        if (root == "/")
+        {
+            return 0;
+        }
+        string[] segments = root.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length == 0 || segments.Any(s => s != ".."))
+        {
+            return null;
+        }
+        try
+        {
+            return CgroupId.Of(mountPoint) == RootCgroupId ? segments.Length : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static Dictionary<string, (int Index, int Hierarchy)> ParseProcCgroups(string path)

@@ -64,7 +64,20 @@ public sealed class RecorderProcess : IAsyncDisposable
         IEnumerable<string> args = socketFromArgs
             ? ["--socket", socket, "--data-dir", Path.Join(dir, "data"), .. extraArgs ?? []]
             : extraArgs ?? [];
-        Process process = Launch(args, environment?.Invoke(dir));
+        return await StartAsync([], BinaryPath, args, dir, socket, environment?.Invoke(dir), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="binary"/> with exactly <paramref name="args"/> behind
+    /// <paramref name="launcher"/> (a command that execs the rest of its arguments, such as
+    /// setpriv, or nothing), and waits until /healthz answers on <paramref name="socket"/>.
+    /// <paramref name="dir"/> is the recorder's own and is deleted with it.
+    /// </summary>
+    public static async Task<RecorderProcess> StartAsync(IReadOnlyList<string> launcher, string binary, IEnumerable<string> args, string dir, string socket,
+        IDictionary<string, string>? environment, CancellationToken ct)
+    {
+        RootRequirement.Ensure();
+        Process process = Launch([.. launcher, binary, .. args], environment);
         var recorder = new RecorderProcess(process, dir, socket);
         recorder.Capture();
         try
@@ -112,14 +125,14 @@ public sealed class RecorderProcess : IAsyncDisposable
         return (p.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
     }
 
-    private static Process Launch(IEnumerable<string> args, IDictionary<string, string>? environment)
+    private static Process Launch(IReadOnlyList<string> command, IDictionary<string, string>? environment)
     {
-        var psi = new ProcessStartInfo(BinaryPath)
+        var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (string a in args)
+        foreach (string a in command.Skip(1))
         {
             psi.ArgumentList.Add(a);
         }
@@ -127,7 +140,7 @@ public sealed class RecorderProcess : IAsyncDisposable
         {
             psi.Environment[key] = value;
         }
-        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {BinaryPath}");
+        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {command[0]}");
     }
 
     private void Capture()
@@ -158,6 +171,9 @@ public sealed class RecorderProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // Its last lines (the one-sentence error) may still be on their way through the
+                // asynchronous readers: this overload waits for them.
+                _process.WaitForExit();
                 throw new InvalidOperationException($"the recorder exited with {_process.ExitCode} while starting:\n{Output}");
             }
             if (File.Exists(SocketPath))

@@ -107,6 +107,41 @@ public sealed class CgroupFsTests : IDisposable
     }
 
     [Fact]
+    public void InAPrivateCgroupNamespace_TheHostsHierarchyMountedIntoThePodIsUsed()
+    {
+        // A pod on a cgroup v2 node has its own cgroup namespace: the host's /sys/fs/cgroup,
+        // mounted in as a hostPath, shows its root as "/.." once per level above the pod's cgroup.
+        // /sys/fs/cgroup is a root directory (inode 1) on every Linux machine the tests run on.
+        string mountInfo = Write(
+            "700 600 0:26 /../../.. /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw");
+
+        CgroupFs fs = CgroupFs.Locate("auto", mountInfo, ProcCgroups());
+
+        Assert.Equal("/sys/fs/cgroup", fs.MountPoint);
+        Assert.Equal(3, fs.NamespaceDepth);
+    }
+
+    [Fact]
+    public void InAPrivateCgroupNamespace_AMountOfAnAncestorThatIsNotTheRootIsIgnored()
+    {
+        // Same "/.." form, but the directory is not a hierarchy's root: its paths would be wrong.
+        string notRoot = Directory.CreateDirectory(Path.Join(_dir, "kubepods")).FullName;
+        string mountInfo = Write(
+            $"700 600 0:26 /../.. {notRoot} rw - cgroup2 cgroup2 rw",
+            "701 600 0:26 /../x /elsewhere rw - cgroup2 cgroup2 rw");
+
+        Assert.Throws<InvalidOperationException>(() => CgroupFs.Locate("unified", mountInfo, ProcCgroups()));
+    }
+
+    [Fact]
+    public void InTheHostsCgroupNamespace_TheDepthIsZero()
+    {
+        string mountInfo = Write("30 22 0:26 / /sys/fs/cgroup rw shared:9 - cgroup2 cgroup2 rw");
+
+        Assert.Equal(0, CgroupFs.Locate("auto", mountInfo, ProcCgroups()).NamespaceDepth);
+    }
+
+    [Fact]
     public void LinesWithoutOptionalFieldsOrSeparatorAreHandled()
     {
         string mountInfo = Write(
