@@ -77,7 +77,7 @@ internal sealed class KernelProbes : IDisposable
         if (!File.Exists(BtfPath))
         {
             throw new BpfException(
-                $"this kernel exposes no BTF ({BtfPath} is missing): Traceloop needs Linux 5.15 or newer built with CONFIG_DEBUG_INFO_BTF=y", Errno.ENOENT);
+                $"this kernel exposes no BTF ({BtfPath} is missing): Traceloop needs Linux 5.17 or newer built with CONFIG_DEBUG_INFO_BTF=y", Errno.ENOENT);
         }
         LibbpfLog.Install(logger);
         LibbpfLog.ClearRecent();

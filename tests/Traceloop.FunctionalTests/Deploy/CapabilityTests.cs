@@ -57,7 +57,7 @@ public sealed class CapabilityTests
             });
             // The recorder's own sentence for EPERM or EACCES from the kernel, naming what to grant.
             Assert.True(e.Message.Contains("the recorder exited with", StringComparison.Ordinal)
-                && e.Message.Contains("run as root or grant CAP_BPF, CAP_PERFMON", StringComparison.Ordinal),
+                && e.Message.Contains("run as root or grant CAP_BPF and CAP_PERFMON", StringComparison.Ordinal),
                 $"without {dropped}: {e.Message}");
         }
     }

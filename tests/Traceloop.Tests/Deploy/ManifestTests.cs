@@ -7,6 +7,7 @@ using KubernetesFull::k8s;
 using KubernetesFull::k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Kubernetes;
 
@@ -27,7 +28,7 @@ public sealed class ManifestTests
     private static readonly string[] Probe = ["/usr/local/bin/traceloop", "api", "GET", "/healthz"];
 
     /// <summary>The options classes the recorder binds from the configuration's root (ServiceCollectionExtensions).</summary>
-    private static readonly Type[] RootOptionTypes = [typeof(RecorderOptions), typeof(KubernetesOptions)];
+    private static readonly Type[] RootOptionTypes = [typeof(RecorderOptions), typeof(KubernetesOptions), typeof(CrashOptions)];
 
     private static RenderedManifests Manifests => RenderedManifests.Default;
 
@@ -224,6 +225,11 @@ public sealed class ManifestTests
         (RecorderOptions recorder, SelectionOptions selection) = BindConfig();
         ValidateOptionsResult r = new RecorderOptionsValidator().Validate(null, recorder);
         Assert.False(r.Failed, r.FailureMessage);
+        var crash = new CrashOptions();
+        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Manifests.ConfigJson))).Build().Bind(crash);
+        Assert.Equal(10, crash.DumpsPerContainer);
+        ValidateOptionsResult c = new CrashOptionsValidator().Validate(null, crash);
+        Assert.False(c.Failed, c.FailureMessage);
         ValidateOptionsResult s = new SelectionOptionsValidator().Validate(null, selection);
         Assert.False(s.Failed, s.FailureMessage);
     }
