@@ -291,21 +291,8 @@ internal static class MsgHdr
                 sb.Append(']');
                 break;
             case 2 or 23 when data.Length >= 4: // IP_TTL, IP_CHECKSUM: unsigned ints
-                sb.Append(", cmsg_data=[");
-                for (int i = 0; i + 4 <= data.Length; i += 4)
-                {
-                    if (i > 0)
-                    {
-                        sb.Append(", ");
-                    }
-                    if (i / 4 >= Poll.MaxPrinted)
-                    {
-                        sb.Append("...");
-                        break;
-                    }
-                    sb.Append(U32(data, i));
-                }
-                sb.Append(']');
+                sb.Append(", cmsg_data=");
+                AppendIntArray(sb, data, unsigned: true);
                 break;
             case 3 when data.Length >= 1: // SCM_SECURITY
                 sb.Append(", cmsg_data=");
@@ -342,7 +329,7 @@ internal static class MsgHdr
         }
     }
 
-    private static void AppendIntArray(StringBuilder sb, ReadOnlySpan<byte> data)
+    private static void AppendIntArray(StringBuilder sb, ReadOnlySpan<byte> data, bool unsigned = false)
     {
         sb.Append('[');
         for (int i = 0; i + 4 <= data.Length; i += 4)
@@ -356,7 +343,14 @@ internal static class MsgHdr
                 sb.Append("...");
                 break;
             }
-            sb.Append(I32(data, i));
+            if (unsigned)
+            {
+                sb.Append(U32(data, i));
+            }
+            else
+            {
+                sb.Append(I32(data, i));
+            }
         }
         sb.Append(']');
     }
