@@ -66,6 +66,12 @@ public sealed class ContainerInfo
     /// <summary>init, regular or ephemeral.</summary>
     [Key(20)] public string? ContainerKind { get; init; }
 
+    /// <summary>
+    /// Why the ring could not be read, when it could not: a listing reports that container's row
+    /// with this set (and the ring's figures zero) and serves the others as usual.
+    /// </summary>
+    [Key(21)] public string? RingError { get; init; }
+
     /// <summary>"namespace/pod/container" when known, else the container id.</summary>
     [IgnoreMember]
     public string DisplayName => Namespace is not null && Pod is not null ? $"{Namespace}/{Pod}/{Container ?? Id}" : Id;

@@ -11,45 +11,53 @@ namespace Traceloop.Recorder.Containers;
 internal sealed partial class ContainerRegistry : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly KernelProbes _probes;
+    private readonly IRecordingKernel _kernel;
     private readonly RingPool _pool;
     private readonly CgroupFs _cgroups;
+    private readonly PodExclusions _exclusions;
+    private readonly ContainerEvents _events;
     private readonly TimeProvider _time;
     private readonly TimeSpan _grace;
     private readonly ILogger _logger;
     private readonly Dictionary<ulong, RecordedContainer> _byCgroup = [];
     private readonly string? _ownCgroup;
 
-    public ContainerRegistry(KernelProbes probes, CgroupFs cgroups, TimeSpan grace, int spareRings, TimeProvider time, ILogger logger)
+    /// <param name="grace">How long an ended container's history stays.</param>
+    /// <param name="spareRings">Rings kept made ahead for the kernel to hand out at cgroup_mkdir.</param>
+    public ContainerRegistry(IRecordingKernel kernel, CgroupFs cgroups, PodExclusions exclusions, ContainerEvents events,
+        TimeSpan grace, int spareRings, TimeProvider time, ILogger<ContainerRegistry> logger)
     {
-        _probes = probes;
+        _kernel = kernel;
         _cgroups = cgroups;
+        _exclusions = exclusions;
+        _events = events;
         _grace = grace;
         _time = time;
         _logger = logger;
-        _pool = new RingPool(probes, spareRings);
+        _pool = new RingPool(kernel, spareRings);
         _ownCgroup = cgroups.CgroupOfProcess();
         lock (_gate)
         {
+            // At start a failure is fatal: a recorder that cannot make one ring records nothing.
             _pool.Replenish();
         }
     }
 
     public int RingSize => _pool.RingSize;
 
-    /// <summary>
-    /// Called, on the control thread and under the registry's lock, for each notice that may keep
-    /// a dump. It must be quick and must not call back into the registry.
-    /// </summary>
-    public Action<ContainerNotice>? Noticed { get; set; }
+    /// <summary>Containers with an entry, ended ones in their grace period included.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byCgroup.Count;
+            }
+        }
+    }
 
-    /// <summary>
-    /// Pods the selection leaves out (by pod uid). The kernel refuses their containers at
-    /// cgroup_mkdir once the pod is known; this catches those created before it was.
-    /// </summary>
-    public Func<string, bool>? IsPodExcluded { get; set; }
-
-    private bool Excluded(ContainerIdentity identity) => identity.PodUid is { } uid && IsPodExcluded?.Invoke(uid) == true;
+    private bool Excluded(ContainerIdentity identity) => identity.PodUid is { } uid && _exclusions.IsExcluded(uid);
 
     /// <summary>Stops recording a pod's containers and drops their history. Returns how many.</summary>
     public int ReleasePod(string podUid)
@@ -61,7 +69,7 @@ internal sealed partial class ContainerRegistry : IDisposable
             {
                 Release(c);
             }
-            _pool.Replenish();
+            Replenish();
             return victims.Count;
         }
     }
@@ -97,16 +105,12 @@ internal sealed partial class ContainerRegistry : IDisposable
                     AddNested(parent, id);
                     continue;
                 }
-                if (_pool.Allocate() is not (uint slot, RingMap ring))
+                if (_pool.Allocate() is not (uint slot, IContainerRing ring))
                 {
-                    LogNoSlot(_logger, identity.Id, _probes.Config.MaxSlots);
+                    LogNoSlot(_logger, identity.Id, _kernel.MaxSlots);
                     continue;
                 }
-                try
-                {
-                    _probes.Containers.Update(id, new tl_container { slot = slot }, Interop.Libbpf.BPF_NOEXIST);
-                }
-                catch (BpfException e) when (e.Errno == Errno.EEXIST)
+                if (!_kernel.TryAddContainer(id, new tl_container { slot = slot }))
                 {
                     // The kernel adopted it first; its notification is on the way.
                     _pool.Release(slot, ring);
@@ -117,7 +121,7 @@ internal sealed partial class ContainerRegistry : IDisposable
                 if (MainProcess.Find(_cgroups.ToDirectory(path)) is { } main)
                 {
                     container.MainPid = main;
-                    _probes.Containers.Update(id, new tl_container { slot = slot, main_pid = (uint)main }, Interop.Libbpf.BPF_EXIST);
+                    _kernel.UpdateContainer(id, new tl_container { slot = slot, main_pid = (uint)main });
                 }
                 _byCgroup[id] = container;
                 adopted++;
@@ -160,12 +164,28 @@ internal sealed partial class ContainerRegistry : IDisposable
                     }
                     break;
             }
-            _pool.Replenish();
+            Replenish();
         }
     }
 
     private void Notice(RecordedContainer c, in tl_control ctl) =>
-        Noticed?.Invoke(new ContainerNotice(c, ctl.kind, ctl.status, (int)ctl.pid, (int)ctl.tid, ctl.nr, ctl.ts));
+        _events.Publish(new ContainerNotice(c, ctl.kind, ctl.status, (int)ctl.pid, (int)ctl.tid, ctl.nr, ctl.ts));
+
+    /// <summary>
+    /// Tops up the spare rings. Running out of kernel memory for rings is logged and retried on the
+    /// next notice or sweep: recording goes on for the containers that have a ring.
+    /// </summary>
+    private void Replenish()
+    {
+        try
+        {
+            _pool.Replenish();
+        }
+        catch (BpfException e)
+        {
+            LogReplenishFailed(_logger, e.Message);
+        }
+    }
 
     private void OnCgroupNew(in tl_control ctl, string path)
     {
@@ -177,11 +197,11 @@ internal sealed partial class ContainerRegistry : IDisposable
             }
             return;
         }
-        RingMap? ring = ctl.slot == RecordLayout.SlotPending ? null : _pool.ClaimSpare(ctl.slot);
+        IContainerRing? ring = ctl.slot == RecordLayout.SlotPending ? null : _pool.ClaimSpare(ctl.slot);
         if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity) || Excluded(identity))
         {
             // Not a container after all, ourselves, or left out by the selection: give the slot back.
-            _probes.Containers.Delete(ctl.cgroup_id);
+            _kernel.RemoveContainer(ctl.cgroup_id);
             if (ring is not null)
             {
                 _pool.Release(ctl.slot, ring);
@@ -194,21 +214,34 @@ internal sealed partial class ContainerRegistry : IDisposable
             container.Slot = ctl.slot;
             container.Ring = ring;
         }
-        else if (_pool.Allocate() is (uint slot, RingMap fresh))
+        else if (TryAllocate() is (uint slot, IContainerRing fresh))
         {
             // The kernel's queue was empty: events until now are counted as missed.
             container.Slot = slot;
             container.Ring = fresh;
-            _probes.Containers.Update(ctl.cgroup_id, new tl_container { slot = slot }, Interop.Libbpf.BPF_EXIST);
+            _kernel.UpdateContainer(ctl.cgroup_id, new tl_container { slot = slot });
             LogLateRing(_logger, identity.Id);
         }
         else
         {
             EvictOldestExited();
-            LogNoSlot(_logger, identity.Id, _probes.Config.MaxSlots);
+            LogNoSlot(_logger, identity.Id, _kernel.MaxSlots);
         }
         _byCgroup[ctl.cgroup_id] = container;
         LogContainerNew(_logger, identity.Id, path, container.Slot);
+    }
+
+    private (uint Slot, IContainerRing Ring)? TryAllocate()
+    {
+        try
+        {
+            return _pool.Allocate();
+        }
+        catch (BpfException e)
+        {
+            LogReplenishFailed(_logger, e.Message);
+            return null;
+        }
     }
 
     private void AddNested(RecordedContainer parent, ulong id)
@@ -220,13 +253,7 @@ internal sealed partial class ContainerRegistry : IDisposable
         parent.NestedCgroups.Add(id);
         // The kernel makes the entry itself for cgroups created while it runs; this covers
         // the ones found by the startup scan.
-        try
-        {
-            _probes.Containers.Update(id, new tl_container { slot = parent.Slot, parent = parent.CgroupId }, Interop.Libbpf.BPF_NOEXIST);
-        }
-        catch (BpfException e) when (e.Errno == Errno.EEXIST)
-        {
-        }
+        _kernel.TryAddContainer(id, new tl_container { slot = parent.Slot, parent = parent.CgroupId });
     }
 
     private RecordedContainer? FindEnclosing(string path)
@@ -256,7 +283,7 @@ internal sealed partial class ContainerRegistry : IDisposable
                     released++;
                 }
             }
-            _pool.Replenish();
+            Replenish();
         }
         return released;
     }
@@ -275,10 +302,10 @@ internal sealed partial class ContainerRegistry : IDisposable
     private void Release(RecordedContainer c)
     {
         _byCgroup.Remove(c.CgroupId);
-        _probes.Containers.Delete(c.CgroupId);
+        _kernel.RemoveContainer(c.CgroupId);
         foreach (ulong nested in c.NestedCgroups)
         {
-            _probes.Containers.Delete(nested);
+            _kernel.RemoveContainer(nested);
         }
         if (c.Ring is { } ring)
         {
@@ -323,7 +350,7 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     /// <summary>The kernel's view of a container: main pid, and events missed for want of a ring.</summary>
     public tl_container KernelState(RecordedContainer c) =>
-        _probes.Containers.TryLookup(c.CgroupId, out tl_container value) ? value : default;
+        _kernel.TryGetContainer(c.CgroupId, out tl_container value) ? value : default;
 
     public void Dispose()
     {
@@ -355,6 +382,9 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Container {Id} started while no spare ring was queued; its first events were missed (counted as lost)")]
     private static partial void LogLateRing(ILogger logger, string id);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "Could not make a spare ring ({Reason}); new containers wait for one, and it is tried again within a second")]
+    private static partial void LogReplenishFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Out of ring slots: released ended container {Id} before its grace period")]
     private static partial void LogEvicted(ILogger logger, string id);

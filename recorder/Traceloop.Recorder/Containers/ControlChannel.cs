@@ -20,7 +20,7 @@ internal sealed partial class ControlChannel : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private GCHandle _self;
 
-    public unsafe ControlChannel(KernelProbes probes, ContainerRegistry registry, ILogger logger)
+    public unsafe ControlChannel(KernelProbes probes, ContainerRegistry registry, ILogger<ControlChannel> logger)
     {
         _registry = registry;
         _logger = logger;
@@ -32,8 +32,13 @@ internal sealed partial class ControlChannel : IDisposable
             throw BpfException.FromErrno("opening the control ring buffer", Marshal.GetLastPInvokeError());
         }
         _thread = new Thread(Run) { IsBackground = true, Name = "traceloop-control" };
-        _thread.Start();
     }
+
+    /// <summary>
+    /// Starts reading the kernel's notices. Until then they wait in the control ring, so consumers
+    /// that subscribe to <see cref="ContainerEvents"/> while the host builds its services miss none.
+    /// </summary>
+    public void Start() => _thread.Start();
 
     private void Run()
     {
@@ -77,7 +82,10 @@ internal sealed partial class ControlChannel : IDisposable
             return;
         }
         _stop.Cancel();
-        _thread.Join();
+        if (_thread.IsAlive)
+        {
+            _thread.Join();
+        }
         _ring.Dispose();
         _self.Free();
         _stop.Dispose();

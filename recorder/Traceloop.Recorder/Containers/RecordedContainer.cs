@@ -1,5 +1,3 @@
-using Traceloop.Recorder.Bpf;
-
 namespace Traceloop.Recorder.Containers;
 
 /// <summary>A container the kernel records, with its ring. Mutable state is guarded by the registry's lock.</summary>
@@ -26,7 +24,7 @@ internal sealed class RecordedContainer
     /// <summary>The rings map slot, or <see cref="Records.RecordLayout.SlotPending"/>.</summary>
     public uint Slot { get; set; } = Records.RecordLayout.SlotPending;
 
-    public RingMap? Ring { get; set; }
+    public IContainerRing? Ring { get; set; }
 
     /// <summary>Cgroups created inside this container's; their tasks write to the same ring.</summary>
     public List<ulong> NestedCgroups { get; } = [];

@@ -1,6 +1,3 @@
-using Traceloop.Recorder.Bpf;
-using Traceloop.Recorder.Records;
-
 namespace Traceloop.Recorder.Containers;
 
 /// <summary>
@@ -11,22 +8,22 @@ namespace Traceloop.Recorder.Containers;
 /// </summary>
 internal sealed class RingPool : IDisposable
 {
-    private readonly KernelProbes _probes;
+    private readonly IRecordingKernel _kernel;
     private readonly int _spareTarget;
     private readonly Stack<uint> _unused = new();
-    private readonly Dictionary<uint, RingMap> _spares = [];
+    private readonly Dictionary<uint, IContainerRing> _spares = [];
 
-    public RingPool(KernelProbes probes, int spareTarget)
+    public RingPool(IRecordingKernel kernel, int spareTarget)
     {
-        _probes = probes;
+        _kernel = kernel;
         _spareTarget = spareTarget;
-        for (int slot = probes.Config.MaxSlots - 1; slot >= 0; slot--)
+        for (int slot = kernel.MaxSlots - 1; slot >= 0; slot--)
         {
             _unused.Push((uint)slot);
         }
     }
 
-    public int RingSize => _probes.Config.RingSize;
+    public int RingSize => _kernel.RingSize;
 
     /// <summary>Slots with no ring at all.</summary>
     public int Unused => _unused.Count;
@@ -40,17 +37,17 @@ internal sealed class RingPool : IDisposable
         while (_spares.Count < _spareTarget && _unused.Count > 0)
         {
             uint slot = _unused.Pop();
-            RingMap ring = Install(slot);
+            IContainerRing ring = Install(slot);
             _spares[slot] = ring;
-            _probes.FreeSlots.Push(slot);
+            _kernel.QueueSpareSlot(slot);
         }
     }
 
     /// <summary>Takes the ring of a slot the kernel just handed out.</summary>
-    public RingMap? ClaimSpare(uint slot) => _spares.Remove(slot, out RingMap? ring) ? ring : null;
+    public IContainerRing? ClaimSpare(uint slot) => _spares.Remove(slot, out IContainerRing? ring) ? ring : null;
 
     /// <summary>Makes a ring in an unused slot, for a container the kernel could not serve from the queue.</summary>
-    public (uint Slot, RingMap Ring)? Allocate()
+    public (uint Slot, IContainerRing Ring)? Allocate()
     {
         if (_unused.Count == 0)
         {
@@ -61,32 +58,34 @@ internal sealed class RingPool : IDisposable
     }
 
     /// <summary>Removes a ring from the kernel's view and frees the slot.</summary>
-    public void Release(uint slot, RingMap ring)
+    public void Release(uint slot, IContainerRing ring)
     {
-        _probes.Rings.Delete(slot);
+        _kernel.UnpublishRing(slot);
         ring.Dispose();
         _unused.Push(slot);
     }
 
-    private RingMap Install(uint slot)
+    private IContainerRing Install(uint slot)
     {
-        RingMap ring = RingMap.Create(RingSize);
+        IContainerRing? ring = null;
         try
         {
-            _probes.Rings.Update(slot, ring.Map.RawFd);
+            ring = _kernel.CreateRing();
+            _kernel.PublishRing(slot, ring);
+            return ring;
         }
         catch
         {
-            ring.Dispose();
+            // Out of kernel memory, say: the slot stays usable for a later try.
+            ring?.Dispose();
             _unused.Push(slot);
             throw;
         }
-        return ring;
     }
 
     public void Dispose()
     {
-        foreach (RingMap ring in _spares.Values)
+        foreach (IContainerRing ring in _spares.Values)
         {
             ring.Dispose();
         }

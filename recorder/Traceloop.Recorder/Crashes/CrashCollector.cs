@@ -1,12 +1,10 @@
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Traceloop.Api;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Decoding;
-using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Crashes;
@@ -14,7 +12,7 @@ namespace Traceloop.Recorder.Crashes;
 /// <summary>
 /// Turns the kernel's notices about recorded containers into saved dumps: a main process that
 /// exits non-zero or is killed by a signal, the OOM killer's victims, and (when enabled) fatal
-/// signals and watched syscall failures. Notices arrive over a bounded channel from the control
+/// signals and watched syscall failures. Notices arrive over a bounded subscription to <see cref="ContainerEvents"/> from the control
 /// thread and are handled one at a time, in order, so an OOM victim is always known before the
 /// exit it causes.
 /// </summary>
@@ -27,22 +25,22 @@ internal sealed partial class CrashCollector : BackgroundService
     private const int DeferredOom = 1;
     private const int SIGKILL = 9;
 
-    private readonly NodeRecorder _recorder;
+    private readonly CgroupFs _cgroups;
     private readonly DumpKeeper _keeper;
     private readonly CrashOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CrashCollector> _logger;
-    private readonly Channel<ContainerNotice> _notices = Channel.CreateBounded<ContainerNotice>(
-        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ContainerEventSubscription _notices;
     // Containers whose process the OOM killer chose, until their dump is taken.
     private readonly Dictionary<RecordedContainer, int> _oomVictims = [];
     // When a container last kept a fatal-signal or a syscall-error dump.
     private readonly Dictionary<(RecordedContainer, ControlKind), DateTimeOffset> _lastOptional = [];
-    private long _dropped;
 
-    public CrashCollector(NodeRecorder recorder, DumpKeeper keeper, IOptions<CrashOptions> options, TimeProvider time, ILogger<CrashCollector> logger)
+    public CrashCollector(ContainerEvents events, CgroupFs cgroups, DumpKeeper keeper, IOptions<CrashOptions> options, TimeProvider time, ILogger<CrashCollector> logger)
     {
-        _recorder = recorder;
+        // Subscribed while the host builds its services, before the kernel's notices are read.
+        _notices = events.Subscribe(Capacity);
+        _cgroups = cgroups;
         _keeper = keeper;
         _options = options.Value;
         _time = time;
@@ -52,13 +50,6 @@ internal sealed partial class CrashCollector : BackgroundService
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _keeper.Store.Open();
-        _recorder.Registry.Noticed = notice =>
-        {
-            if (!_notices.Writer.TryWrite(notice))
-            {
-                Interlocked.Increment(ref _dropped);
-            }
-        };
         return base.StartAsync(cancellationToken);
     }
 
@@ -68,7 +59,7 @@ internal sealed partial class CrashCollector : BackgroundService
         {
             await foreach (ContainerNotice notice in _notices.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (Interlocked.Exchange(ref _dropped, 0) is long dropped and > 0)
+                if (_notices.TakeDropped() is long dropped and > 0)
                 {
                     LogDropped(_logger, dropped);
                 }
@@ -140,7 +131,7 @@ internal sealed partial class CrashCollector : BackgroundService
         try
         {
             await Task.Delay(OomSettle, _time, ct).ConfigureAwait(false);
-            _notices.Writer.TryWrite(notice);
+            _notices.Requeue(notice);
         }
         catch (OperationCanceledException)
         {
@@ -167,7 +158,7 @@ internal sealed partial class CrashCollector : BackgroundService
     {
         try
         {
-            string dir = _recorder.Cgroups.ToDirectory(c.CgroupPath);
+            string dir = _cgroups.ToDirectory(c.CgroupPath);
             foreach (string file in (string[])["memory.events", "memory.oom_control"])
             {
                 string path = Path.Join(dir, file);

@@ -2,7 +2,7 @@ namespace Traceloop.Recorder.Crashes;
 
 /// <summary>
 /// Crash collection: which endings keep a dump, how many are kept, and how loudly they are
-/// announced. Bound like <see cref="Hosting.RecorderOptions"/> (config file, TRACELOOP_* variables,
+/// announced. Bound like the recorder's own options (config file, TRACELOOP_* variables,
 /// command line); see README's "Crash collection" options.
 /// </summary>
 internal sealed class CrashOptions
@@ -40,7 +40,7 @@ internal sealed class CrashOptions
     /// <summary>How long to wait for the kubelet to report a dumped container's termination.</summary>
     public TimeSpan KubeletReportTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    public long DumpsMaxBytesValue => Hosting.RecorderOptions.ParseBytes(DumpsMaxBytes) ?? -1;
+    public long DumpsMaxBytesValue => ByteSize.Parse(DumpsMaxBytes) ?? -1;
 
-    public long DumpsMinFreeBytesValue => Hosting.RecorderOptions.ParseBytes(DumpsMinFreeBytes) ?? -1;
+    public long DumpsMinFreeBytesValue => ByteSize.Parse(DumpsMinFreeBytes) ?? -1;
 }

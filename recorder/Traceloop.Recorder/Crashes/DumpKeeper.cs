@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Traceloop.Api;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Dumps;
-using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Records;
 using Traceloop.Recorder.Store;
@@ -25,7 +24,7 @@ internal sealed partial class DumpKeeper : IDisposable
     private static readonly TimeSpan KubeletPoll = TimeSpan.FromMilliseconds(250);
     private const int MaxFollowUps = 64;
 
-    private readonly NodeRecorder _recorder;
+    private readonly DumpService _dumps;
     private readonly PodCache _pods;
     private readonly DumpStore _store;
     private readonly DumpAnnouncer _announcer;
@@ -36,10 +35,10 @@ internal sealed partial class DumpKeeper : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private int _followUps;
 
-    public DumpKeeper(NodeRecorder recorder, PodCache pods, DumpStore store, DumpAnnouncer announcer, PodWatcher watcher,
+    public DumpKeeper(DumpService dumps, PodCache pods, DumpStore store, DumpAnnouncer announcer, PodWatcher watcher,
         IOptions<CrashOptions> options, TimeProvider time, ILogger<DumpKeeper> logger)
     {
-        _recorder = recorder;
+        _dumps = dumps;
         _pods = pods;
         _store = store;
         _announcer = announcer;
@@ -90,7 +89,7 @@ internal sealed partial class DumpKeeper : IDisposable
     {
         for (int attempt = 1; ; attempt++)
         {
-            ContainerDump dump = ContainerDump.Take(container, _recorder.Registry, _recorder.Time, _pods);
+            ContainerDump dump = _dumps.Take(container);
             if (endedPid is not { } pid)
             {
                 return dump;

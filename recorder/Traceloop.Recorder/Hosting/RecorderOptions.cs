@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace Traceloop.Recorder.Hosting;
 
@@ -51,43 +50,5 @@ internal sealed class RecorderOptions
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
 
     /// <summary>A size that fits an int (ring sizes): "1M", "256K", "65536".</summary>
-    public static int? ParseSize(string text) => ParseBytes(text, allowGiga: false) is long n && n <= int.MaxValue ? (int)n : null;
-
-    /// <summary>"1G", "512M", "64K", "1MiB", "100": bytes, or null when it is none of these.</summary>
-    public static long? ParseBytes(string? text) => ParseBytes(text, allowGiga: true);
-
-    private static long? ParseBytes(string? text, bool allowGiga)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-        text = text.Trim();
-        long multiplier = 1;
-        if (text.EndsWith("iB", StringComparison.OrdinalIgnoreCase))
-        {
-            text = text[..^2];
-        }
-        else if (text.EndsWith('B') || text.EndsWith('b'))
-        {
-            text = text[..^1];
-        }
-        if (text.Length > 0)
-        {
-            multiplier = char.ToUpperInvariant(text[^1]) switch
-            {
-                'K' => 1L << 10,
-                'M' => 1L << 20,
-                'G' when allowGiga => 1L << 30,
-                _ => 1,
-            };
-            if (multiplier != 1)
-            {
-                text = text[..^1];
-            }
-        }
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n <= long.MaxValue / multiplier
-            ? n * multiplier
-            : null;
-    }
+    public static int? ParseSize(string text) => ByteSize.ParseInt(text);
 }

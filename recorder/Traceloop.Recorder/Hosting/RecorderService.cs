@@ -1,15 +1,32 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Traceloop.Recorder.Containers;
 
 namespace Traceloop.Recorder.Hosting;
 
-/// <summary>Starts the recorder before the server listens, and sweeps ended containers whose grace period is over.</summary>
-internal sealed class RecorderService(NodeRecorder recorder, TimeProvider time) : BackgroundService
+/// <summary>
+/// Starts recording before the server listens: adopts the containers that already run, starts
+/// reading the kernel's notices, then sweeps ended containers whose grace period is over.
+/// The kernel side itself (probes, rings, registry) is built by the container when this service
+/// is constructed; a failure there stops the host with the reason.
+/// </summary>
+internal sealed partial class RecorderService(
+    ContainerRegistry registry,
+    ControlChannel control,
+    IRecordingKernel kernel,
+    CgroupFs cgroups,
+    IOptions<RecorderOptions> options,
+    TimeProvider time,
+    ILogger<RecorderService> logger) : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        recorder.Start();
+        control.Start();
+        int adopted = registry.AdoptExisting();
+        LogStarted(logger, kernel.AttachedPrograms.Count, cgroups.ToString(), adopted, options.Value.RingSize, options.Value.MaxContainers);
         return base.StartAsync(cancellationToken);
     }
 
@@ -18,7 +35,28 @@ internal sealed class RecorderService(NodeRecorder recorder, TimeProvider time) 
         using var timer = new PeriodicTimer(SweepInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            recorder.Registry.Sweep();
+            try
+            {
+                registry.Sweep();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A failed sweep is tried again next second; the rings must outlive it.
+                LogSweepFailed(logger, e);
+            }
         }
     }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        control.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Recording: {Programs} BPF programs attached, containers keyed by {CgroupRoot}, {Adopted} running containers adopted, {RingSize} ring per container, up to {MaxContainers} containers")]
+    private static partial void LogStarted(ILogger logger, int programs, string cgroupRoot, int adopted, string ringSize, int maxContainers);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Releasing ended containers failed; trying again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception e);
 }

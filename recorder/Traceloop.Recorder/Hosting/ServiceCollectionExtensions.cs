@@ -1,42 +1,85 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Traceloop.Api;
+using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Crashes;
+using Traceloop.Recorder.Dumps;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Store;
 
 namespace Traceloop.Recorder.Hosting;
 
+/// <summary>
+/// The composition root: every part of the recorder is an ordinary singleton here, built by the
+/// container from what it depends on, so none is ever handed out half-built and the order of
+/// registration does not matter. Hosting depends on the rooms; no room depends on Hosting.
+/// </summary>
 internal static class ServiceCollectionExtensions
 {
     public static IServiceCollection AddTraceloopRecorder(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RecorderOptions>().Bind(configuration).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RecorderOptions>, RecorderOptionsValidator>();
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<NodeRecorder>();
-        services.AddKubernetesPodWatcher(configuration);
-        services.AddHostedService<RecorderService>();
-        // After the recorder: crash collection hooks into its registry.
         services.AddOptions<CrashOptions>().Bind(configuration).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CrashOptions>, CrashOptionsValidator>();
+        services.AddOptions<SelectionOptions>().Bind(configuration.GetSection("Selection")).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
+        services.AddOptions<DumpStoreOptions>().Configure<IOptions<RecorderOptions>, IOptions<CrashOptions>>(
+            (store, recorder, crash) => StoreOptions.Apply(store, recorder.Value, crash.Value));
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddKernelSide();
+        services.AddKubernetesPodWatcher(configuration);
+
+        services.AddSingleton<ContainerLookup>();
+        services.AddSingleton<DumpService>();
         services.AddSingleton<DumpStore>();
         services.AddSingleton<DumpAnnouncer>();
         services.AddHostedService(sp => sp.GetRequiredService<DumpAnnouncer>());
         services.AddSingleton<DumpKeeper>();
         services.AddHostedService<CrashCollector>();
-        // After the recorder: selection needs its kernel maps and registry.
-        services.AddOptions<SelectionOptions>().Bind(configuration.GetSection("Selection")).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
         services.AddSingleton<PodSelection>();
         services.AddHostedService(sp => sp.GetRequiredService<PodSelection>());
+
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, TraceloopJson.Context);
             o.SerializerOptions.Encoder = TraceloopJson.Options.Encoder;
             o.SerializerOptions.DefaultIgnoreCondition = TraceloopJson.Options.DefaultIgnoreCondition;
         });
+        return services;
+    }
+
+    /// <summary>
+    /// The kernel side: the cgroup view, the loaded BPF object behind the <see cref="IRecordingKernel"/>
+    /// seam, the container registry with its rings, and the control channel. The container builds
+    /// them the first time something needs them (the host's services, before the server listens);
+    /// a failure there (no BTF, no CAP_BPF) stops the start with its reason.
+    /// </summary>
+    private static IServiceCollection AddKernelSide(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => CgroupFs.Locate(sp.GetRequiredService<IOptions<RecorderOptions>>().Value.CgroupHierarchy));
+        services.AddSingleton(sp => KernelProbes.Load(
+            KernelConfig.From(
+                sp.GetRequiredService<IOptions<RecorderOptions>>().Value,
+                sp.GetRequiredService<IOptions<CrashOptions>>().Value,
+                sp.GetRequiredService<CgroupFs>()),
+            sp.GetRequiredService<ILogger<KernelProbes>>()));
+        services.AddSingleton<IRecordingKernel>(sp => new LibbpfKernel(sp.GetRequiredService<KernelProbes>()));
+        services.AddSingleton<ContainerEvents>();
+        services.AddSingleton<PodExclusions>();
+        services.AddSingleton(sp =>
+        {
+            RecorderOptions options = sp.GetRequiredService<IOptions<RecorderOptions>>().Value;
+            return new ContainerRegistry(sp.GetRequiredService<IRecordingKernel>(), sp.GetRequiredService<CgroupFs>(),
+                sp.GetRequiredService<PodExclusions>(), sp.GetRequiredService<ContainerEvents>(),
+                options.GracePeriod, options.SpareRings, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContainerRegistry>>());
+        });
+        services.AddSingleton<ControlChannel>();
+        services.AddHostedService<RecorderService>();
         return services;
     }
 }

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Dumps;
-using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Kubernetes;
 
 namespace Traceloop.Recorder.Http;
@@ -25,59 +24,50 @@ internal static class CompatibilityEndpoints
         return app;
     }
 
-    private static IResult List(NodeRecorder recorder, PodCache pods)
+    private static IResult List(ContainerLookup lookup)
     {
         var sb = new StringBuilder();
         int n = 0;
-        foreach (RecordedContainer c in recorder.Registry.List())
+        foreach (RecordedContainer c in lookup.All())
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{n++}: [{DisplayName(pods, c)}] {recorder.Cgroups.ToDirectory(c.CgroupPath)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{n++}: [{DisplayName(lookup, c)}] {lookup.Directory(c)}\n");
         }
         return Results.Text(sb.ToString(), "text/plain; charset=utf-8");
     }
 
     /// <summary>name: a container id or unique prefix, "namespace/pod" or "namespace/pod/container".</summary>
-    private static async Task<IResult> DumpByName(HttpContext context, NodeRecorder recorder, PodCache pods)
+    private static async Task<IResult> DumpByName(HttpContext context, ContainerLookup lookup, DumpService dumps)
     {
         string? name = context.Request.Query["name"];
         if (string.IsNullOrEmpty(name))
         {
             return Problems.BadRequest("name is required: a container id, namespace/pod or namespace/pod/container");
         }
-        string[] parts = name.Split('/');
-        List<RecordedContainer> matches = parts.Length switch
-        {
-            2 => ContainerEndpoints.FindPod(recorder, pods, parts[0], parts[1], null),
-            3 => ContainerEndpoints.FindPod(recorder, pods, parts[0], parts[1], parts[2]),
-            _ => recorder.Registry.Find(name) is { Ambiguous: false, Container: { } c } ? [c] : [],
-        };
+        List<RecordedContainer> matches = lookup.ByName(name);
         if (matches.Count == 0)
         {
             return Problems.NotFound($"no recorded container is named '{name}'; GET /list lists them");
         }
-        await ContainerEndpoints.WriteAsync(context, recorder, pods, matches, new DumpRequest(DumpFormat.Text, null)).ConfigureAwait(false);
+        await DumpResponses.WriteLiveAsync(context, dumps, matches, new DumpRequest(DumpFormat.Text, null)).ConfigureAwait(false);
         return Results.Empty;
     }
 
     /// <summary>cgroup: the container's cgroup directory, absolute (/sys/fs/cgroup/...) or from the hierarchy root.</summary>
-    private static async Task<IResult> DumpByCgroup(HttpContext context, NodeRecorder recorder, PodCache pods)
+    private static async Task<IResult> DumpByCgroup(HttpContext context, ContainerLookup lookup, DumpService dumps)
     {
         string? cgroup = context.Request.Query["cgroup"];
         if (string.IsNullOrEmpty(cgroup))
         {
             return Problems.BadRequest("cgroup is required: the container's cgroup directory");
         }
-        string root = recorder.Cgroups.MountPoint;
-        string relative = cgroup.StartsWith(root + "/", StringComparison.Ordinal) ? cgroup[root.Length..] : cgroup;
-        RecordedContainer? match = recorder.Registry.List().Find(c => c.CgroupPath == relative.TrimEnd('/'));
-        if (match is null)
+        if (lookup.ByCgroup(cgroup) is not { } match)
         {
             return Problems.NotFound($"no recorded container has cgroup '{cgroup}'; GET /list lists them");
         }
-        await ContainerEndpoints.WriteAsync(context, recorder, pods, [match], new DumpRequest(DumpFormat.Text, null)).ConfigureAwait(false);
+        await DumpResponses.WriteLiveAsync(context, dumps, [match], new DumpRequest(DumpFormat.Text, null)).ConfigureAwait(false);
         return Results.Empty;
     }
 
-    private static string DisplayName(PodCache pods, RecordedContainer c) =>
-        KubernetesIdentity.Resolve(pods, c) is { } k ? $"{k.Pod.Namespace}/{k.Pod.Name}/{k.Container?.Name ?? c.Id[..12]}" : c.Id;
+    private static string DisplayName(ContainerLookup lookup, RecordedContainer c) =>
+        lookup.Names(c) is { } k ? $"{k.Pod.Namespace}/{k.Pod.Name}/{k.Container?.Name ?? c.Id[..12]}" : c.Id;
 }

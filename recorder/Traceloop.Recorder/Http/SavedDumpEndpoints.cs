@@ -6,8 +6,6 @@ using Traceloop.Api;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Dumps;
-using Traceloop.Recorder.Hosting;
-using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Store;
 
 namespace Traceloop.Recorder.Http;
@@ -81,30 +79,19 @@ internal static class SavedDumpEndpoints
         {
             return NotFound(id); // deleted meanwhile
         }
-        context.Response.ContentType = DumpFormats.ContentType(format);
-        context.Response.Headers["X-Traceloop-Dump"] = id;
-        context.Response.Headers["X-Traceloop-Container"] = header.Container.Id;
-        await DumpWriter.WriteSavedAsync(context.Response.Body, header, events, format, context.RequestAborted).ConfigureAwait(false);
+        await DumpResponses.WriteSavedAsync(context, id, header, events, format).ConfigureAwait(false);
         return Results.Empty;
     }
 
     private static IResult Delete(string id, DumpStore store) =>
         Unknown(id, store) ?? (store.Delete(id) ? TypedResults.NoContent() : NotFound(id));
 
-    private static async Task<IResult> SnapshotContainer(string id, NodeRecorder recorder, DumpKeeper keeper, CancellationToken ct)
+    private static async Task<IResult> SnapshotContainer(string id, ContainerLookup lookup, DumpKeeper keeper, CancellationToken ct)
     {
-        if (id.Length < 4 || id.Length > 64 || !id.All(char.IsAsciiHexDigitLower))
-        {
-            return Problems.BadRequest($"container id '{id}' must be 4 to 64 lowercase hex digits (a prefix is enough when unambiguous)");
-        }
-        LookupResult found = recorder.Registry.Find(id);
-        if (found.Ambiguous)
-        {
-            return Problems.BadRequest($"container id prefix '{id}' matches {found.Matches} or more containers; give more digits");
-        }
+        LookupOutcome found = lookup.ById(id);
         if (found.Container is not { } container)
         {
-            return Problems.NotFound($"no recorded container has id '{id}'; GET /containers lists them");
+            return Problems.For(found);
         }
         SaveOutcome outcome = await keeper.KeepAsync(container, new DumpTrigger { Kind = DumpTriggerKinds.Manual }, endedPid: null, ct).ConfigureAwait(false);
         return outcome.Saved is { } saved
@@ -112,15 +99,13 @@ internal static class SavedDumpEndpoints
             : Problems.Problem(StatusCodes.Status507InsufficientStorage, "Insufficient Storage", outcome.Refusal!);
     }
 
-    private static async Task<IResult> SnapshotPod(string @namespace, string pod, HttpContext context, NodeRecorder recorder, PodCache pods, DumpKeeper keeper, CancellationToken ct)
+    private static async Task<IResult> SnapshotPod(string @namespace, string pod, HttpContext context, ContainerLookup lookup, DumpKeeper keeper, CancellationToken ct)
     {
         string? name = context.Request.Query["container"];
-        List<RecordedContainer> matches = ContainerEndpoints.FindPod(recorder, pods, @namespace, pod, name);
+        List<RecordedContainer> matches = lookup.ByPod(@namespace, pod, name);
         if (matches.Count == 0)
         {
-            return Problems.NotFound(name is null
-                ? $"no recorded container belongs to pod {@namespace}/{pod}"
-                : $"pod {@namespace}/{pod} has no recorded container named '{name}'");
+            return Problems.NotFound(ContainerLookup.NoSuchPod(@namespace, pod, name));
         }
         var saved = new List<SavedDumpInfo>(matches.Count);
         foreach (RecordedContainer c in matches)

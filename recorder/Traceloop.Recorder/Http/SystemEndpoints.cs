@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Traceloop.Api;
-using Traceloop.Recorder.Hosting;
+using Traceloop.Recorder.Containers;
 
 namespace Traceloop.Recorder.Http;
 
@@ -12,17 +12,17 @@ internal static class SystemEndpoints
 {
     public static IEndpointRouteBuilder MapSystemEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (NodeRecorder recorder) => TypedResults.Ok(new HealthStatus
+        app.MapGet("/healthz", (ContainerRegistry registry) => TypedResults.Ok(new HealthStatus
         {
             Status = "ok",
-            Containers = recorder.Registry.List().Count,
+            Containers = registry.Count,
         }));
-        app.MapGet("/version", (NodeRecorder recorder) => TypedResults.Ok(new VersionInfo
+        app.MapGet("/version", (IRecordingKernel kernel) => TypedResults.Ok(new VersionInfo
         {
             Version = RecorderVersion.Value,
             DumpFormatVersion = DumpHeader.CurrentFormatVersion,
             Kernel = Environment.OSVersion.VersionString,
-            Programs = recorder.Programs,
+            Programs = kernel.AttachedPrograms,
         }));
         // Unknown paths get the same JSON error shape as every other failure.
         app.MapFallback((HttpContext context) =>

@@ -1,9 +1,7 @@
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Traceloop.Recorder.Hosting;
-using Traceloop.Recorder.Records;
+using Traceloop.Recorder.Containers;
 
 namespace Traceloop.Recorder.Kubernetes;
 
@@ -16,36 +14,26 @@ namespace Traceloop.Recorder.Kubernetes;
 /// </summary>
 internal sealed partial class PodSelection : IHostedService, IDisposable
 {
-    private readonly NodeRecorder _recorder;
+    private readonly ContainerRegistry _registry;
+    private readonly PodExclusions _exclusions;
     private readonly PodCache _pods;
     private readonly IOptionsMonitor<SelectionOptions> _options;
     private readonly ILogger<PodSelection> _logger;
-    private readonly Lock _gate = new();
-    private readonly HashSet<string> _excluded = [];
     private IDisposable? _reload;
 
-    public PodSelection(NodeRecorder recorder, PodCache pods, IOptionsMonitor<SelectionOptions> options, ILogger<PodSelection> logger)
+    public PodSelection(ContainerRegistry registry, PodExclusions exclusions, PodCache pods, IOptionsMonitor<SelectionOptions> options, ILogger<PodSelection> logger)
     {
-        _recorder = recorder;
+        _registry = registry;
+        _exclusions = exclusions;
         _pods = pods;
         _options = options;
         _logger = logger;
     }
 
-    public int ExcludedCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _excluded.Count;
-            }
-        }
-    }
+    public int ExcludedCount => _exclusions.Count;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _recorder.Registry.IsPodExcluded = IsExcluded;
         _pods.Changed += OnPodChanged;
         _reload = _options.OnChange(_ => ApplyAll());
         ApplyAll();
@@ -57,14 +45,6 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
         _pods.Changed -= OnPodChanged;
         _reload?.Dispose();
         return Task.CompletedTask;
-    }
-
-    public bool IsExcluded(string podUid)
-    {
-        lock (_gate)
-        {
-            return _excluded.Contains(podUid);
-        }
     }
 
     private void OnPodChanged(PodChange change)
@@ -104,56 +84,21 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
 
     private void Exclude(PodInfo pod)
     {
-        lock (_gate)
+        // Kernel first: no new container of the pod is adopted from here on.
+        if (!_exclusions.Exclude(pod.Uid))
         {
-            if (!_excluded.Add(pod.Uid))
-            {
-                return;
-            }
-            // Kernel first: no new container of the pod is adopted from here on.
-            foreach (tl_pod_name name in CgroupNames(pod.Uid))
-            {
-                _recorder.Probes.ExcludedPods.Update(name, (byte)1);
-            }
+            return;
         }
-        int released = _recorder.Registry.ReleasePod(pod.Uid);
+        int released = _registry.ReleasePod(pod.Uid);
         LogExcluded(_logger, pod.FullName, released);
     }
 
     private void Include(string uid, bool adopt)
     {
-        lock (_gate)
+        if (_exclusions.Include(uid) && adopt)
         {
-            if (!_excluded.Remove(uid))
-            {
-                return;
-            }
-            foreach (tl_pod_name name in CgroupNames(uid))
-            {
-                _recorder.Probes.ExcludedPods.Delete(name);
-            }
+            _registry.AdoptExisting();
         }
-        if (adopt)
-        {
-            _recorder.Registry.AdoptExisting();
-        }
-    }
-
-    /// <summary>The directory names kubelet gives a pod's cgroup, with the cgroupfs and the systemd driver, in every QoS class.</summary>
-    private static IEnumerable<tl_pod_name> CgroupNames(string uid)
-    {
-        string underscored = uid.Replace('-', '_');
-        yield return Name("pod" + uid);
-        yield return Name($"kubepods-pod{underscored}.slice");
-        yield return Name($"kubepods-besteffort-pod{underscored}.slice");
-        yield return Name($"kubepods-burstable-pod{underscored}.slice");
-    }
-
-    private static unsafe tl_pod_name Name(string text)
-    {
-        var name = new tl_pod_name();
-        int n = Encoding.ASCII.GetBytes(text, new Span<byte>(name.name, tl_pod_name.Length - 1));
-        return name;
     }
 
     public void Dispose() => _reload?.Dispose();

@@ -2,8 +2,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Traceloop.Api;
-using Traceloop.Recorder.Crashes;
-using Traceloop.Recorder.Hosting;
 
 namespace Traceloop.Recorder.Store;
 
@@ -30,11 +28,11 @@ internal sealed partial class DumpStore
     private readonly ILogger<DumpStore> _logger;
     private bool _opened;
 
-    public DumpStore(IOptions<RecorderOptions> recorder, IOptions<CrashOptions> crash, TimeProvider time, ILogger<DumpStore> logger)
+    public DumpStore(IOptions<DumpStoreOptions> options, TimeProvider time, ILogger<DumpStore> logger)
     {
-        Directory = Path.Join(recorder.Value.DataDir, "dumps");
-        _retention = new RetentionPolicy(crash.Value.DumpsPerContainer, crash.Value.DumpsMaxBytesValue);
-        _minFree = crash.Value.DumpsMinFreeBytesValue;
+        Directory = options.Value.Directory;
+        _retention = new RetentionPolicy(options.Value.PerContainer, options.Value.MaxBytes);
+        _minFree = options.Value.MinFreeBytes;
         Ids = new DumpIdGenerator(time);
         _logger = logger;
     }

@@ -16,8 +16,8 @@ public sealed class DumpStoreTests : IDisposable
     public void Dispose() => Directory.Delete(_dataDir, recursive: true);
 
     private DumpStore NewStore(int perContainer = 3, string maxBytes = "1G", string minFree = "0", long free = long.MaxValue / 2) =>
-        new(Options.Create(new RecorderOptions { DataDir = _dataDir }),
-            Options.Create(new CrashOptions { DumpsPerContainer = perContainer, DumpsMaxBytes = maxBytes, DumpsMinFreeBytes = minFree }),
+        new(Options.Create(StoreOptions.From(new RecorderOptions { DataDir = _dataDir },
+                new CrashOptions { DumpsPerContainer = perContainer, DumpsMaxBytes = maxBytes, DumpsMinFreeBytes = minFree })),
             TimeProvider.System, NullLogger<DumpStore>.Instance)
         { FreeBytes = _ => free };
 

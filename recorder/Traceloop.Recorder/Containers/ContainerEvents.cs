@@ -1,0 +1,66 @@
+using System.Threading.Channels;
+
+namespace Traceloop.Recorder.Containers;
+
+/// <summary>
+/// Hands what the kernel says about recorded containers to every consumer that subscribed:
+/// each subscription is a bounded channel of its own, so a slow consumer drops (and counts) its
+/// own notices without holding up the control thread or the other consumers. Consumers subscribe
+/// when they are constructed; the control channel starts reading the kernel once the host has
+/// constructed its services, so no notice is published before the subscribers exist.
+/// </summary>
+internal sealed class ContainerEvents
+{
+    private readonly Lock _gate = new();
+    private ContainerEventSubscription[] _subscriptions = [];
+
+    /// <summary>A new subscription that holds up to <paramref name="capacity"/> notices not yet read.</summary>
+    public ContainerEventSubscription Subscribe(int capacity)
+    {
+        var subscription = new ContainerEventSubscription(capacity);
+        lock (_gate)
+        {
+            _subscriptions = [.. _subscriptions, subscription];
+        }
+        return subscription;
+    }
+
+    /// <summary>Called on the control thread; never blocks.</summary>
+    public void Publish(in ContainerNotice notice)
+    {
+        foreach (ContainerEventSubscription s in Volatile.Read(ref _subscriptions))
+        {
+            s.Offer(notice);
+        }
+    }
+}
+
+/// <summary>One consumer's notices, oldest first; the ones that did not fit are counted.</summary>
+internal sealed class ContainerEventSubscription
+{
+    private readonly Channel<ContainerNotice> _channel;
+    private long _dropped;
+
+    internal ContainerEventSubscription(int capacity) =>
+        _channel = Channel.CreateBounded<ContainerNotice>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropWrite,
+        });
+
+    public ChannelReader<ContainerNotice> Reader => _channel.Reader;
+
+    /// <summary>Notices dropped since the last call: the consumer fell behind.</summary>
+    public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
+
+    /// <summary>Puts a notice back for later (the crash collector defers an OOM victim this way).</summary>
+    public bool Requeue(in ContainerNotice notice) => _channel.Writer.TryWrite(notice);
+
+    internal void Offer(in ContainerNotice notice)
+    {
+        if (!_channel.Writer.TryWrite(notice))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+}

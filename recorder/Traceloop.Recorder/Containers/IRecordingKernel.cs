@@ -1,0 +1,48 @@
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Containers;
+
+/// <summary>
+/// What the container side needs from the kernel: the maps that say which cgroup records into
+/// which ring, the rings themselves, and the pods the kernel must not adopt. The real one is
+/// <see cref="LibbpfKernel"/> over the loaded BPF object; tests use a double that keeps the maps
+/// in dictionaries and the rings in byte arrays.
+/// </summary>
+internal interface IRecordingKernel
+{
+    /// <summary>Bytes of data in each ring (a power of two).</summary>
+    int RingSize { get; }
+
+    /// <summary>Slots of the rings map: rings that can exist at once.</summary>
+    int MaxSlots { get; }
+
+    /// <summary>The BPF programs attached, by name.</summary>
+    IReadOnlyList<string> AttachedPrograms { get; }
+
+    /// <summary>Makes a ring with its random key set, not yet visible to the kernel programs.</summary>
+    IContainerRing CreateRing();
+
+    /// <summary>Puts a ring in a slot of the rings map.</summary>
+    void PublishRing(uint slot, IContainerRing ring);
+
+    /// <summary>Empties a slot of the rings map.</summary>
+    void UnpublishRing(uint slot);
+
+    /// <summary>Queues a slot whose ring is published, for the kernel to hand to the next container it adopts.</summary>
+    void QueueSpareSlot(uint slot);
+
+    /// <summary>Adds a cgroup's entry; false when the kernel made one first.</summary>
+    bool TryAddContainer(ulong cgroupId, tl_container value);
+
+    /// <summary>Replaces an existing cgroup's entry.</summary>
+    void UpdateContainer(ulong cgroupId, tl_container value);
+
+    void RemoveContainer(ulong cgroupId);
+
+    bool TryGetContainer(ulong cgroupId, out tl_container value);
+
+    /// <summary>From now on the kernel refuses containers created under a pod cgroup of this name.</summary>
+    void ExcludePodCgroup(tl_pod_name name);
+
+    void IncludePodCgroup(tl_pod_name name);
+}

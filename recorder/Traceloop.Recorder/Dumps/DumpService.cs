@@ -1,0 +1,64 @@
+using Traceloop.Api;
+using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Kubernetes;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Dumps;
+
+/// <summary>
+/// Takes live dumps and describes recorded containers: what every endpoint and the dump keeper
+/// use, so a container is described and dumped the same way wherever it is asked for.
+/// </summary>
+internal sealed class DumpService(ContainerRegistry registry, PodCache pods, TimeProvider time)
+{
+    /// <summary>A snapshot of the container's ring, paired into events and named as far as the pod cache knows.</summary>
+    public ContainerDump Take(RecordedContainer container)
+    {
+        KubernetesIdentity? names = KubernetesIdentity.Resolve(pods, container);
+        tl_container kernel = registry.KernelState(container);
+        RingSnapshot? snapshot = null;
+        if (container.Ring is { } ring)
+        {
+            try
+            {
+                snapshot = ring.Snapshot();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Released by the grace-period sweep while we were asked for it.
+            }
+        }
+        TraceEvent[] events = snapshot is null ? [] : EventAssembler.Assemble(snapshot);
+        return new ContainerDump(container, snapshot, events, kernel, time.GetUtcNow()) { Names = names, Node = pods.NodeName };
+    }
+
+    /// <summary>
+    /// The container as a listing shows it, from the ring's header counters: no record is copied.
+    /// A ring that cannot be read is reported in <see cref="ContainerInfo.RingError"/>, not thrown.
+    /// </summary>
+    public ContainerInfo Describe(RecordedContainer container)
+    {
+        KubernetesIdentity? names = KubernetesIdentity.Resolve(pods, container);
+        tl_container kernel = registry.KernelState(container);
+        var figures = new RingFigures(0, 0, 0, (long)kernel.missed);
+        string? error = null;
+        if (container.Ring is { } ring)
+        {
+            try
+            {
+                RingCounters counters = ring.ReadCounters();
+                figures = new RingFigures((long)counters.Size, counters.Fill, counters.Held, counters.Overwritten + (long)kernel.missed);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Released meanwhile: it holds nothing any more.
+            }
+            catch (Exception e) when (e is CorruptRingException or BpfException)
+            {
+                error = e.Message;
+            }
+        }
+        return ContainerInfoFactory.Create(container, names, kernel, figures, error);
+    }
+}
