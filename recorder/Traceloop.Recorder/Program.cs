@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,7 +8,6 @@ using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
-using Traceloop.Recorder.Http;
 
 // traceloop-recorder: the node daemon. See README.md for the options and the API.
 
@@ -166,16 +164,7 @@ catch (Exception e) when (e is OptionsValidationException or InvalidOperationExc
     return 2;
 }
 
-app.UseExceptionHandler(error => error.Run(async context =>
-{
-    // Reached only by a bug: user input is validated before it can throw.
-    context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-    await Problems.Problem(500, "Internal Server Error", "the recorder failed to answer; see its log").ExecuteAsync(context).ConfigureAwait(false);
-}));
-app.MapSystemEndpoints();
-app.MapContainerEndpoints();
-app.MapSavedDumpEndpoints();
-app.MapCompatibilityEndpoints();
+app.MapTraceloopApi();
 
 try
 {

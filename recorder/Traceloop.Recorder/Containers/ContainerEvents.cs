@@ -45,7 +45,9 @@ internal sealed class ContainerEventSubscription
         _channel = Channel.CreateBounded<ContainerNotice>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait, not DropWrite: with the Drop modes TryWrite reports success for a notice it
+            // threw away, so nothing could count it. TryWrite never waits in any mode.
+            FullMode = BoundedChannelFullMode.Wait,
         });
 
     public ChannelReader<ContainerNotice> Reader => _channel.Reader;

@@ -80,7 +80,7 @@ internal sealed partial class ContainerRegistry : IDisposable
         int adopted = 0;
         foreach (string path in _cgroups.Walk())
         {
-            if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity) || Excluded(identity))
+            if (path == _ownCgroup)
             {
                 continue;
             }
@@ -99,13 +99,19 @@ internal sealed partial class ContainerRegistry : IDisposable
                 {
                     continue;
                 }
+                // Any cgroup inside a container records into its ring, whatever its name, as the
+                // kernel does for the ones made while it runs. The walk gives parents first.
                 RecordedContainer? parent = FindEnclosing(path);
                 if (parent is not null)
                 {
                     AddNested(parent, id);
                     continue;
                 }
-                if (_pool.Allocate() is not (uint slot, IContainerRing ring))
+                if (!CgroupNaming.TryParse(path, out ContainerIdentity? identity) || Excluded(identity))
+                {
+                    continue;
+                }
+                if (TryAllocate() is not (uint slot, IContainerRing ring))
                 {
                     LogNoSlot(_logger, identity.Id, _kernel.MaxSlots);
                     continue;

@@ -11,7 +11,7 @@ namespace Traceloop.Recorder.Containers;
 /// control BPF ring buffer on a thread of its own and hands them to the registry. Syscall
 /// records never come this way: they stay in the kernel until a dump asks for them.
 /// </summary>
-internal sealed partial class ControlChannel : IDisposable
+internal sealed partial class ControlChannel : IKernelNotices
 {
     private readonly SafeRingBufferHandle _ring;
     private readonly ContainerRegistry _registry;

@@ -13,7 +13,7 @@ namespace Traceloop.Recorder.Hosting;
 /// </summary>
 internal sealed partial class RecorderService(
     ContainerRegistry registry,
-    ControlChannel control,
+    IKernelNotices control,
     IRecordingKernel kernel,
     CgroupFs cgroups,
     IOptions<RecorderOptions> options,

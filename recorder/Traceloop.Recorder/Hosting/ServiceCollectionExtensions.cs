@@ -78,7 +78,7 @@ internal static class ServiceCollectionExtensions
                 sp.GetRequiredService<PodExclusions>(), sp.GetRequiredService<ContainerEvents>(),
                 options.GracePeriod, options.SpareRings, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContainerRegistry>>());
         });
-        services.AddSingleton<ControlChannel>();
+        services.AddSingleton<IKernelNotices, ControlChannel>();
         services.AddHostedService<RecorderService>();
         return services;
     }

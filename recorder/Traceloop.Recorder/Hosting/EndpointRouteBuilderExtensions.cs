@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Traceloop.Recorder.Http;
+
+namespace Traceloop.Recorder.Hosting;
+
+internal static class EndpointRouteBuilderExtensions
+{
+    /// <summary>The whole HTTP API, with its error handler: what the daemon serves and what the endpoint tests host.</summary>
+    public static WebApplication MapTraceloopApi(this WebApplication app)
+    {
+        app.UseExceptionHandler(error => error.Run(async context =>
+        {
+            // Reached only by a bug: user input is validated before it can throw.
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            await Problems.Problem(500, "Internal Server Error", "the recorder failed to answer; see its log").ExecuteAsync(context).ConfigureAwait(false);
+        }));
+        app.MapSystemEndpoints();
+        app.MapContainerEndpoints();
+        app.MapSavedDumpEndpoints();
+        app.MapCompatibilityEndpoints();
+        return app;
+    }
+}

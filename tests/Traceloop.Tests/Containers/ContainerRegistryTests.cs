@@ -1,0 +1,229 @@
+using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Tests.Containers;
+
+public sealed class ContainerRegistryTests : IDisposable
+{
+    private readonly RegistryHarness _h = new(maxSlots: 4, spareRings: 2);
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public void SpareRingsAreMadeAhead_AndQueuedForTheKernel()
+    {
+        Assert.Equal(2, _h.Kernel.Rings.Count);
+        Assert.Equal(2, _h.Kernel.FreeSlots.Count);
+    }
+
+    [Fact]
+    public void AContainerTheKernelAdoptsKeepsTheQueuedRing_AndTheQueueIsToppedUp()
+    {
+        uint queued = _h.Kernel.FreeSlots.Peek();
+        FakeRing spare = _h.Kernel.Rings[queued];
+
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(1), RegistryHarness.ContainerId(1));
+
+        Assert.Equal(queued, c.Slot);
+        Assert.Same(spare, c.Ring);
+        Assert.Equal(RegistryHarness.PodUid(1), c.Identity.PodUid);
+        Assert.Equal(2, _h.Kernel.FreeSlots.Count);
+        Assert.Equal(3, _h.Kernel.Rings.Count);
+        Assert.Single(_h.Registry.List());
+    }
+
+    [Fact]
+    public void ACgroupNotNamedLikeAContainerIsDropped_AndItsSlotGoesBack()
+    {
+        string path = "/system.slice/cron.service";
+        ulong id = _h.MakeCgroup(path);
+        tl_control ctl = _h.Kernel.Mkdir(id);
+
+        _h.Registry.OnControl(ctl, path);
+
+        Assert.Empty(_h.Registry.List());
+        Assert.False(_h.Kernel.Containers.ContainsKey(id));
+        Assert.Equal(2, _h.Kernel.Rings.Count);
+        Assert.Equal(2, _h.Kernel.FreeSlots.Count);
+        Assert.Contains(ctl.slot, _h.Kernel.FreeSlots);
+    }
+
+    [Fact]
+    public void AContainerStartedWhileTheQueueWasEmptyGetsARingLate()
+    {
+        _h.Kernel.FreeSlots.Clear();
+        string path = RegistryHarness.PathOf(RegistryHarness.PodUid(2), RegistryHarness.ContainerId(2));
+        ulong id = _h.MakeCgroup(path);
+
+        _h.Registry.OnControl(_h.Kernel.Mkdir(id), path);
+
+        RecordedContainer c = Assert.Single(_h.Registry.List());
+        Assert.NotNull(c.Ring);
+        Assert.Equal(c.Slot, _h.Kernel.Containers[id].slot);
+        Assert.Same(c.Ring, _h.Kernel.Rings[c.Slot]);
+    }
+
+    [Fact]
+    public void TheStartupScanAdoptsRunningContainers_AndNestedCgroupsShareTheirRing()
+    {
+        string path = RegistryHarness.PathOf(RegistryHarness.PodUid(3), RegistryHarness.ContainerId(3));
+        ulong id = _h.MakeCgroup(path);
+        ulong nested = _h.MakeCgroup(path + "/inner");
+        _h.MakeCgroup("/system.slice/sshd.service");
+
+        int adopted = _h.Registry.AdoptExisting();
+
+        Assert.Equal(1, adopted);
+        RecordedContainer c = Assert.Single(_h.Registry.List());
+        Assert.Equal(id, c.CgroupId);
+        Assert.Equal(c.Slot, _h.Kernel.Containers[id].slot);
+        Assert.Equal(c.Slot, _h.Kernel.Containers[nested].slot);
+        Assert.Equal(id, _h.Kernel.Containers[nested].parent);
+        Assert.Equal(0, _h.Registry.AdoptExisting());
+    }
+
+    [Fact]
+    public void TheStartupScanLeavesAContainerTheKernelAdoptedFirstToItsNotice()
+    {
+        string path = RegistryHarness.PathOf(RegistryHarness.PodUid(4), RegistryHarness.ContainerId(4));
+        ulong id = _h.MakeCgroup(path);
+        tl_control pending = _h.Kernel.Mkdir(id);
+        int ringsBefore = _h.Kernel.Rings.Count;
+
+        Assert.Equal(0, _h.Registry.AdoptExisting());
+        Assert.Equal(ringsBefore, _h.Kernel.Rings.Count);
+
+        _h.Registry.OnControl(pending, path);
+        Assert.Single(_h.Registry.List());
+    }
+
+    [Fact]
+    public void AnExcludedPodsContainersAreNotAdopted_AndReleasingThePodDropsTheRecordedOnes()
+    {
+        string excludedUid = RegistryHarness.PodUid(5);
+        RecordedContainer kept = _h.Start(RegistryHarness.PodUid(6), RegistryHarness.ContainerId(6));
+        RecordedContainer dropped = _h.Start(excludedUid, RegistryHarness.ContainerId(5));
+
+        Assert.True(_h.Exclusions.Exclude(excludedUid));
+        Assert.Equal(1, _h.Registry.ReleasePod(excludedUid));
+
+        Assert.Equal([kept.Id], _h.Registry.List().Select(c => c.Id));
+        Assert.False(_h.Kernel.Containers.ContainsKey(dropped.CgroupId));
+        Assert.Contains("pod" + excludedUid, _h.Kernel.ExcludedPodCgroups);
+
+        // A second container of the excluded pod whose notice raced the exclusion is refused too.
+        string path = RegistryHarness.PathOf(excludedUid, RegistryHarness.ContainerId(7));
+        ulong id = _h.MakeCgroup(path);
+        _h.Registry.OnControl(_h.Kernel.Mkdir(id), path);
+        Assert.Equal([kept.Id], _h.Registry.List().Select(c => c.Id));
+        Assert.False(_h.Kernel.Containers.ContainsKey(id));
+    }
+
+    [Fact]
+    public void AMainExitIsPublishedToSubscribers_WithItsStatus_AndStartsTheGracePeriod()
+    {
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(8), RegistryHarness.ContainerId(8));
+        ContainerEventSubscription late = _h.Events.Subscribe(4);
+
+        _h.MainExit(c, pid: 4242, waitStatus: 3 << 8);
+
+        Assert.True(_h.Notices.Reader.TryRead(out ContainerNotice first));
+        Assert.True(late.Reader.TryRead(out ContainerNotice second));
+        Assert.Equal(first, second);
+        Assert.Equal(ControlKind.MainExit, first.Kind);
+        Assert.Same(c, first.Container);
+        Assert.Equal(4242, first.Pid);
+        Assert.Equal(3 << 8, first.Status);
+        Assert.Equal(_h.Time.GetUtcNow(), c.ExitedAt);
+        Assert.Equal(3 << 8, c.ExitStatus);
+    }
+
+    [Fact]
+    public void ASlowSubscriberDropsAndCountsItsOwnNotices_WithoutHoldingUpTheOthers()
+    {
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(9), RegistryHarness.ContainerId(9));
+        ContainerEventSubscription small = _h.Events.Subscribe(1);
+
+        for (int i = 0; i < 5; i++)
+        {
+            _h.Registry.OnControl(new tl_control { kind = ControlKind.FatalSignal, cgroup_id = c.CgroupId, status = 11, pid = 7 }, c.CgroupPath);
+        }
+
+        Assert.Equal(4, small.TakeDropped());
+        Assert.Equal(0, small.TakeDropped());
+        Assert.Equal(0, _h.Notices.TakeDropped());
+        int read = 0;
+        while (_h.Notices.Reader.TryRead(out _))
+        {
+            read++;
+        }
+        Assert.Equal(5, read);
+    }
+
+    [Fact]
+    public void TheSweepReleasesEndedContainersAfterTheGracePeriod_AndOnlyThen()
+    {
+        RecordedContainer ended = _h.Start(RegistryHarness.PodUid(10), RegistryHarness.ContainerId(10));
+        RecordedContainer running = _h.Start(RegistryHarness.PodUid(11), RegistryHarness.ContainerId(11));
+        var ring = (FakeRing)ended.Ring!;
+        _h.MainExit(ended, pid: 1, waitStatus: 0);
+
+        _h.Time.Advance(TimeSpan.FromMinutes(9));
+        Assert.Equal(0, _h.Registry.Sweep());
+        _h.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, _h.Registry.Sweep());
+
+        Assert.Equal([running.Id], _h.Registry.List().Select(c => c.Id));
+        Assert.True(ring.Disposed);
+        Assert.False(_h.Kernel.Containers.ContainsKey(ended.CgroupId));
+        Assert.Null(ended.Ring);
+    }
+
+    [Fact]
+    public void WhenSlotsRunOutTheOldestEndedContainerMakesRoomForTheNext()
+    {
+        using var h = new RegistryHarness(maxSlots: 2, spareRings: 1);
+        RecordedContainer first = h.Start(RegistryHarness.PodUid(12), RegistryHarness.ContainerId(12));
+        RecordedContainer second = h.Start(RegistryHarness.PodUid(13), RegistryHarness.ContainerId(13));
+        h.MainExit(first, pid: 1, waitStatus: 0);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.MainExit(second, pid: 1, waitStatus: 0);
+
+        RecordedContainer third = h.Start(RegistryHarness.PodUid(14), RegistryHarness.ContainerId(14));
+
+        Assert.Null(h.Registry.Find(first.Id).Container);
+        Assert.NotNull(h.Registry.Find(second.Id).Container);
+        Assert.Same(third, h.Registry.Find(third.Id).Container);
+    }
+
+    [Fact]
+    public void RunningOutOfKernelMemoryForRingsIsSurvived_AndTheSpareIsMadeOnTheNextSweep()
+    {
+        _h.Kernel.FailRingCreation = true;
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(15), RegistryHarness.ContainerId(15));
+        Assert.NotNull(c.Ring); // it took a ring that was made ahead
+        Assert.Single(_h.Kernel.FreeSlots);
+
+        Assert.Equal(0, _h.Registry.Sweep());
+        Assert.Single(_h.Kernel.FreeSlots);
+
+        _h.Kernel.FailRingCreation = false;
+        _h.Registry.Sweep();
+        Assert.Equal(2, _h.Kernel.FreeSlots.Count);
+        Assert.Equal(3, _h.Kernel.Rings.Count);
+    }
+
+    [Fact]
+    public void IdsAreFoundWholeOrByAnUnambiguousPrefix()
+    {
+        RecordedContainer a = _h.Start(RegistryHarness.PodUid(16), "abcd" + new string('1', 60));
+        _h.Start(RegistryHarness.PodUid(17), "abce" + new string('2', 60));
+
+        Assert.Same(a, _h.Registry.Find(a.Id).Container);
+        Assert.Same(a, _h.Registry.Find("abcd").Container);
+        LookupResult both = _h.Registry.Find("abc");
+        Assert.True(both.Ambiguous);
+        Assert.Null(both.Container);
+        Assert.Equal(0, _h.Registry.Find("ffff").Matches);
+    }
+}

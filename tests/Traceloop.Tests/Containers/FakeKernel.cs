@@ -1,0 +1,112 @@
+using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Records;
+using Traceloop.Tests.Records;
+
+namespace Traceloop.Tests.Containers;
+
+/// <summary>
+/// The kernel seam as dictionaries and byte arrays: the containers map, the rings map, the
+/// free-slot queue and the excluded-pods map, with rings written by <see cref="RingBuilder"/>
+/// the way the BPF programs write them. <see cref="FailRingCreation"/> plays a kernel out of memory.
+/// </summary>
+internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8) : IRecordingKernel
+{
+    public int RingSize { get; } = ringSize;
+
+    public int MaxSlots { get; } = maxSlots;
+
+    public IReadOnlyList<string> AttachedPrograms { get; } = ["tl_sys_enter", "tl_sys_exit"];
+
+    public Dictionary<ulong, tl_container> Containers { get; } = [];
+
+    public Dictionary<uint, FakeRing> Rings { get; } = [];
+
+    public Queue<uint> FreeSlots { get; } = new();
+
+    public HashSet<string> ExcludedPodCgroups { get; } = [];
+
+    public int RingsCreated { get; private set; }
+
+    /// <summary>When set, making a ring fails as bpf_map_create does without memory.</summary>
+    public bool FailRingCreation { get; set; }
+
+    public IContainerRing CreateRing()
+    {
+        if (FailRingCreation)
+        {
+            throw new BpfException("creating a 4 KiB ring buffer failed: Cannot allocate memory", 12);
+        }
+        RingsCreated++;
+        return new FakeRing(RingSize);
+    }
+
+    public void PublishRing(uint slot, IContainerRing ring) => Rings[slot] = (FakeRing)ring;
+
+    public void UnpublishRing(uint slot) => Rings.Remove(slot);
+
+    public void QueueSpareSlot(uint slot) => FreeSlots.Enqueue(slot);
+
+    public bool TryAddContainer(ulong cgroupId, tl_container value) => Containers.TryAdd(cgroupId, value);
+
+    public void UpdateContainer(ulong cgroupId, tl_container value)
+    {
+        if (!Containers.ContainsKey(cgroupId))
+        {
+            throw new BpfException($"updating cgroup {cgroupId}: No such file or directory", Errno.ENOENT);
+        }
+        Containers[cgroupId] = value;
+    }
+
+    public void RemoveContainer(ulong cgroupId) => Containers.Remove(cgroupId);
+
+    public bool TryGetContainer(ulong cgroupId, out tl_container value) => Containers.TryGetValue(cgroupId, out value);
+
+    public unsafe void ExcludePodCgroup(tl_pod_name name) => ExcludedPodCgroups.Add(NameOf(name));
+
+    public void IncludePodCgroup(tl_pod_name name) => ExcludedPodCgroups.Remove(NameOf(name));
+
+    /// <summary>
+    /// What tl_cgroup_mkdir does for a cgroup named like a container: takes the next queued slot
+    /// (or marks it pending when the queue is empty), adds its entry, and returns the notice it sends.
+    /// </summary>
+    public tl_control Mkdir(ulong cgroupId, ulong parentId = 0)
+    {
+        uint slot = parentId != 0 ? Containers[parentId].slot : FreeSlots.TryDequeue(out uint s) ? s : RecordLayout.SlotPending;
+        Containers[cgroupId] = new tl_container { slot = slot, parent = parentId };
+        return new tl_control { kind = ControlKind.CgroupNew, cgroup_id = cgroupId, parent_id = parentId, slot = parentId != 0 ? 0 : slot };
+    }
+
+    /// <summary>The ring a container writes into, by its kernel entry.</summary>
+    public FakeRing RingOf(ulong cgroupId) => Rings[Containers[cgroupId].slot];
+
+    private static unsafe string NameOf(tl_pod_name name) =>
+        System.Text.Encoding.ASCII.GetString(new ReadOnlySpan<byte>(name.name, tl_pod_name.Length)).TrimEnd('\0');
+}
+
+/// <summary>A ring as a byte array; counts the copies made of it.</summary>
+internal sealed class FakeRing(int size) : IContainerRing
+{
+    public RingBuilder Builder { get; } = new(size);
+
+    public int RingSize => Builder.Size;
+
+    public int Snapshots { get; private set; }
+
+    public bool Disposed { get; private set; }
+
+    public RingSnapshot Snapshot()
+    {
+        ObjectDisposedException.ThrowIf(Disposed, this);
+        Snapshots++;
+        return RingSnapshot.Take(Builder.Mapping);
+    }
+
+    public RingCounters ReadCounters()
+    {
+        ObjectDisposedException.ThrowIf(Disposed, this);
+        return RingCounters.Read(Builder.Mapping);
+    }
+
+    public void Dispose() => Disposed = true;
+}
