@@ -68,9 +68,12 @@ public sealed class ContainerInfo
 
     /// <summary>
     /// Why the ring could not be read, when it could not: a listing reports that container's row
-    /// with this set (and the ring's figures zero) and serves the others as usual.
+    /// with this set (and the ring's figures zero) and serves the others as usual. Listings are
+    /// JSON only; a dump's header never has it (a ring that cannot be read cannot be dumped), so it
+    /// stays out of the MessagePack layout.
     /// </summary>
-    [Key(21)] public string? RingError { get; init; }
+    [IgnoreMember]
+    public string? RingError { get; init; }
 
     /// <summary>"namespace/pod/container" when known, else the container id.</summary>
     [IgnoreMember]

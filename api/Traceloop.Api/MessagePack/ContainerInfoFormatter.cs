@@ -5,7 +5,7 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="ContainerInfo"/> as an array indexed by its [Key]s.</summary>
 public static class ContainerInfoFormatter
 {
-    private const int FieldCount = 22;
+    private const int FieldCount = 21;
 
     public static void Write(ref MessagePackWriter writer, ContainerInfo? value)
     {
@@ -36,7 +36,6 @@ public static class ContainerInfoFormatter
         WireFormat.Write(ref writer, value.RestartCount);
         writer.Write(value.Node);
         writer.Write(value.ContainerKind);
-        writer.Write(value.RingError);
     }
 
     public static ContainerInfo? Read(ref MessagePackReader reader)
@@ -50,7 +49,7 @@ public static class ContainerInfoFormatter
         string? podUid = null, runtime = null;
         ulong cgroupId = 0;
         int? mainPid = null, exitStatus = null, restarts = null;
-        string? ns = null, pod = null, name = null, image = null, node = null, kind = null, ringError = null;
+        string? ns = null, pod = null, name = null, image = null, node = null, kind = null;
         Dictionary<string, string>? labels = null;
         DateTimeOffset firstSeen = default;
         DateTimeOffset? exitedAt = null;
@@ -81,7 +80,6 @@ public static class ContainerInfoFormatter
                 case 18: restarts = WireFormat.ReadNullableInt32(ref reader); break;
                 case 19: node = reader.ReadString(); break;
                 case 20: kind = reader.ReadString(); break;
-                case 21: ringError = reader.ReadString(); break;
                 default: WireFormat.Skip(ref reader); break; // a newer writer's field
             }
         }
@@ -108,7 +106,6 @@ public static class ContainerInfoFormatter
             RestartCount = restarts,
             Node = node,
             ContainerKind = kind,
-            RingError = ringError,
         };
     }
 }
