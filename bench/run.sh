@@ -43,11 +43,10 @@ if ((EUID != 0)); then
 	echo "run.sh: must run as root: it loads BPF programs, makes cgroups and runs runc containers" >&2
 	exit 1
 fi
-for tool in gcc clang bpftool strace runc curl jq awk od; do
-	command -v "$tool" >/dev/null || { echo "run.sh: '$tool' is missing" >&2; exit 1; }
-done
-BUSYBOX=$(command -v busybox || true)
-[[ -n $BUSYBOX ]] || { echo "run.sh: busybox is missing (apt-get install busybox-static)" >&2; exit 1; }
+# The project's install step: installs what is missing (gcc, clang, bpftool, strace, runc, jq, ...).
+source "$REPO/scripts/prereqs.sh"
+traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
+BUSYBOX=$(command -v busybox)
 
 # Iterations per run, chosen so one baseline run takes 0.3-1 s on a 2-core EPYC VM
 # (getppid ~140 ns, write64 ~160 ns, openclose ~1.8 us per iteration). strace is 100-800x

@@ -3,8 +3,14 @@
 # Sourced by run.sh and test.sh; safe to run on its own.
 set -euo pipefail
 
+# Every program a test, script or benchmark starts comes from one of these lists; the unit test
+# Repository/InstallStepTests fails when one is started that no list names.
 TRACELOOP_BUILD_PACKAGES=(clang llvm make libbpf-dev libbpf1 linux-libc-dev gcc libc6-dev zlib1g-dev curl)
-TRACELOOP_TEST_PACKAGES=(runc busybox-static strace util-linux lz4)
+# kubectl is the Kubernetes project's package, which this project's machines carry; Debian's
+# kubernetes-client (1.20) cannot render deploy/ (its kustomize predates `labels:` and `patches:`).
+TRACELOOP_TEST_PACKAGES=(runc busybox-static strace util-linux lz4 bpftool kubectl)
+# bench/run.sh, with the build packages (gcc and clang build its workload and empty hook).
+TRACELOOP_BENCH_PACKAGES=(runc busybox-static strace bpftool jq curl)
 
 traceloop_need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -23,7 +29,10 @@ traceloop_install() {
 		echo "installing: ${missing[*]}" >&2
 		# Lists may be missing or stale on a fresh machine: update once, then install.
 		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+			echo "could not install ${missing[*]} with apt-get: install them by hand and retry" >&2
+			exit 1
+		}
 	fi
 	if ! command -v dotnet >/dev/null; then
 		echo "the .NET 10 SDK is missing: trying the distribution's package" >&2

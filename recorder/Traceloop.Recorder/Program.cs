@@ -45,42 +45,7 @@ var switches = new Dictionary<string, string>
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.WriteLine("""
-        traceloop-recorder: records every syscall of every container on this host into per-container
-        kernel ring buffers, and serves them over HTTP on a Unix socket.
-
-        Options (also TRACELOOP_<NAME> environment variables, or a JSON config file):
-          --socket PATH          Unix socket of the API               (default /run/traceloop/traceloop.sock)
-          --data-dir DIR         where crash dumps are kept           (default /var/lib/traceloop)
-          --ring-size SIZE       ring per container, 64K..2M          (default 1M)
-          --max-containers N     containers with a ring at once       (default 128)
-          --grace-period SPAN    how long ended containers stay       (default 00:10:00)
-          --spare-rings N        rings made ahead for new containers  (default 4)
-          --max-string BYTES     bytes kept of a path argument        (default 256)
-          --max-bytes BYTES      bytes kept of a data buffer          (default 64)
-          --max-argv N           execve arguments kept                (default 16)
-          --socket-mode MODE     socket permission bits               (default 0660)
-          --socket-group NAME    group given the socket, if it exists (default traceloop)
-          --cgroup-hierarchy H   auto, unified, or a v1 controller    (default auto: v2 if mounted)
-          --kubeconfig FILE      use this cluster for pod names       (default: in-cluster config, else KUBECONFIG, else none)
-          --node-name NAME       this node's name in the cluster      (default: NODE_NAME)
-          --namespaces A,B       record only pods in these namespaces (default: all)
-          --exclude-namespaces A,B  never record pods in these namespaces
-          --selector LABELS      record only pods matching (app=web,tier!=db)
-          --config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)
-
-        Crash collection (dumps kept under DIR/dumps, listed by GET /dumps):
-          --dump-on-exit BOOL        main process exits non-zero      (default true)
-          --dump-on-signal BOOL      main process killed by a signal  (default true)
-          --dump-on-oom BOOL         OOM killer chose a process       (default true)
-          --dump-on-fatal-signal BOOL  SIGSEGV/SIGBUS/... delivered, even if handled (default false)
-          --watch-syscall-errors L   syscall:ERRNO,... failures that keep a dump (default none; e.g. connect:ECONNREFUSED)
-          --dumps-per-container N    dumps kept per container         (default 10)
-          --dumps-max-bytes SIZE     all dumps together, at most      (default 1G)
-          --dumps-min-free SIZE      free disk below which none is written (default 512M)
-          --dump-event-interval SPAN at most one Kubernetes Event per container per SPAN (default 00:05:00)
-          --trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default 00:01:00)
-        """);
+    Console.WriteLine(RecorderHelp.Text);
     return 0;
 }
 
@@ -95,7 +60,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Logging:LogLevel:Microsoft.Extensions.Hosting"] = "Critical",
 });
 var commandLine = new ConfigurationBuilder().AddCommandLine(args, switches).Build();
-string configFile = commandLine["ConfigFile"] ?? Environment.GetEnvironmentVariable("TRACELOOP_CONFIG") ?? "/etc/traceloop/config.json";
+string configFile = commandLine["ConfigFile"] ?? Environment.GetEnvironmentVariable("TRACELOOP_CONFIG") ?? RecorderOptions.DefaultConfigFile;
 // Reloaded when it changes: the pod selection follows it within seconds.
 builder.Configuration.AddJsonFile(configFile, optional: commandLine["ConfigFile"] is null, reloadOnChange: true);
 builder.Configuration.AddEnvironmentVariables("TRACELOOP_");

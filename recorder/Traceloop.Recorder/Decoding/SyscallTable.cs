@@ -75,7 +75,7 @@ internal static partial class SyscallTable
     private static readonly string[] NamesByNumber;
     private static readonly Dictionary<string, int> NumbersByName;
     private static readonly ConcurrentDictionary<int, string> UnknownNames = new();
-    private static int _unknownNamesCached;
+    private static int s_unknownNamesCached;
 
     static SyscallTable()
     {
@@ -115,7 +115,7 @@ internal static partial class SyscallTable
         }
 
         name = UnknownName(nr);
-        if (Interlocked.Increment(ref _unknownNamesCached) <= MaxCachedUnknownNames)
+        if (Interlocked.Increment(ref s_unknownNamesCached) <= MaxCachedUnknownNames)
         {
             UnknownNames.TryAdd(nr, name);
         }

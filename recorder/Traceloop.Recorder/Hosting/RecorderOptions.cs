@@ -8,6 +8,9 @@ namespace Traceloop.Recorder.Hosting;
 /// </summary>
 internal sealed class RecorderOptions
 {
+    /// <summary>The JSON config file read when neither --config nor TRACELOOP_CONFIG names one.</summary>
+    public const string DefaultConfigFile = "/etc/traceloop/config.json";
+
     /// <summary>The Unix socket the HTTP API listens on; there is no TCP listener.</summary>
     public string SocketPath { get; set; } = "/run/traceloop/traceloop.sock";
 

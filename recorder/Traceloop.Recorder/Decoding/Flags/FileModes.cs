@@ -5,7 +5,9 @@ namespace Traceloop.Recorder.Decoding.Flags;
 /// <summary>File modes: permission bits in octal, and mknod's file type by name.</summary>
 internal static class FileModes
 {
+    #pragma warning disable IDE1006 // the C name of <linux/stat.h>
     private const ulong S_IFMT = 0xf000;
+    #pragma warning restore IDE1006
 
     /// <summary>The S_IFMT file types; the stat renderers name st_mode's type with it too.</summary>
     internal static readonly NameTable FileTypes = new(

@@ -11,8 +11,10 @@ namespace Traceloop.Recorder.Decoding.Flags;
 /// </remarks>
 internal static class IoctlRequests
 {
+    #pragma warning disable IDE1006 // the C names of <asm-generic/ioctl.h>
     private const ulong _IOC_WRITE = 1;
     private const ulong _IOC_READ = 2;
+    #pragma warning restore IDE1006
 
     private enum ArgKind : byte
     {

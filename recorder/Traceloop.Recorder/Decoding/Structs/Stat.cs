@@ -35,6 +35,7 @@ internal static class Stat
 
     public const int StatxSize = 256;
 
+    #pragma warning disable IDE1006 // the C names of <linux/stat.h>
     private const uint S_IFMT = 0xf000;
     private const uint S_ISUID = 0x800;
     private const uint S_ISGID = 0x400;
@@ -42,6 +43,7 @@ internal static class Stat
     private const uint STATX_TYPE = 0x1;
     private const uint STATX_MODE = 0x2;
     private const uint STATX_SIZE = 0x200;
+    #pragma warning restore IDE1006
 
     private static readonly NameTable StatxAttributes = new(
         "STATX_ATTR_???",

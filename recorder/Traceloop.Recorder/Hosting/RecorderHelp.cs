@@ -1,0 +1,57 @@
+using System.Globalization;
+using Traceloop.Recorder.Crashes;
+
+namespace Traceloop.Recorder.Hosting;
+
+/// <summary>
+/// The text of <c>traceloop-recorder --help</c>. Every "(default ...)" is read from a default
+/// instance of <see cref="RecorderOptions"/> or <see cref="CrashOptions"/>, so a default is
+/// written once, in its option class.
+/// </summary>
+internal static class RecorderHelp
+{
+    public static string Text => Build(new RecorderOptions(), new CrashOptions());
+
+    internal static string Build(RecorderOptions o, CrashOptions c) => $"""
+        traceloop-recorder: records every syscall of every container on this host into per-container
+        kernel ring buffers, and serves them over HTTP on a Unix socket.
+
+        Options (also TRACELOOP_<NAME> environment variables, or a JSON config file):
+          --socket PATH          Unix socket of the API               (default {o.SocketPath})
+          --data-dir DIR         where crash dumps are kept           (default {o.DataDir})
+          --ring-size SIZE       ring per container, 64K..2M          (default {o.RingSize})
+          --max-containers N     containers with a ring at once       (default {Number(o.MaxContainers)})
+          --grace-period SPAN    how long ended containers stay       (default {Span(o.GracePeriod)})
+          --spare-rings N        rings made ahead for new containers  (default {Number(o.SpareRings)})
+          --max-string BYTES     bytes kept of a path argument        (default {Number(o.MaxStringBytes)})
+          --max-bytes BYTES      bytes kept of a data buffer          (default {Number(o.MaxDataBytes)})
+          --max-argv N           execve arguments kept                (default {Number(o.MaxArgv)})
+          --socket-mode MODE     socket permission bits               (default {o.SocketMode})
+          --socket-group NAME    group given the socket, if it exists (default {o.SocketGroup})
+          --cgroup-hierarchy H   auto, unified, or a v1 controller    (default {o.CgroupHierarchy}{(o.CgroupHierarchy == "auto" ? ": v2 if mounted" : "")})
+          --kubeconfig FILE      use this cluster for pod names       (default: in-cluster config, else KUBECONFIG, else none)
+          --node-name NAME       this node's name in the cluster      (default: NODE_NAME)
+          --namespaces A,B       record only pods in these namespaces (default: all)
+          --exclude-namespaces A,B  never record pods in these namespaces
+          --selector LABELS      record only pods matching (app=web,tier!=db)
+          --config FILE          JSON file with the settings above    (default {RecorderOptions.DefaultConfigFile})
+
+        Crash collection (dumps kept under DIR/dumps, listed by GET /dumps):
+          --dump-on-exit BOOL        main process exits non-zero      (default {Bool(c.DumpOnExit)})
+          --dump-on-signal BOOL      main process killed by a signal  (default {Bool(c.DumpOnSignal)})
+          --dump-on-oom BOOL         OOM killer chose a process       (default {Bool(c.DumpOnOom)})
+          --dump-on-fatal-signal BOOL  SIGSEGV/SIGBUS/... delivered, even if handled (default {Bool(c.DumpOnFatalSignal)})
+          --watch-syscall-errors L   syscall:ERRNO,... failures that keep a dump (default {(c.WatchSyscallErrors.Length == 0 ? "none" : c.WatchSyscallErrors)}; e.g. connect:ECONNREFUSED)
+          --dumps-per-container N    dumps kept per container         (default {Number(c.DumpsPerContainer)})
+          --dumps-max-bytes SIZE     all dumps together, at most      (default {c.DumpsMaxBytes})
+          --dumps-min-free SIZE      free disk below which none is written (default {c.DumpsMinFreeBytes})
+          --dump-event-interval SPAN at most one Kubernetes Event per container per SPAN (default {Span(c.DumpEventInterval)})
+          --trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default {Span(c.TriggerCooldown)})
+        """;
+
+    private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Span(TimeSpan span) => span.ToString("c", CultureInfo.InvariantCulture);
+
+    private static string Bool(bool b) => b ? "true" : "false";
+}

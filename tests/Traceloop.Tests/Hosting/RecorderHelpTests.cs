@@ -1,0 +1,33 @@
+using Traceloop.Recorder.Crashes;
+using Traceloop.Recorder.Hosting;
+
+namespace Traceloop.Tests.Hosting;
+
+public sealed class RecorderHelpTests
+{
+    [Fact]
+    public void TheDefaultsShownAreTheOptionClassesDefaults()
+    {
+        string help = RecorderHelp.Text;
+        Assert.Contains("--ring-size SIZE       ring per container, 64K..2M          (default 1M)", help, StringComparison.Ordinal);
+        Assert.Contains("--grace-period SPAN    how long ended containers stay       (default 00:10:00)", help, StringComparison.Ordinal);
+        Assert.Contains("--cgroup-hierarchy H   auto, unified, or a v1 controller    (default auto: v2 if mounted)", help, StringComparison.Ordinal);
+        Assert.Contains("--config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)", help, StringComparison.Ordinal);
+        Assert.Contains("--dump-on-fatal-signal BOOL  SIGSEGV/SIGBUS/... delivered, even if handled (default false)", help, StringComparison.Ordinal);
+        Assert.Contains("(default none; e.g. connect:ECONNREFUSED)", help, StringComparison.Ordinal);
+        Assert.Contains("--trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default 00:01:00)", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AChangedDefaultChangesTheHelp()
+    {
+        string help = RecorderHelp.Build(
+            new RecorderOptions { RingSize = "2M", MaxContainers = 64, GracePeriod = TimeSpan.FromMinutes(3) },
+            new CrashOptions { DumpOnOom = false, WatchSyscallErrors = "connect:ECONNREFUSED" });
+        Assert.Contains("(default 2M)", help, StringComparison.Ordinal);
+        Assert.Contains("containers with a ring at once       (default 64)", help, StringComparison.Ordinal);
+        Assert.Contains("how long ended containers stay       (default 00:03:00)", help, StringComparison.Ordinal);
+        Assert.Contains("OOM killer chose a process       (default false)", help, StringComparison.Ordinal);
+        Assert.Contains("(default connect:ECONNREFUSED; e.g. connect:ECONNREFUSED)", help, StringComparison.Ordinal);
+    }
+}
