@@ -12,9 +12,9 @@ namespace Traceloop.Recorder.Crashes;
 /// <summary>
 /// Turns the kernel's notices about recorded containers into saved dumps: a main process that
 /// exits non-zero or is killed by a signal, the OOM killer's victims, and (when enabled) fatal
-/// signals and watched syscall failures. Notices arrive over a bounded subscription to <see cref="ContainerEvents"/> from the control
-/// thread and are handled one at a time, in order, so an OOM victim is always known before the
-/// exit it causes.
+/// signals and watched syscall failures. Notices arrive from the control thread through a bounded
+/// subscription to <see cref="ContainerEvents"/> and are handled one at a time, in order, so an
+/// OOM victim is always known before the exit it causes.
 /// </summary>
 internal sealed partial class CrashCollector : BackgroundService
 {
