@@ -1,5 +1,5 @@
 using System.Text;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli;
 

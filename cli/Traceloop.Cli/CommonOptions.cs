@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli;
 
@@ -76,7 +76,7 @@ internal sealed class CommonOptions
     public void WriteListing<T>(OutputFormat format, List<T> items, System.Text.Json.Serialization.Metadata.JsonTypeInfo<List<T>> type,
         Func<DateTimeOffset, Table> table, string none)
     {
-        if (format != Api.Presentation.OutputFormat.Table)
+        if (format != Common.Presentation.OutputFormat.Table)
         {
             StructuredOutput.Write(format, items, type, Console.Out);
         }

@@ -1,6 +1,6 @@
 using System.Net.Http;
 using Traceloop.Api;
-using Traceloop.Api.Export;
+using Traceloop.Cli.Common.Export;
 using Traceloop.Api.MessagePack;
 
 namespace Traceloop.Cli;

@@ -1,5 +1,5 @@
 using Traceloop.Api;
-using Traceloop.Api.Export;
+using Traceloop.Cli.Common.Export;
 using Traceloop.Api.MessagePack;
 
 namespace Kubectl.Traceloop.Output;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli.Commands;
 

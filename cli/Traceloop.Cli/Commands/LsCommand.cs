@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Tests.Cli;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Traceloop.Api;
-using Traceloop.Api.Export;
+using Traceloop.Cli.Common.Export;
 using Traceloop.Tests.Api;
 
 namespace Traceloop.Tests.Cli;

@@ -1,5 +1,5 @@
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 using Traceloop.Tests.Api;
 
 namespace Traceloop.Tests.Cli;

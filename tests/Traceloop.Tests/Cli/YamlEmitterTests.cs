@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 using Traceloop.Tests.Api;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

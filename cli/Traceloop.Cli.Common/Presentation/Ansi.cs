@@ -1,4 +1,4 @@
-namespace Traceloop.Api.Presentation;
+namespace Traceloop.Cli.Common.Presentation;
 
 /// <summary>The few colours the CLIs use, for states a reader should notice.</summary>
 public enum AnsiColor
