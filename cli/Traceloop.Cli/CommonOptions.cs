@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli;

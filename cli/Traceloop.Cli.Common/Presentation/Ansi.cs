@@ -17,10 +17,6 @@ public static class Ansi
     public static bool ShouldColor(bool outputIsTerminal, string? noColor, string? term) =>
         outputIsTerminal && string.IsNullOrEmpty(noColor) && term != "dumb";
 
-    /// <summary>The decision for this process's standard output.</summary>
-    public static bool ShouldColorConsole() =>
-        ShouldColor(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable("NO_COLOR"), Environment.GetEnvironmentVariable("TERM"));
-
     public static string Paint(string text, AnsiColor color) => color switch
     {
         AnsiColor.None => text,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli.Commands;
