@@ -16,7 +16,7 @@ internal sealed class CommonOptions
         Console = console;
         Socket = new Option<string>("--socket")
         {
-            Description = $"The recorder's Unix socket (default: ${SocketEnvironmentVariable}, else {TraceloopClient.DefaultSocketPath})",
+            Description = $"The recorder's Unix socket (default: ${SocketEnvironmentVariable}, else {TraceloopSocket.DefaultPath})",
             Recursive = true,
             HelpName = "path",
         };
@@ -94,7 +94,7 @@ internal sealed class CommonOptions
     public string SocketPath(ParseResult parse) =>
         parse.GetValue(Socket) is { Length: > 0 } path ? path
         : Console.GetEnvironmentVariable(SocketEnvironmentVariable) is { Length: > 0 } env ? env
-        : TraceloopClient.DefaultSocketPath;
+        : TraceloopSocket.DefaultPath;
 
     public TraceloopClient Client(ParseResult parse) => new(SocketPath(parse));
 
