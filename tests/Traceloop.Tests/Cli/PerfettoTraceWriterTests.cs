@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Traceloop.Api;
 using Traceloop.Cli.Common.Export;
+using Traceloop.TestCommon.Cli;
 using Traceloop.Tests.Api;
 
 namespace Traceloop.Tests.Cli;
