@@ -5,7 +5,7 @@ using Traceloop.Cli.Common.Export;
 using Traceloop.TestCommon.Cli;
 using Traceloop.Tests.Api;
 
-namespace Traceloop.Tests.Cli;
+namespace Traceloop.Tests.Cli.Common;
 
 public sealed class PerfettoTraceWriterTests
 {

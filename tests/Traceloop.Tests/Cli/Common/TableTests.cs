@@ -2,7 +2,7 @@ using Traceloop.Api;
 using Traceloop.Cli.Common.Presentation;
 using Traceloop.Tests.Api;
 
-namespace Traceloop.Tests.Cli;
+namespace Traceloop.Tests.Cli.Common;
 
 public sealed class TableTests
 {
