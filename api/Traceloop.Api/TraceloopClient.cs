@@ -15,12 +15,10 @@ public sealed class TraceloopApiException(string message, HttpStatusCode? status
 /// <summary>The node API over the recorder's Unix socket.</summary>
 public sealed class TraceloopClient : IDisposable
 {
-    public const string DefaultSocketPath = "/run/traceloop/traceloop.sock";
-
     private readonly HttpClient _http;
     private readonly string _socketPath;
 
-    public TraceloopClient(string socketPath = DefaultSocketPath, TimeSpan? timeout = null)
+    public TraceloopClient(string socketPath = TraceloopSocket.DefaultPath, TimeSpan? timeout = null)
     {
         _socketPath = socketPath;
         var handler = new SocketsHttpHandler

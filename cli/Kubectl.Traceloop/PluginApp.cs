@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Kubectl.Traceloop.Commands;
+using MessagePack;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop;
 
 /// <summary>The command tree of <c>kubectl traceloop</c>, and the one place errors become a line on stderr and an exit code.</summary>
 internal static class PluginApp
 {
-    public static RootCommand Build(PluginConsole console)
+    public static RootCommand Build(CliConsole console)
     {
         var root = new RootCommand("""
             Traceloop: what did my pod do before it died? Reads the syscall flight recorder of the
@@ -25,32 +27,37 @@ internal static class PluginApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, PluginConsole console, CancellationToken ct = default)
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken ct = default)
     {
         RootCommand root = Build(console);
         ParseResult parsed = root.Parse(args);
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Wraps a command's work: a <see cref="PluginException"/> is printed as one line, never a stack trace.</summary>
-    public static void SetAction(Command command, PluginConsole console,
-        Func<ParseResult, CancellationToken, Task<PluginExitCode>> action)
+    /// <summary>Wraps a command's work: a <see cref="CommandException"/> (or an unreadable dump) is printed as one line, never a stack trace.</summary>
+    public static void SetAction(Command command, CliConsole console,
+        Func<ParseResult, CancellationToken, Task<ExitCode>> action)
     {
         command.SetAction(async (result, ct) =>
         {
             try
             {
-                return (int)await action(result, ct).ConfigureAwait(false);
+                return (await action(result, ct).ConfigureAwait(false)).ToPluginStatus();
             }
-            catch (PluginException e)
+            catch (CommandException e)
             {
                 await console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
-                return (int)e.ExitCode;
+                return e.ExitCode.ToPluginStatus();
+            }
+            catch (MessagePackSerializationException e)
+            {
+                await console.Error.WriteLineAsync("error: the agent sent a dump that cannot be read: " + e.Message).ConfigureAwait(false);
+                return ExitCode.Failed.ToPluginStatus();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 await console.Error.WriteLineAsync("error: interrupted").ConfigureAwait(false);
-                return (int)PluginExitCode.Failed;
+                return ExitCode.Interrupted.ToPluginStatus();
             }
         });
     }

@@ -1,8 +1,7 @@
+using Traceloop.Cli.Common;
+
 namespace Kubectl.Traceloop;
 
-/// <summary>A failure the user can act on: its message is the one line printed on stderr.</summary>
-internal class PluginException(string message, PluginExitCode exitCode = PluginExitCode.Failed, Exception? inner = null)
-    : Exception(message, inner)
-{
-    public PluginExitCode ExitCode { get; } = exitCode;
-}
+/// <summary>A failure the user can act on: its message is the one line printed on stderr; without a code, a plain failure.</summary>
+internal class PluginException(string message, ExitCode exitCode = ExitCode.Failed, Exception? inner = null)
+    : CommandException(message, exitCode, inner);

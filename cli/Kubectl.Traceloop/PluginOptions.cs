@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kubectl.Traceloop.Kube;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop;
 
@@ -76,7 +77,7 @@ internal static class PluginOptions
         int seconds = result.GetValue(Timeout);
         if (seconds <= 0)
         {
-            throw new PluginException("--request-timeout must be a positive number of seconds", PluginExitCode.Usage);
+            throw new PluginException("--request-timeout must be a positive number of seconds", ExitCode.Usage);
         }
         string agentNamespace = result.GetValue(AgentNamespace) ?? KubeSettings.DefaultAgentNamespace;
         return new KubeSettings(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), allNamespaces,

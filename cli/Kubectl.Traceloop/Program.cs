@@ -1,3 +1,4 @@
 using Kubectl.Traceloop;
+using Traceloop.Cli.Common;
 
-return await PluginApp.RunAsync(args, PluginConsole.ForProcess());
+return await PluginApp.RunAsync(args, CliConsole.FromProcess(autoFlush: true));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Http;
 using MessagePack;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 using Traceloop.Cli.Commands;
 
 namespace Traceloop.Cli;
@@ -71,7 +72,7 @@ internal static class CliApp
     /// <summary>The line to print and the exit code for a failure we expect; null lets a bug surface with its stack.</summary>
     internal static (string Message, ExitCode Code)? Describe(Exception e, CancellationToken ct) => e switch
     {
-        CliException c => ($"error: {c.Message}", c.Code),
+        CommandException c => ($"error: {c.Message}", c.ExitCode),
         TraceloopApiException { Status: null } a => ($"error: {a.Message}", ExitCode.Unreachable),
         TraceloopApiException a => ($"error: {a.Message}", ExitCode.ApiError),
         OperationCanceledException when ct.IsCancellationRequested => ("interrupted", ExitCode.Interrupted),

@@ -1,7 +1,6 @@
+using Traceloop.Cli.Common;
+
 namespace Traceloop.Cli;
 
-/// <summary>An expected failure: its message is the one line printed, its code the exit status.</summary>
-internal sealed class CliException(string message, ExitCode code = ExitCode.Usage) : Exception(message)
-{
-    public ExitCode Code { get; } = code;
-}
+/// <summary>An expected failure of the node CLI; without a code, the command line was at fault.</summary>
+internal sealed class CliException(string message, ExitCode code = ExitCode.Usage) : CommandException(message, code);

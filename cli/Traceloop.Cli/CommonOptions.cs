@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli;
 
@@ -15,7 +16,7 @@ internal sealed class CommonOptions
         Console = console;
         Socket = new Option<string>("--socket")
         {
-            Description = $"The recorder's Unix socket (default: ${SocketEnvironmentVariable}, else {TraceloopClient.DefaultSocketPath})",
+            Description = $"The recorder's Unix socket (default: ${SocketEnvironmentVariable}, else {TraceloopSocket.DefaultPath})",
             Recursive = true,
             HelpName = "path",
         };
@@ -76,7 +77,7 @@ internal sealed class CommonOptions
     public void WriteListing<T>(OutputFormat format, List<T> items, System.Text.Json.Serialization.Metadata.JsonTypeInfo<List<T>> type,
         Func<DateTimeOffset, Table> table, string none)
     {
-        if (format != Api.Presentation.OutputFormat.Table)
+        if (format != Common.Presentation.OutputFormat.Table)
         {
             StructuredOutput.Write(format, items, type, Console.Out);
         }
@@ -93,7 +94,7 @@ internal sealed class CommonOptions
     public string SocketPath(ParseResult parse) =>
         parse.GetValue(Socket) is { Length: > 0 } path ? path
         : Console.GetEnvironmentVariable(SocketEnvironmentVariable) is { Length: > 0 } env ? env
-        : TraceloopClient.DefaultSocketPath;
+        : TraceloopSocket.DefaultPath;
 
     public TraceloopClient Client(ParseResult parse) => new(SocketPath(parse));
 

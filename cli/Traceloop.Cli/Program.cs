@@ -1,4 +1,5 @@
 using Traceloop.Cli;
+using Traceloop.Cli.Common;
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -6,4 +7,5 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
-return (int)await CliApp.RunAsync(args, CliConsole.FromProcess(), cancel.Token).ConfigureAwait(false);
+ExitCode code = await CliApp.RunAsync(args, CliConsole.FromProcess(), cancel.Token).ConfigureAwait(false);
+return code.ToNodeStatus();

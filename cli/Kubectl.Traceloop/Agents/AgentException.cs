@@ -1,8 +1,10 @@
+using Traceloop.Cli.Common;
+
 namespace Kubectl.Traceloop.Agents;
 
 /// <summary>A call to one agent failed; the message is the line for stderr.</summary>
 internal sealed class AgentException(string message, AgentFailure failure, int? httpStatus = null, Exception? inner = null)
-    : PluginException(message, PluginExitCode.Failed, inner)
+    : PluginException(message, ExitCode.Failed, inner)
 {
     public AgentFailure Failure { get; } = failure;
 

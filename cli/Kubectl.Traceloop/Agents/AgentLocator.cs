@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Kubectl.Traceloop.Kube;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Agents;
 
@@ -93,11 +94,11 @@ internal sealed class AgentLocator(KubeSession session)
     public static PluginException ApiFailure(Exception e, string what) => e switch
     {
         HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } h =>
-            new PluginException($"forbidden: cannot {what} (RBAC): {StatusMessage(h)}", PluginExitCode.Failed, e),
+            new PluginException($"forbidden: cannot {what} (RBAC): {StatusMessage(h)}", ExitCode.Failed, e),
         HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } =>
-            new PluginException($"unauthorized: the API server rejected the kubeconfig's credentials", PluginExitCode.Failed, e),
-        HttpOperationException h => new PluginException($"cannot {what}: {StatusMessage(h)}", PluginExitCode.Failed, e),
-        _ => new PluginException($"cannot reach the API server to {what}: {e.Message}", PluginExitCode.Failed, e),
+            new PluginException($"unauthorized: the API server rejected the kubeconfig's credentials", ExitCode.Failed, e),
+        HttpOperationException h => new PluginException($"cannot {what}: {StatusMessage(h)}", ExitCode.Failed, e),
+        _ => new PluginException($"cannot reach the API server to {what}: {e.Message}", ExitCode.Failed, e),
     };
 
     private static string StatusMessage(HttpOperationException e) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Kubectl.Traceloop.Exec;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Agents;
 
@@ -11,10 +12,11 @@ namespace Kubectl.Traceloop.Agents;
 /// </summary>
 internal static class BridgeExitCodes
 {
-    public const int Ok = 0;
-    public const int Usage = 1;
-    public const int RecorderUnreachable = 2;
-    public const int HttpError = 3;
+    // The node CLI's own exit codes: the bridge is `traceloop api` run in the agent pod.
+    public const int Ok = (int)ExitCode.Success;
+    public const int Usage = (int)ExitCode.Usage;
+    public const int RecorderUnreachable = (int)ExitCode.Unreachable;
+    public const int HttpError = (int)ExitCode.ApiError;
 
     public static byte[] BodyOrThrow(ExecResult result, AgentPod agent)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Agents;
 
@@ -47,7 +48,7 @@ internal sealed record FanOutResult<T>(IReadOnlyList<NodeAnswer<T>> Answers, IRe
     /// Throws when nothing answered (RBAC first: it is the same refusal on every node), else
     /// prints one warning per failed node and says whether the result is partial.
     /// </summary>
-    public PluginExitCode Report(TextWriter error)
+    public ExitCode Report(TextWriter error)
     {
         if (Failures.FirstOrDefault(f => f.Error.Failure == AgentFailure.Forbidden) is { } forbidden)
         {
@@ -69,6 +70,6 @@ internal sealed record FanOutResult<T>(IReadOnlyList<NodeAnswer<T>> Answers, IRe
         {
             error.WriteLine($"warning: node {failure.Agent.Node}: {failure.Error.Message}");
         }
-        return Failures.Count > 0 ? PluginExitCode.Partial : PluginExitCode.Ok;
+        return Failures.Count > 0 ? ExitCode.Partial : ExitCode.Success;
     }
 }

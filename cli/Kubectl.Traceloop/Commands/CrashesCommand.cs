@@ -3,13 +3,14 @@ using Kubectl.Traceloop.Agents;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
 
 /// <summary><c>kubectl traceloop crashes [-A]</c>: the dumps the agents kept on disk (crashes and snapshots), cluster-wide.</summary>
 internal static class CrashesCommand
 {
-    public static Command Create(PluginConsole console)
+    public static Command Create(CliConsole console)
     {
         Option<bool> all = PluginOptions.AllNamespaces();
         Option<string> output = PluginOptions.ListingOutput();
@@ -24,7 +25,7 @@ internal static class CrashesCommand
             FanOutResult<List<SavedDumpInfo>> answers = await FanOut.RunAsync(agents,
                 async (agent, token) => AgentJson.Parse(await api.GetAsync(agent, path, token).ConfigureAwait(false),
                     TraceloopJson.Context.ListSavedDumpInfo, agent), ct).ConfigureAwait(false);
-            PluginExitCode code = answers.Report(console.Error);
+            ExitCode code = answers.Report(console.Error);
             List<(SavedDumpInfo Dump, string Node)> rows = [.. answers.Answers
                 .SelectMany(a => a.Value.Select(d => (d, a.Agent.Node)))
                 .OrderByDescending(r => r.d.TakenAt)];

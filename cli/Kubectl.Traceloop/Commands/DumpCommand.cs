@@ -3,13 +3,14 @@ using System.Globalization;
 using Kubectl.Traceloop.Agents;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
 
 /// <summary><c>kubectl traceloop dump POD [-c CONTAINER] [--last N] [-o text|json|perfetto]</c>: a pod's recent syscalls.</summary>
 internal static class DumpCommand
 {
-    public static Command Create(PluginConsole console)
+    public static Command Create(CliConsole console)
     {
         var pod = new Argument<string>("pod") { Description = "The pod, in the namespace of -n or the context" };
         Option<string?> container = PluginOptions.Container();
@@ -23,18 +24,18 @@ internal static class DumpCommand
         {
             if (result.GetValue(last) is <= 0)
             {
-                throw new PluginException("--last must be a positive number of events", PluginExitCode.Usage);
+                throw new PluginException("--last must be a positive number of events", ExitCode.Usage);
             }
             using KubeSession session = KubeSession.Open(PluginOptions.Settings(result));
             string name = result.GetValue(pod)!;
             AgentPod agent = await new AgentLocator(session).ForPodAsync(session.Namespace, name, ct).ConfigureAwait(false);
             string format = result.GetValue(output)!;
-            string path = $"/pods/{Uri.EscapeDataString(session.Namespace)}/{Uri.EscapeDataString(name)}/dump?format={DumpWriter.WireFormat(format)}"
+            string path = $"/pods/{Uri.EscapeDataString(session.Namespace)}/{Uri.EscapeDataString(name)}/dump?format={DumpOutput.WireFormat(format)}"
                 + (result.GetValue(container) is { } c ? "&container=" + Uri.EscapeDataString(c) : "")
                 + (result.GetValue(last) is { } n ? "&last=" + n.ToString(CultureInfo.InvariantCulture) : "");
             byte[] body = await new AgentApi(session).GetAsync(agent, path, ct).ConfigureAwait(false);
-            await DumpWriter.WriteAsync(console, format, body, ct).ConfigureAwait(false);
-            return PluginExitCode.Ok;
+            await DumpOutput.WriteAsync(console, format, body, ct).ConfigureAwait(false);
+            return ExitCode.Success;
         });
         return command;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Kubectl.Traceloop.Agents;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
 
@@ -11,7 +12,7 @@ namespace Kubectl.Traceloop.Commands;
 /// </summary>
 internal static class GetCommand
 {
-    public static Command Create(PluginConsole console)
+    public static Command Create(CliConsole console)
     {
         var id = new Argument<string>("dump-id") { Description = "A dump id, as `kubectl traceloop crashes` lists it" };
         var node = new Option<string?>("--node") { Description = "The node that holds the dump (default: ask every agent)" };
@@ -22,15 +23,15 @@ internal static class GetCommand
             string dumpId = result.GetValue(id)!;
             if (dumpId.Length == 0 || dumpId.Any(ch => !(char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' or '~')))
             {
-                throw new PluginException($"{dumpId} is not a dump id: ids are letters, digits, '-', '_', '.' and '~'", PluginExitCode.Usage);
+                throw new PluginException($"{dumpId} is not a dump id: ids are letters, digits, '-', '_', '.' and '~'", ExitCode.Usage);
             }
             using KubeSession session = KubeSession.Open(PluginOptions.Settings(result));
             var locator = new AgentLocator(session);
             var api = new AgentApi(session);
             string format = result.GetValue(output)!;
-            string path = $"/dumps/{Uri.EscapeDataString(dumpId)}?format={DumpWriter.WireFormat(format)}";
+            string path = $"/dumps/{Uri.EscapeDataString(dumpId)}?format={DumpOutput.WireFormat(format)}";
             byte[] body;
-            PluginExitCode code = PluginExitCode.Ok;
+            ExitCode code = ExitCode.Success;
             if (result.GetValue(node) is { } nodeName)
             {
                 body = await api.GetAsync(await locator.OnNodeAsync(nodeName, ct).ConfigureAwait(false), path, ct).ConfigureAwait(false);
@@ -61,7 +62,7 @@ internal static class GetCommand
                 code = new FanOutResult<byte[]>(answers.Answers, failures).Report(console.Error);
                 body = answers.Answers[0].Value;
             }
-            await DumpWriter.WriteAsync(console, format, body, ct).ConfigureAwait(false);
+            await DumpOutput.WriteAsync(console, format, body, ct).ConfigureAwait(false);
             return code;
         });
         return command;

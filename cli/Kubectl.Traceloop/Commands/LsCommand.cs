@@ -3,13 +3,14 @@ using Kubectl.Traceloop.Agents;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
 
 /// <summary><c>kubectl traceloop ls [-A]</c>: the recorded pods' containers on every node.</summary>
 internal static class LsCommand
 {
-    public static Command Create(PluginConsole console)
+    public static Command Create(CliConsole console)
     {
         Option<bool> all = PluginOptions.AllNamespaces();
         Option<string> output = PluginOptions.ListingOutput();
@@ -24,7 +25,7 @@ internal static class LsCommand
             FanOutResult<List<ContainerInfo>> answers = await FanOut.RunAsync(agents,
                 async (agent, token) => AgentJson.Parse(await api.GetAsync(agent, path, token).ConfigureAwait(false),
                     TraceloopJson.Context.ListContainerInfo, agent), ct).ConfigureAwait(false);
-            PluginExitCode code = answers.Report(console.Error);
+            ExitCode code = answers.Report(console.Error);
             // Containers outside Kubernetes (a node's own runc or docker) have no pod to show here;
             // a container named by its pod also has the pod's node.
             List<ContainerInfo> rows = [.. answers.Answers

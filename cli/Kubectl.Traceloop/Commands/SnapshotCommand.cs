@@ -3,13 +3,14 @@ using Kubectl.Traceloop.Agents;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
 
 /// <summary><c>kubectl traceloop snapshot POD [-c CONTAINER]</c>: keep a pod's current recording on its node's disk.</summary>
 internal static class SnapshotCommand
 {
-    public static Command Create(PluginConsole console)
+    public static Command Create(CliConsole console)
     {
         var pod = new Argument<string>("pod") { Description = "The pod, in the namespace of -n or the context" };
         Option<string?> container = PluginOptions.Container();
@@ -26,7 +27,7 @@ internal static class SnapshotCommand
             List<SavedDumpInfo> saved = AgentJson.Parse(body, TraceloopJson.Context.ListSavedDumpInfo, agent);
             ListingWriter.Write(console, result.GetValue(output)!, saved, TraceloopJson.Context.ListSavedDumpInfo,
                 () => PluginTables.Dumps(saved.Select(d => (d, agent.Node)), DateTimeOffset.UtcNow), $"No recorded container of pod {name} to snapshot.");
-            return PluginExitCode.Ok;
+            return ExitCode.Success;
         });
         return command;
     }

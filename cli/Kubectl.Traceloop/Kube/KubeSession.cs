@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Kube;
 
@@ -51,7 +52,7 @@ internal sealed class KubeSession : IDisposable
         {
             if (!KubernetesClientConfiguration.IsInCluster())
             {
-                throw new PluginException("no kubeconfig found: set --kubeconfig or KUBECONFIG, or create ~/.kube/config", PluginExitCode.Usage);
+                throw new PluginException("no kubeconfig found: set --kubeconfig or KUBECONFIG, or create ~/.kube/config", ExitCode.Usage);
             }
             config = KubernetesClientConfiguration.InClusterConfig();
         }
@@ -77,7 +78,7 @@ internal sealed class KubeSession : IDisposable
         catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or FormatException
             or CryptographicException or YamlDotNet.Core.YamlException)
         {
-            throw new PluginException($"cannot use kubeconfig {which}: {e.Message}", PluginExitCode.Usage, e);
+            throw new PluginException($"cannot use kubeconfig {which}: {e.Message}", ExitCode.Usage, e);
         }
     }
 }

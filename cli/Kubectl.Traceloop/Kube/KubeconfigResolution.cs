@@ -1,3 +1,5 @@
+using Traceloop.Cli.Common;
+
 namespace Kubectl.Traceloop.Kube;
 
 /// <summary>kubectl's rules for which kubeconfig files to read and which namespace a command means.</summary>
@@ -15,7 +17,7 @@ internal static class KubeconfigResolution
             string path = flag.Trim();
             if (!File.Exists(path))
             {
-                throw new PluginException($"kubeconfig {path} does not exist", PluginExitCode.Usage);
+                throw new PluginException($"kubeconfig {path} does not exist", ExitCode.Usage);
             }
             return [path];
         }

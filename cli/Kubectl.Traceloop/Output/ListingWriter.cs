@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
+using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Output;
 
@@ -7,11 +8,11 @@ namespace Kubectl.Traceloop.Output;
 internal static class ListingWriter
 {
     /// <param name="empty">kubectl's "No resources found" line, to stderr, when a table would be empty.</param>
-    public static void Write<T>(PluginConsole console, string output, List<T> items, JsonTypeInfo<List<T>> type, Func<Table> table, string empty)
+    public static void Write<T>(CliConsole console, string output, List<T> items, JsonTypeInfo<List<T>> type, Func<Table> table, string empty)
     {
         if (!StructuredOutput.TryParse(output, out OutputFormat format))
         {
-            throw new PluginException($"unknown output format {output}", PluginExitCode.Usage);
+            throw new PluginException($"unknown output format {output}", ExitCode.Usage);
         }
         if (format != OutputFormat.Table)
         {

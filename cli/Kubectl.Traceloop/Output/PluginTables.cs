@@ -1,6 +1,6 @@
 using System.Globalization;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Kubectl.Traceloop.Output;
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli.Commands;
 

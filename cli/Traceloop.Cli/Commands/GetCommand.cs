@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 
 namespace Traceloop.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common;
+using Traceloop.Cli.Common.Presentation;
 
 namespace Traceloop.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Traceloop.Api;
+using Traceloop.Cli.Common;
 
 namespace Traceloop.Cli.Commands;
 

@@ -12,7 +12,7 @@ internal sealed class RecorderOptions
     public const string DefaultConfigFile = "/etc/traceloop/config.json";
 
     /// <summary>The Unix socket the HTTP API listens on; there is no TCP listener.</summary>
-    public string SocketPath { get; set; } = "/run/traceloop/traceloop.sock";
+    public string SocketPath { get; set; } = Traceloop.Api.TraceloopSocket.DefaultPath;
 
     /// <summary>Where crash dumps are kept.</summary>
     public string DataDir { get; set; } = "/var/lib/traceloop";

@@ -4,7 +4,7 @@ using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Kubernetes;
 using Traceloop.FunctionalTests.Recorder;
-using Traceloop.Tests.Cli;
+using Traceloop.TestCommon.Cli;
 
 namespace Traceloop.FunctionalTests.Cli;
 

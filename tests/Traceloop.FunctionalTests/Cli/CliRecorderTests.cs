@@ -3,7 +3,7 @@ using Traceloop.Api;
 using Traceloop.Api.MessagePack;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
-using Traceloop.Tests.Cli;
+using Traceloop.TestCommon.Cli;
 
 namespace Traceloop.FunctionalTests.Cli;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Traceloop.Api;
-using Traceloop.Tests.Cli;
+using Traceloop.TestCommon.Cli;
 
 namespace Traceloop.FunctionalTests.Cli;
 

@@ -1,7 +1,7 @@
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
-using Traceloop.Tests.Deploy;
+using Traceloop.TestCommon.Deploy;
 
 namespace Traceloop.FunctionalTests.Deploy;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Traceloop.FunctionalTests.Recorder;
-using Traceloop.Tests.Deploy;
+using Traceloop.TestCommon.Deploy;
 
 namespace Traceloop.FunctionalTests.Deploy;
 

@@ -5,7 +5,7 @@ using KubernetesFull::k8s.Models;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
 using Traceloop.Recorder.Containers;
-using Traceloop.Tests.Deploy;
+using Traceloop.TestCommon.Deploy;
 
 namespace Traceloop.FunctionalTests.Deploy;
 

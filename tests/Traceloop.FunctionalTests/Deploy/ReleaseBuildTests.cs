@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
-using Traceloop.Tests.Deploy;
+using Traceloop.TestCommon.Deploy;
 
 namespace Traceloop.FunctionalTests.Deploy;
 

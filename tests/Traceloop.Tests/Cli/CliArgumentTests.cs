@@ -1,5 +1,6 @@
 using Traceloop.Cli;
 using Traceloop.Cli.Commands;
+using Traceloop.Cli.Common;
 
 namespace Traceloop.Tests.Cli;
 

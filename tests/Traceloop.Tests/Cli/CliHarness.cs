@@ -1,5 +1,6 @@
 using System.Text;
 using Traceloop.Cli;
+using Traceloop.Cli.Common;
 
 namespace Traceloop.Tests.Cli;
 

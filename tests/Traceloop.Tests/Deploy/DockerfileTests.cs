@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Traceloop.TestCommon.Deploy;
 
 namespace Traceloop.Tests.Deploy;
 

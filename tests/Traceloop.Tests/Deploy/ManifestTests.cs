@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Kubernetes;
+using Traceloop.TestCommon.Deploy;
 
 namespace Traceloop.Tests.Deploy;
 

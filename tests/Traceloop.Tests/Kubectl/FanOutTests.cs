@@ -1,5 +1,6 @@
 using Kubectl.Traceloop;
 using Kubectl.Traceloop.Agents;
+using Traceloop.Cli.Common;
 
 namespace Traceloop.Tests.Kubectl;
 
@@ -30,7 +31,7 @@ public sealed class FanOutTests
                 ? throw new AgentException("agent on node node-b unreachable: error dialing backend", AgentFailure.Unreachable)
                 : Task.FromResult("rows"), CancellationToken.None);
         var error = new StringWriter();
-        Assert.Equal(PluginExitCode.Partial, result.Report(error));
+        Assert.Equal(ExitCode.Partial, result.Report(error));
         Assert.Equal("rows", Assert.Single(result.Answers).Value);
         Assert.Equal("warning: node node-b: agent on node node-b unreachable: error dialing backend\n", error.ToString().ReplaceLineEndings("\n"));
     }
@@ -54,7 +55,7 @@ public sealed class FanOutTests
         var error = new StringWriter();
         var e = Assert.Throws<PluginException>(() => result.Report(error));
         Assert.Equal("none of the 2 Traceloop agents answered", e.Message);
-        Assert.Equal(PluginExitCode.Failed, e.ExitCode);
+        Assert.Equal(ExitCode.Failed, e.ExitCode);
         Assert.Equal(2, error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
@@ -63,7 +64,7 @@ public sealed class FanOutTests
     {
         FanOutResult<int> result = await FanOut.RunAsync([Agent("node-a")], (_, _) => Task.FromResult(1), CancellationToken.None);
         var error = new StringWriter();
-        Assert.Equal(PluginExitCode.Ok, result.Report(error));
+        Assert.Equal(ExitCode.Success, result.Report(error));
         Assert.Empty(error.ToString());
     }
 

@@ -1,5 +1,6 @@
 using Kubectl.Traceloop;
 using Kubectl.Traceloop.Kube;
+using Traceloop.Cli.Common;
 
 namespace Traceloop.Tests.Kubectl;
 
@@ -22,7 +23,7 @@ public sealed class NamespaceResolutionTests : IDisposable
     public void TheKubeconfigFlag_MustExist()
     {
         var e = Assert.Throws<PluginException>(() => KubeconfigResolution.Files(Path.Join(_dir, "missing"), null, null));
-        Assert.Equal(PluginExitCode.Usage, e.ExitCode);
+        Assert.Equal(ExitCode.Usage, e.ExitCode);
         Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Kubectl.Traceloop;
+using Traceloop.Cli.Common;
 
 namespace Traceloop.Tests.Kubectl;
 
@@ -14,7 +15,7 @@ public sealed class PluginFlagsTests
     public async Task ParseErrors_ExitWithUsage(string[] args, string mentioned)
     {
         (int code, _, string error) = await RunAsync(args);
-        Assert.Equal((int)PluginExitCode.Usage, code);
+        Assert.Equal((int)ExitCode.Usage, code);
         Assert.Contains(mentioned, error, StringComparison.Ordinal);
     }
 
@@ -26,7 +27,7 @@ public sealed class PluginFlagsTests
     public async Task BadValues_AreOneLine_AndAUsageExit(string[] args, string expected)
     {
         (int code, _, string error) = await RunAsync(args);
-        Assert.Equal((int)PluginExitCode.Usage, code);
+        Assert.Equal((int)ExitCode.Usage, code);
         Assert.Equal(expected + "\n", error.ReplaceLineEndings("\n"));
     }
 
@@ -44,7 +45,7 @@ public sealed class PluginFlagsTests
     {
         using var output = new MemoryStream();
         var error = new StringWriter();
-        int code = await PluginApp.RunAsync(args, new PluginConsole(output, error, color: false));
+        int code = await PluginApp.RunAsync(args, new CliConsole(output, error, outputIsTerminal: false, _ => null, TimeProvider.System, autoFlush: true));
         return (code, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
     }
 }

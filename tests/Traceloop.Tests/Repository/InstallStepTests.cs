@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Traceloop.Tests.Deploy;
+using Traceloop.TestCommon.Deploy;
 
 namespace Traceloop.Tests.Repository;
 

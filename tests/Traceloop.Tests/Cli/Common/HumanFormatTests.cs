@@ -1,6 +1,6 @@
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 
-namespace Traceloop.Tests.Cli;
+namespace Traceloop.Tests.Cli.Common;
 
 public sealed class HumanFormatTests
 {

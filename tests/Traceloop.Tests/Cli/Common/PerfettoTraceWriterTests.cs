@@ -1,10 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Traceloop.Api;
-using Traceloop.Api.Export;
+using Traceloop.Cli.Common.Export;
+using Traceloop.TestCommon.Cli;
 using Traceloop.Tests.Api;
 
-namespace Traceloop.Tests.Cli;
+namespace Traceloop.Tests.Cli.Common;
 
 public sealed class PerfettoTraceWriterTests
 {

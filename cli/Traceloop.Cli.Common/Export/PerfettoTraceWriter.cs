@@ -1,7 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Traceloop.Api;
 
-namespace Traceloop.Api.Export;
+namespace Traceloop.Cli.Common.Export;
 
 /// <summary>
 /// Writes dumps as a Chrome trace-event JSON object (<c>{"traceEvents":[...]}</c>), which

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Traceloop.Tests.Cli;
+namespace Traceloop.TestCommon.Cli;
 
 /// <summary>
 /// The rules of the Chrome trace-event JSON object format that ui.perfetto.dev's importer relies

@@ -4,7 +4,7 @@ using System.Diagnostics;
 using KubernetesFull::k8s;
 using KubernetesFull::k8s.Models;
 
-namespace Traceloop.Tests.Deploy;
+namespace Traceloop.TestCommon.Deploy;
 
 /// <summary>
 /// deploy/ (or an overlay of it) as `kubectl kustomize` renders it, every document parsed

@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 using Traceloop.Tests.Api;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Traceloop.Tests.Cli;
+namespace Traceloop.Tests.Cli.Common;
 
 /// <summary>The YAML of -o yaml, read back by a real YAML parser and compared value by value with the JSON it came from.</summary>
 public sealed class YamlEmitterTests

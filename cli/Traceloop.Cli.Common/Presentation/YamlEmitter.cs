@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Traceloop.Api.Presentation;
+namespace Traceloop.Cli.Common.Presentation;
 
 /// <summary>
 /// Writes a JSON document as block-style YAML, the way kubectl lays it out (a list under a key

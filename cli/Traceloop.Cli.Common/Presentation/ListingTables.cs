@@ -1,6 +1,7 @@
 using System.Globalization;
+using Traceloop.Api;
 
-namespace Traceloop.Api.Presentation;
+namespace Traceloop.Cli.Common.Presentation;
 
 /// <summary>The tables of recorded containers and saved dumps, shared by the node CLI and the kubectl plugin.</summary>
 public static class ListingTables

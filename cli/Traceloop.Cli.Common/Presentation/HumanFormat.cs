@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Traceloop.Api.Presentation;
+namespace Traceloop.Cli.Common.Presentation;
 
 /// <summary>Ages and sizes as people read them in a table.</summary>
 public static class HumanFormat

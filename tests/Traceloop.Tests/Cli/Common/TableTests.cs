@@ -1,8 +1,8 @@
 using Traceloop.Api;
-using Traceloop.Api.Presentation;
+using Traceloop.Cli.Common.Presentation;
 using Traceloop.Tests.Api;
 
-namespace Traceloop.Tests.Cli;
+namespace Traceloop.Tests.Cli.Common;
 
 public sealed class TableTests
 {

@@ -1,4 +1,4 @@
-namespace Traceloop.Api.Presentation;
+namespace Traceloop.Cli.Common.Presentation;
 
 /// <summary>The few colours the CLIs use, for states a reader should notice.</summary>
 public enum AnsiColor
@@ -16,10 +16,6 @@ public static class Ansi
     /// <summary>Whether to colour: a terminal, NO_COLOR absent or empty, and a terminal that understands escapes.</summary>
     public static bool ShouldColor(bool outputIsTerminal, string? noColor, string? term) =>
         outputIsTerminal && string.IsNullOrEmpty(noColor) && term != "dumb";
-
-    /// <summary>The decision for this process's standard output.</summary>
-    public static bool ShouldColorConsole() =>
-        ShouldColor(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable("NO_COLOR"), Environment.GetEnvironmentVariable("TERM"));
 
     public static string Paint(string text, AnsiColor color) => color switch
     {

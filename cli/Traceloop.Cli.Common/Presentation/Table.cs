@@ -1,4 +1,4 @@
-namespace Traceloop.Api.Presentation;
+namespace Traceloop.Cli.Common.Presentation;
 
 /// <summary>One cell of a <see cref="Table"/>: its text and, on a terminal, its colour.</summary>
 public readonly record struct TableCell(string Text, AnsiColor Color = AnsiColor.None)
