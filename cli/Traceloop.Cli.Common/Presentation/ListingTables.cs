@@ -20,6 +20,8 @@ public static class ListingTables
         foreach (ContainerInfo c in containers)
         {
             (string status, AnsiColor color) = Status(c);
+            // A ring the recorder could not read has no figures to show, only the reason.
+            bool unread = c.RingError is not null;
             TableCell[] cells =
             [
                 ShortId(c.Id),
@@ -27,9 +29,9 @@ public static class ListingTables
                 c.Pod ?? None,
                 c.Container ?? None,
                 c.MainPid?.ToString(CultureInfo.InvariantCulture) ?? None,
-                c.EventsHeld.ToString(CultureInfo.InvariantCulture),
-                new(c.EventsLost.ToString(CultureInfo.InvariantCulture), c.EventsLost > 0 ? AnsiColor.Yellow : AnsiColor.None),
-                HumanFormat.Percent(c.BufferFill),
+                unread ? "?" : c.EventsHeld.ToString(CultureInfo.InvariantCulture),
+                unread ? "?" : new TableCell(c.EventsLost.ToString(CultureInfo.InvariantCulture), c.EventsLost > 0 ? AnsiColor.Yellow : AnsiColor.None),
+                unread ? "?" : HumanFormat.Percent(c.BufferFill),
                 HumanFormat.Age(c.FirstSeen, now),
                 new(status, color),
             ];
@@ -71,6 +73,10 @@ public static class ListingTables
     /// <summary>Running, or how the main process ended (the wait status: exit code in bits 8-15, signal in 0-6).</summary>
     public static (string Text, AnsiColor Color) Status(ContainerInfo c)
     {
+        if (c.RingError is { } error)
+        {
+            return ("Ring unreadable: " + error, AnsiColor.Red);
+        }
         if (c.ExitedAt is null && c.ExitStatus is null)
         {
             return ("Running", AnsiColor.Green);

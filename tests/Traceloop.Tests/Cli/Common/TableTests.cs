@@ -85,6 +85,18 @@ public sealed class TableTests
     }
 
     [Fact]
+    public void ContainerTable_ShowsARingItCouldNotReadAsSuch_WithNoFigures()
+    {
+        ContainerInfo broken = new()
+        {
+            Id = "3f2a9c1b0d8e" + new string('0', 52), CgroupPath = "/x", FirstSeen = ApiSamples.T0, MainPid = 7,
+            RingError = "ring header gives a data size of 3 bytes, which is not a power of two",
+        };
+        string[] lines = Render(ListingTables.Containers([broken], ApiSamples.T0.AddSeconds(5))).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^3f2a9c1b0d8e\s+<none>\s+<none>\s+<none>\s+7\s+\?\s+\?\s+\?\s+5s\s+Ring unreadable: ring header gives a data size of 3 bytes, which is not a power of two$", lines[1]);
+    }
+
+    [Fact]
     public void SavedDumpTable_MarksCorruptDumps()
     {
         SavedDumpInfo crash = new()
