@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
-using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Bpf;
 

@@ -23,8 +23,8 @@ internal sealed class RecordedContainer
 
     public DateTimeOffset FirstSeen { get; }
 
-    /// <summary>The rings map slot, or <see cref="Records.RecordLayout.SlotPending"/>.</summary>
-    public uint Slot { get; set; } = Records.RecordLayout.SlotPending;
+    /// <summary>The rings map slot, or <see cref="RecordLayout.SlotPending"/>.</summary>
+    public uint Slot { get; set; } = RecordLayout.SlotPending;
 
     public RingMap? Ring { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Decoding;

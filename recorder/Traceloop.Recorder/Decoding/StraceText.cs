@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Decoding;
@@ -169,7 +170,7 @@ internal static class StraceText
             }
             Payload payload;
             bool found = atExit ? RecordView.TryGetExitPayload(buffer, e, index, out payload) : RecordView.TryGetEnterPayload(buffer, e, index, out payload);
-            if (!found || (payload.Flags & Records.PayloadFlags.Fault) != 0)
+            if (!found || (payload.Flags & PayloadFlags.Fault) != 0)
             {
                 continue;
             }
@@ -204,7 +205,7 @@ internal static class StraceText
     }
 
     private static ReadOnlySpan<byte> ExitData(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg) =>
-        RecordView.TryGetExitPayload(buffer, e, arg, out Payload payload) && (payload.Flags & Records.PayloadFlags.Fault) == 0 ? payload.Data : default;
+        RecordView.TryGetExitPayload(buffer, e, arg, out Payload payload) && (payload.Flags & PayloadFlags.Fault) == 0 ? payload.Data : default;
 
     /// <summary>A value-result socklen_t as the program passed it and as the kernel left it, or -1.</summary>
     private static (int Before, int After) SocketLengths(ReadOnlySpan<byte> buffer, in TraceEvent e)

@@ -2,8 +2,8 @@ using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Hosting;
-using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Kubernetes;
 
