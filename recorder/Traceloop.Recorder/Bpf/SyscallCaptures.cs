@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace Traceloop.Recorder.Bpf;
 
 // The C# mirror of bpf/traceloop.h, part 2: the captures map, which says what the kernel copies
-// from user memory for each syscall. RecordLayoutTests checks the sizes and offsets.
+// from user memory for each syscall. Decoding/CaptureTable builds the plan; KernelProbes loads it
+// as KernelProbesConfig.Captures. RecordLayoutTests checks the sizes and offsets.
 
 internal enum CaptureKind : byte
 {

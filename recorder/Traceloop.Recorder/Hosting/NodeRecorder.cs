@@ -50,6 +50,7 @@ internal sealed partial class NodeRecorder : IDisposable
             // Room for nested cgroups inside containers besides the containers themselves.
             MaxCgroups: _options.MaxContainers * 8,
             MaxString: _options.MaxStringBytes,
+            Captures: Decoding.CaptureTable.Build(),
             CgroupSubsys: cgroups.IsV2 ? 0 : (uint)cgroups.SubsysIndex + 1,
             HierarchyId: cgroups.HierarchyId,
             MaxBytes: _options.MaxDataBytes,
