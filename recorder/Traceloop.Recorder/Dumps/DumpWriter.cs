@@ -262,13 +262,7 @@ internal static class DumpWriter
                     buffer.Write("\n"u8);
                     break;
                 default:
-                    StraceText.AppendTimeOfDay(sb, e.TimestampNs);
-                    sb.Append(' ').Append(e.Pid);
-                    if (e.Tid != e.Pid)
-                    {
-                        sb.Append('/').Append(e.Tid);
-                    }
-                    sb.Append(' ').Append(e.Comm ?? "?").Append(' ').Append(e.Text).Append('\n');
+                    DumpLine.Append(sb, e);
                     if (sb.Length >= FlushBytes)
                     {
                         await FlushAsync(output, sb, ct).ConfigureAwait(false);
