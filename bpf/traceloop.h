@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The layout shared by the eBPF programs and the recorder: ring buffers, records,
- * and control events. The C# mirror is recorder/Traceloop.Recorder/Records/RecordLayout.cs;
- * change both together and bump TL_FORMAT_VERSION.
+ * and control events. The C# mirror is recorder/Traceloop.Recorder/Bpf/ (RecordLayout.cs,
+ * SyscallCaptures.cs, KernelMaps.cs); change both together and bump TL_FORMAT_VERSION.
  *
  * A ring is one BPF array map (BPF_F_MMAPABLE, one element) per container:
  *

@@ -78,7 +78,7 @@ public class DecodingBenchmarks
         _text.Clear();
         foreach (ref readonly TraceEvent e in _events.AsSpan())
         {
-            StraceText.AppendLine(_text, _snapshot.Buffer, e, _clock);
+            DumpLine.Append(_text, _snapshot.Buffer, e, _clock);
         }
         return _text.Length;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
+using Traceloop.Recorder.Bpf;
 
 namespace Traceloop.FunctionalTests;
 

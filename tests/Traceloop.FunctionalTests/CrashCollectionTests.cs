@@ -3,6 +3,7 @@ using System.Net;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
+using Traceloop.Recorder.Bpf;
 using Xunit.Abstractions;
 
 namespace Traceloop.FunctionalTests;

@@ -1,17 +1,18 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
-using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Bpf;
 
-/// <summary>Sizes fixed at load time.</summary>
+/// <summary>Sizes fixed at load time, and what the kernel copies from user memory.</summary>
+/// <param name="Captures">Syscall number → the items the kernel copies for it (the captures map), loaded before any program runs.</param>
 /// <param name="CgroupSubsys">0 to key containers by cgroup v2 id; n to key them by their cgroup in the v1 hierarchy of subsystem n - 1.</param>
 /// <param name="HierarchyId">The hierarchy whose cgroup creations the kernel watches (0 for v2).</param>
 /// <param name="MaxBytes">Bytes kept of a data buffer (read, write, send, recv).</param>
 /// <param name="MaxArgv">execve arguments kept.</param>
 /// <param name="Triggers">Which crash-trigger programs to load; the others are never loaded, so they cost nothing.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
+    IReadOnlyDictionary<int, tl_syscall_captures> Captures,
     uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default);
 
 /// <summary>The kernel side of the crash triggers.</summary>
@@ -167,7 +168,7 @@ internal sealed class KernelProbes : IDisposable
 
     private void LoadCaptures()
     {
-        foreach ((int nr, tl_syscall_captures plan) in Decoding.CaptureTable.Build())
+        foreach ((int nr, tl_syscall_captures plan) in Config.Captures)
         {
             Captures.Update((uint)nr, plan);
         }

@@ -1,4 +1,4 @@
-using Traceloop.Recorder.Records;
+using Traceloop.Recorder.Bpf;
 
 namespace Traceloop.Recorder.Containers;
 

@@ -1,3 +1,4 @@
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Containers;

@@ -1,4 +1,5 @@
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Containers;

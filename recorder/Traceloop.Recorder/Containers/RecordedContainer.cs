@@ -1,3 +1,5 @@
+using Traceloop.Recorder.Bpf;
+
 namespace Traceloop.Recorder.Containers;
 
 /// <summary>A container the kernel records, with its ring. Mutable state is guarded by the registry's lock.</summary>
@@ -21,8 +23,8 @@ internal sealed class RecordedContainer
 
     public DateTimeOffset FirstSeen { get; }
 
-    /// <summary>The rings map slot, or <see cref="Records.RecordLayout.SlotPending"/>.</summary>
-    public uint Slot { get; set; } = Records.RecordLayout.SlotPending;
+    /// <summary>The rings map slot, or <see cref="RecordLayout.SlotPending"/>.</summary>
+    public uint Slot { get; set; } = RecordLayout.SlotPending;
 
     public IContainerRing? Ring { get; set; }
 

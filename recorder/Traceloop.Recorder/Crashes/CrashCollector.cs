@@ -3,9 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Traceloop.Api;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Decoding;
-using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Crashes;
 

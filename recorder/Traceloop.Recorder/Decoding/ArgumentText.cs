@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Traceloop.Recorder.Bpf;
 
 namespace Traceloop.Recorder.Decoding;
 
@@ -60,35 +61,35 @@ internal static class ArgumentText
     /// <summary>Appends what the kernel read for an argument, or returns false (nothing read, or a struct with no renderer yet).</summary>
     public static bool TryAppendPayload(StringBuilder sb, ulong raw, scoped in Payload payload, PayloadShape shape)
     {
-        if ((payload.Flags & Records.PayloadFlags.Fault) != 0)
+        if ((payload.Flags & PayloadFlags.Fault) != 0)
         {
             return false;
         }
         switch (payload.Kind)
         {
-            case Records.PayloadKind.String when shape == PayloadShape.TaskName:
+            case PayloadKind.String when shape == PayloadShape.TaskName:
                 // A name of 16 bytes or more had no NUL within the 16 strace reads: it shows 15 and "...".
                 bool cut = payload.Data.Length >= CaptureTable.TaskNameBytes || payload.Truncated;
                 AppendQuoted(sb, cut ? payload.Data[..Math.Min(payload.Data.Length, CaptureTable.TaskNameBytes - 1)] : payload.Data, cut);
                 return true;
-            case Records.PayloadKind.String:
+            case PayloadKind.String:
                 AppendQuoted(sb, payload.Data, payload.Truncated);
                 return true;
-            case Records.PayloadKind.StringArray:
+            case PayloadKind.StringArray:
                 AppendStringArray(sb, payload.Data, payload.Truncated);
                 return true;
-            case Records.PayloadKind.Count when payload.Data.Length >= 4:
+            case PayloadKind.Count when payload.Data.Length >= 4:
                 AppendAddress(sb, raw);
                 uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(payload.Data);
                 sb.Append(" /* ").Append(count).Append(shape == PayloadShape.Vars ? (count == 1 ? " var */" : " vars */") : " entries */");
                 return true;
-            case Records.PayloadKind.Bytes when shape == PayloadShape.Text:
+            case PayloadKind.Bytes when shape == PayloadShape.Text:
                 AppendQuoted(sb, payload.Data, payload.Truncated);
                 return true;
-            case Records.PayloadKind.Bytes when shape == PayloadShape.Hex:
+            case PayloadKind.Bytes when shape == PayloadShape.Hex:
                 AppendHexQuoted(sb, payload.Data, payload.Truncated);
                 return true;
-            case Records.PayloadKind.Bytes when shape == PayloadShape.CString:
+            case PayloadKind.Bytes when shape == PayloadShape.CString:
                 // getcwd's return value counts the NUL; strace prints the string without it.
                 ReadOnlySpan<byte> text = payload.Data;
                 int nul = text.IndexOf((byte)0);

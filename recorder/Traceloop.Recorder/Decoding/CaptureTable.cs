@@ -1,8 +1,8 @@
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding.Flags;
 using Traceloop.Recorder.Decoding.Structs;
-using Traceloop.Recorder.Records;
 using StructSize = Traceloop.Recorder.Decoding.Structs.SizeSource;
-using SizeSource = Traceloop.Recorder.Records.SizeSource;
+using SizeSource = Traceloop.Recorder.Bpf.SizeSource;
 
 namespace Traceloop.Recorder.Decoding;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Decoding;
@@ -83,14 +84,39 @@ internal static class RecordView
                 offset = (int)Marshal.OffsetOf<tl_enter>(nameof(tl_enter.comm));
                 break;
         }
-        ReadOnlySpan<byte> comm = buffer.Slice(e.EnterOffset + offset, RecordLayout.CommLength);
+        AppendCommBytes(sb, buffer.Slice(e.EnterOffset + offset, RecordLayout.CommLength));
+    }
+
+    /// <summary>
+    /// A command name as a dump line shows it, up to its NUL. comm is bytes any process sets
+    /// (prctl PR_SET_NAME): anything outside printable ASCII shows as '?', never as a broken char
+    /// or a terminal escape sequence.
+    /// </summary>
+    public static void AppendCommBytes(StringBuilder sb, ReadOnlySpan<byte> comm)
+    {
         int nul = comm.IndexOf((byte)0);
         comm = nul < 0 ? comm : comm[..nul];
         foreach (byte b in comm)
         {
-            // comm is bytes; anything outside printable ASCII shows as '?', never as a broken char.
             sb.Append(b is >= 0x20 and < 0x7f ? (char)b : '?');
         }
+    }
+
+    /// <summary>
+    /// A command name already decoded from the record (a saved dump's event), escaped as
+    /// <see cref="AppendCommBytes"/> escapes the record's bytes: null (no enter record) shows as '?'.
+    /// </summary>
+    public static void AppendComm(StringBuilder sb, string? comm)
+    {
+        if (comm is null)
+        {
+            sb.Append('?');
+            return;
+        }
+        // The kernel's names are at most 15 bytes; a longer one comes from a file and may be any size.
+        int length = Encoding.UTF8.GetByteCount(comm);
+        Span<byte> bytes = length <= 64 ? stackalloc byte[64] : new byte[length];
+        AppendCommBytes(sb, bytes[..Encoding.UTF8.GetBytes(comm, bytes)]);
     }
 
     public static tl_proc_exit ProcessExit(ReadOnlySpan<byte> buffer, in TraceEvent e) =>

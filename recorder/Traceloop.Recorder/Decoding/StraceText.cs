@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Decoding;
 
 /// <summary>
-/// One dump line per event, in the shape of <c>strace -f -tt -T</c> with the pid and command
-/// in front: <c>12:03:04.123456 4242 cat openat(AT_FDCWD, "/x", 0, 0) = -1 ENOENT (No such file or directory) &lt;0.000012&gt;</c>.
-/// Times are UTC.
+/// An event as text in the shape of <c>strace -f -tt -T</c>: <c>openat(AT_FDCWD, "/x", 0, 0) = -1 ENOENT (No such file or directory) &lt;0.000012&gt;</c>.
+/// Dumps/DumpLine puts the time (UTC), pid and command in front to make a dump line.
 /// </summary>
 internal static class StraceText
 {
@@ -15,18 +15,12 @@ internal static class StraceText
     private const int ERESTARTSYS = 512;
     private const int ERESTART_RESTARTBLOCK = 516;
 
-    public static void AppendLine(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock)
+    /// <summary>
+    /// What a dump line shows after the pid and command: the call, the process exit or the signal.
+    /// It formats into the builder and allocates nothing; Dumps/DumpLine puts the line around it.
+    /// </summary>
+    public static void AppendEvent(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e)
     {
-        // Everything below formats into the builder: the text path allocates nothing per line.
-        AppendTimeOfDay(sb, clock.ToUnixNs(e.Timestamp));
-        sb.Append(' ').Append(e.Pid);
-        if (e.Tid != e.Pid)
-        {
-            sb.Append('/').Append(e.Tid);
-        }
-        sb.Append(' ');
-        RecordView.AppendComm(sb, buffer, e);
-        sb.Append(' ');
         if (e.Type == TraceEventType.ProcessExit)
         {
             AppendProcessExit(sb, RecordView.ProcessExit(buffer, e));
@@ -39,7 +33,6 @@ internal static class StraceText
         {
             AppendCall(sb, buffer, e);
         }
-        sb.Append('\n');
     }
 
     /// <summary><c>HH:MM:SS.uuuuuu</c> of a Unix time in ns, UTC.</summary>
@@ -169,7 +162,7 @@ internal static class StraceText
             }
             Payload payload;
             bool found = atExit ? RecordView.TryGetExitPayload(buffer, e, index, out payload) : RecordView.TryGetEnterPayload(buffer, e, index, out payload);
-            if (!found || (payload.Flags & Records.PayloadFlags.Fault) != 0)
+            if (!found || (payload.Flags & PayloadFlags.Fault) != 0)
             {
                 continue;
             }
@@ -204,7 +197,7 @@ internal static class StraceText
     }
 
     private static ReadOnlySpan<byte> ExitData(ReadOnlySpan<byte> buffer, in TraceEvent e, int arg) =>
-        RecordView.TryGetExitPayload(buffer, e, arg, out Payload payload) && (payload.Flags & Records.PayloadFlags.Fault) == 0 ? payload.Data : default;
+        RecordView.TryGetExitPayload(buffer, e, arg, out Payload payload) && (payload.Flags & PayloadFlags.Fault) == 0 ? payload.Data : default;
 
     /// <summary>A value-result socklen_t as the program passed it and as the kernel left it, or -1.</summary>
     private static (int Before, int After) SocketLengths(ReadOnlySpan<byte> buffer, in TraceEvent e)

@@ -66,8 +66,7 @@ internal static class DumpWriter
                 }
                 foreach ((int d, int i) in merged)
                 {
-                    sb.Append('[').Append(names[d]).Append("] ");
-                    StraceText.AppendLine(sb, dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock);
+                    DumpLine.Append(sb, dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock, names[d]);
                     if (sb.Length >= FlushBytes)
                     {
                         await FlushAsync(output, sb, ct).ConfigureAwait(false);
@@ -126,7 +125,7 @@ internal static class DumpWriter
         ArraySegment<TraceEvent> window = dump.Window(last);
         for (int i = 0; i < window.Count; i++)
         {
-            StraceText.AppendLine(sb, dump.Buffer, window[i], dump.Clock);
+            DumpLine.Append(sb, dump.Buffer, window[i], dump.Clock);
             if (sb.Length >= FlushBytes)
             {
                 await FlushAsync(output, sb, ct).ConfigureAwait(false);
@@ -263,13 +262,7 @@ internal static class DumpWriter
                     buffer.Write("\n"u8);
                     break;
                 default:
-                    StraceText.AppendTimeOfDay(sb, e.TimestampNs);
-                    sb.Append(' ').Append(e.Pid);
-                    if (e.Tid != e.Pid)
-                    {
-                        sb.Append('/').Append(e.Tid);
-                    }
-                    sb.Append(' ').Append(e.Comm ?? "?").Append(' ').Append(e.Text).Append('\n');
+                    DumpLine.Append(sb, e);
                     if (sb.Length >= FlushBytes)
                     {
                         await FlushAsync(output, sb, ct).ConfigureAwait(false);

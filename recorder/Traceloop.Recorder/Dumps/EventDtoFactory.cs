@@ -1,5 +1,6 @@
 using System.Text;
 using Traceloop.Api;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding;
 using Traceloop.Recorder.Records;
 

@@ -1,10 +1,11 @@
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Crashes;
+using Traceloop.Recorder.Decoding;
 
 namespace Traceloop.Recorder.Hosting;
 
-/// <summary>The sizes and programs the BPF object is loaded with, from the recorder's options.</summary>
+/// <summary>The sizes, programs and capture plan the BPF object is loaded with, from the recorder's options.</summary>
 internal static class KernelConfig
 {
     public static KernelProbesConfig From(RecorderOptions options, CrashOptions crash, CgroupFs cgroups) => new(
@@ -17,5 +18,6 @@ internal static class KernelConfig
         HierarchyId: cgroups.HierarchyId,
         MaxBytes: options.MaxDataBytes,
         MaxArgv: options.MaxArgv,
-        Triggers: CrashTriggers.ForKernel(crash, Environment.OSVersion.Version));
+        Triggers: CrashTriggers.ForKernel(crash, Environment.OSVersion.Version),
+        Captures: CaptureTable.Build());
 }

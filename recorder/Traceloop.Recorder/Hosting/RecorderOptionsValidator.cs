@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Traceloop.Recorder.Bpf;
 
 namespace Traceloop.Recorder.Hosting;
 
@@ -30,17 +31,17 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add("GracePeriod must not be negative");
         }
-        if (o.MaxStringBytes is < 16 or > Records.RecordLayout.MaxString)
+        if (o.MaxStringBytes is < 16 or > RecordLayout.MaxString)
         {
-            errors.Add($"MaxStringBytes {o.MaxStringBytes} must be from 16 to {Records.RecordLayout.MaxString}");
+            errors.Add($"MaxStringBytes {o.MaxStringBytes} must be from 16 to {RecordLayout.MaxString}");
         }
-        if (o.MaxDataBytes is < 0 or > Records.RecordLayout.MaxString)
+        if (o.MaxDataBytes is < 0 or > RecordLayout.MaxString)
         {
-            errors.Add($"MaxDataBytes {o.MaxDataBytes} must be from 0 to {Records.RecordLayout.MaxString}");
+            errors.Add($"MaxDataBytes {o.MaxDataBytes} must be from 0 to {RecordLayout.MaxString}");
         }
-        if (o.MaxArgv is < 1 or > Records.RecordLayout.MaxArgv)
+        if (o.MaxArgv is < 1 or > RecordLayout.MaxArgv)
         {
-            errors.Add($"MaxArgv {o.MaxArgv} must be from 1 to {Records.RecordLayout.MaxArgv}");
+            errors.Add($"MaxArgv {o.MaxArgv} must be from 1 to {RecordLayout.MaxArgv}");
         }
         if (!Path.IsPathRooted(o.SocketPath))
         {

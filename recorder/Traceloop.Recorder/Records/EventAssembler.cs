@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Traceloop.Recorder.Bpf;
 
 namespace Traceloop.Recorder.Records;
 

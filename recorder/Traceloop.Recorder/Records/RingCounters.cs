@@ -1,3 +1,5 @@
+using Traceloop.Recorder.Bpf;
+
 namespace Traceloop.Recorder.Records;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Traceloop.Recorder.Bpf;
 
 namespace Traceloop.Recorder.Records;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Records;
 

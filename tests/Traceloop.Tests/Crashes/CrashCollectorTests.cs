@@ -1,4 +1,5 @@
 using Traceloop.Api;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Records;
 using Traceloop.Recorder.Store;

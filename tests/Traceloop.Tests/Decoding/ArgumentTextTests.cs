@@ -1,6 +1,6 @@
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding;
-using Traceloop.Recorder.Records;
 
 namespace Traceloop.Tests.Decoding;
 

@@ -1,7 +1,7 @@
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding;
 using Traceloop.Recorder.Decoding.Structs;
-using Traceloop.Recorder.Records;
-using SizeSource = Traceloop.Recorder.Records.SizeSource;
+using SizeSource = Traceloop.Recorder.Bpf.SizeSource;
 
 namespace Traceloop.Tests.Decoding;
 

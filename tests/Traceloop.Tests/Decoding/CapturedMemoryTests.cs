@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding;
 using Traceloop.Recorder.Records;
 using Traceloop.Tests.Records;

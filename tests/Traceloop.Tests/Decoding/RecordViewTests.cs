@@ -1,4 +1,5 @@
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding;
 using Traceloop.Recorder.Records;
 using Traceloop.Tests.Records;

@@ -1,5 +1,7 @@
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding;
+using Traceloop.Recorder.Dumps;
 using Traceloop.Recorder.Records;
 using Traceloop.Tests.Records;
 
@@ -186,7 +188,7 @@ public sealed class StraceTextTests
         return events.Select(e =>
         {
             var sb = new StringBuilder();
-            StraceText.AppendLine(sb, snapshot.Buffer, e, Clock);
+            DumpLine.Append(sb, snapshot.Buffer, e, Clock);
             return sb.ToString();
         }).ToArray();
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Tests.Records;

@@ -3,13 +3,13 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
-using Traceloop.Recorder.Records;
+using Traceloop.Recorder.Bpf;
 
-namespace Traceloop.Tests.Records;
+namespace Traceloop.Tests.Bpf;
 
 /// <summary>
 /// Compiles a C program against bpf/traceloop.h and compares every size, offset and constant
-/// it prints with the C# mirror in RecordLayout.cs.
+/// it prints with the C# mirror in recorder/Traceloop.Recorder/Bpf (RecordLayout.cs, SyscallCaptures.cs, KernelMaps.cs).
 /// </summary>
 public sealed class RecordLayoutTests
 {

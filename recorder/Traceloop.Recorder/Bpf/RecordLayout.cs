@@ -1,9 +1,11 @@
+#pragma warning disable IDE1006 // names mirror bpf/traceloop.h
 using System.Runtime.InteropServices;
 
-namespace Traceloop.Recorder.Records;
+namespace Traceloop.Recorder.Bpf;
 
-// The C# mirror of bpf/traceloop.h. Names follow the C header so the two can be read side
-// by side; RecordLayoutTests checks the sizes and offsets.
+// The C# mirror of bpf/traceloop.h, part 1: the ring and the records the kernel writes into it
+// (SyscallCaptures.cs and KernelMaps.cs hold the rest). Names follow the C header so the two can
+// be read side by side; RecordLayoutTests checks the sizes, offsets and constants.
 
 internal static class RecordLayout
 {
@@ -125,65 +127,6 @@ internal unsafe struct tl_signal
     public fixed byte comm[RecordLayout.CommLength];
 }
 
-internal enum CaptureKind : byte
-{
-    None = 0,
-    String = 1,
-    Bytes = 2,
-    StringArray = 3,
-    DirentCount = 4,
-    StringArrayCount = 5,
-    IoVec = 6,
-    MsgHdr = 7,
-}
-
-internal enum SizeSource : byte
-{
-    Fixed = 0,
-    Arg = 1,
-    Ret = 2,
-    ArgPointer = 3,
-    ArgTimes = 4,
-    RetTimes = 5,
-}
-
-[Flags]
-internal enum CaptureFlags : byte
-{
-    None = 0,
-    Data = 1 << 0,
-    IfOk = 1 << 1,
-    NoReread = 1 << 2,
-    IfArg = 1 << 3,
-    Stack = 1 << 4,
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal struct tl_capture
-{
-    public CaptureKind kind;
-    public byte arg;
-    public byte at_exit;
-    public SizeSource size_src;
-    public byte size_arg;
-    public CaptureFlags flags;
-    public ushort size;
-    public ushort limit;
-    public byte sel_arg;
-    public byte pad;
-    public uint sel_value;
-    public uint offset;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal struct tl_syscall_captures
-{
-    public byte enter;
-    public byte exit;
-    public byte pad0, pad1, pad2, pad3, pad4, pad5;
-    public tl_capture item0, item1, item2, item3, item4, item5, item6, item7;
-}
-
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct tl_proc_exit
 {
@@ -191,64 +134,4 @@ internal unsafe struct tl_proc_exit
     public int exit_code;
     public uint is_leader;
     public fixed byte comm[RecordLayout.CommLength];
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal struct tl_container
-{
-    public uint slot;
-    public uint main_pid;
-    public ulong missed;
-    public ulong parent;
-}
-
-internal enum ControlKind : uint
-{
-    CgroupNew = 1,
-    CgroupGone = 2,
-    MainExit = 3,
-    OomVictim = 4,
-    FatalSignal = 5,
-    SyscallError = 6,
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct tl_control
-{
-    public ControlKind kind;
-    public uint slot;
-    public ulong cgroup_id;
-    public ulong parent_id;
-    public ulong ts;
-    public int status;
-    public uint pid;
-    public fixed byte path[RecordLayout.PathLength];
-    public uint tid;
-    public int nr;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal struct tl_watched_error
-{
-    public uint nr;
-    public uint err;
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct tl_pod_name
-{
-    public const int Length = 96;
-    public fixed byte name[Length];
-}
-
-[StructLayout(LayoutKind.Sequential)]
-internal struct tl_config
-{
-    public ulong ring_mask;
-    public uint max_str;
-    public uint max_bytes;
-    public uint max_argv;
-    public uint cgroup_subsys;
-    public int hierarchy_id;
-    public uint pad;
 }

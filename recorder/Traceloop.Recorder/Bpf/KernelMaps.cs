@@ -1,0 +1,68 @@
+#pragma warning disable IDE1006 // names mirror bpf/traceloop.h
+using System.Runtime.InteropServices;
+
+namespace Traceloop.Recorder.Bpf;
+
+// The C# mirror of bpf/traceloop.h, part 3: the keys and values of the containers map, the control
+// ring, the trigger and exclusion maps, and the load-time configuration. RecordLayoutTests checks the
+// sizes and offsets.
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_container
+{
+    public uint slot;
+    public uint main_pid;
+    public ulong missed;
+    public ulong parent;
+}
+
+internal enum ControlKind : uint
+{
+    CgroupNew = 1,
+    CgroupGone = 2,
+    MainExit = 3,
+    OomVictim = 4,
+    FatalSignal = 5,
+    SyscallError = 6,
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_control
+{
+    public ControlKind kind;
+    public uint slot;
+    public ulong cgroup_id;
+    public ulong parent_id;
+    public ulong ts;
+    public int status;
+    public uint pid;
+    public fixed byte path[RecordLayout.PathLength];
+    public uint tid;
+    public int nr;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_watched_error
+{
+    public uint nr;
+    public uint err;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_pod_name
+{
+    public const int Length = 96;
+    public fixed byte name[Length];
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_config
+{
+    public ulong ring_mask;
+    public uint max_str;
+    public uint max_bytes;
+    public uint max_argv;
+    public uint cgroup_subsys;
+    public int hierarchy_id;
+    public uint pad;
+}
