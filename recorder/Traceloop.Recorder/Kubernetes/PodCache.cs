@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Traceloop.Recorder.Kubernetes;
 
@@ -6,8 +8,9 @@ namespace Traceloop.Recorder.Kubernetes;
 /// This node's pods as the API server last described them, indexed by pod uid and by container
 /// id. Written by the <see cref="PodWatcher"/> only; read from any thread.
 /// </summary>
-internal sealed class PodCache
+internal sealed class PodCache(ILogger<PodCache>? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger<PodCache>.Instance;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PodInfo> _byUid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (PodInfo Pod, ContainerMeta Container)> _byContainerId = new(StringComparer.Ordinal);
@@ -136,9 +139,6 @@ internal sealed class PodCache
         }
     }
 
-    /// <summary>Where exceptions thrown by <see cref="Changed"/> handlers go; the watcher logs them.</summary>
-    public Action<Exception>? HandlerFailed { get; set; }
-
     private PodInfo? SetLocked(PodInfo pod)
     {
         PodInfo? previous = RemoveLocked(pod.Uid);
@@ -194,7 +194,7 @@ internal sealed class PodCache
             }
             catch (Exception e)
             {
-                HandlerFailed?.Invoke(e);
+                PodWatcherLog.HandlerFailed(_logger, e);
             }
         }
     }

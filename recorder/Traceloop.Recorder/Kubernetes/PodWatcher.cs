@@ -42,7 +42,6 @@ internal sealed class PodWatcher : BackgroundService
         Cache = cache;
         _logger = logger;
         _time = time;
-        cache.HandlerFailed = e => PodWatcherLog.HandlerFailed(_logger, e);
     }
 
     public PodCache Cache { get; }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Traceloop.Recorder.Kubernetes;
 
 namespace Traceloop.Tests.Kubernetes;
@@ -75,10 +76,9 @@ public sealed class PodCacheTests
     [Fact]
     public void AThrowingHandler_DoesNotStopTheOthers_AndIsReported()
     {
-        var cache = new PodCache();
         var failures = new List<Exception>();
+        var cache = new PodCache(new ExceptionLogger(failures));
         var seen = new List<PodChangeKind>();
-        cache.HandlerFailed = failures.Add;
         cache.Changed += _ => throw new InvalidOperationException("bug");
         cache.Changed += c => seen.Add(c.Kind);
 
@@ -119,4 +119,20 @@ public sealed class PodCacheTests
     private static PodInfo Pod(string name, string rv, params (string Name, string Id)[] containers) => new(
         "default", name, "uid-" + name, new Dictionary<string, string>(), "node-1", "Running", rv,
         [.. containers.Select(c => new ContainerMeta(c.Name, c.Id, "img", 0, ContainerKind.Regular, null, null))]);
+
+    /// <summary>Keeps the exceptions logged: what the cache reports a failed handler with.</summary>
+    private sealed class ExceptionLogger(List<Exception> exceptions) : ILogger<PodCache>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (exception is not null)
+            {
+                exceptions.Add(exception);
+            }
+        }
+    }
 }
