@@ -6,7 +6,17 @@ namespace Traceloop.FunctionalTests.Kubernetes;
 /// <summary>A logger that keeps what was logged, so tests can check what an operator would read.</summary>
 public sealed class CapturingLogger<T> : ILogger<T>
 {
-    private readonly ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> _entries = new();
+    private readonly ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> _entries;
+
+    public CapturingLogger()
+        : this(new ConcurrentQueue<(LogLevel, EventId, string)>())
+    {
+    }
+
+    private CapturingLogger(ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> entries) => _entries = entries;
+
+    /// <summary>A logger for another category that writes into the same log, as the console does in the recorder.</summary>
+    public CapturingLogger<TOther> For<TOther>() => new(_entries);
 
     public IReadOnlyList<(LogLevel Level, EventId Id, string Message)> Entries => [.. _entries];
 

@@ -53,7 +53,7 @@ internal sealed class WatcherHarness : IAsyncDisposable
     public static async Task<WatcherHarness> StartAsync(KubernetesOptions options, KubernetesEnvironment? env, CancellationToken ct)
     {
         var log = new CapturingLogger<PodWatcher>();
-        var watcher = new PodWatcher(Microsoft.Extensions.Options.Options.Create(options), env ?? KubernetesEnvironment.Empty, new PodCache(), log, TimeProvider.System);
+        var watcher = new PodWatcher(Microsoft.Extensions.Options.Options.Create(options), env ?? KubernetesEnvironment.Empty, new PodCache(log.For<PodCache>()), log, TimeProvider.System);
         var harness = new WatcherHarness(watcher, log);
         await watcher.StartAsync(ct);
         return harness;
