@@ -38,7 +38,8 @@ internal sealed class ApiHost : IAsyncDisposable
 
     public T Service<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 
-    public static async Task<ApiHost> StartAsync()
+    /// <param name="settings">Options as the config file would give them (e.g. DumpsMinFreeBytes), over the test defaults.</param>
+    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         string dir = Directory.CreateTempSubdirectory("traceloop-api-").FullName;
         var harness = new RegistryHarness();
@@ -50,6 +51,10 @@ internal sealed class ApiHost : IAsyncDisposable
             [nameof(RecorderOptions.SocketPath)] = Path.Join(dir, "api.sock"),
             ["DumpsMinFreeBytes"] = "0",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(KubernetesEnvironment.Empty);
         builder.Services.AddTraceloopRecorder(builder.Configuration);
