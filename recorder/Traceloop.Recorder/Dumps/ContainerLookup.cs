@@ -23,7 +23,7 @@ internal readonly record struct LookupOutcome(RecordedContainer? Container, Look
 /// (and container name) as the pod cache knows it, a cgroup directory. Ids are validated here,
 /// once, before they reach the registry.
 /// </summary>
-internal sealed class ContainerLookup(ContainerRegistry registry, PodCache pods, CgroupFs cgroups)
+internal sealed class ContainerLookup(ContainerRegistry registry, ContainerNames names, CgroupFs cgroups)
 {
     public const int MinPrefix = 4;
 
@@ -53,9 +53,9 @@ internal sealed class ContainerLookup(ContainerRegistry registry, PodCache pods,
         var matches = new List<RecordedContainer>();
         foreach (RecordedContainer c in registry.List())
         {
-            KubernetesIdentity? names = KubernetesIdentity.Resolve(pods, c);
-            if (names is not null && names.Pod.Namespace == ns && names.Pod.Name == pod
-                && (container is null || names.Container?.Name == container))
+            KubernetesIdentity? k = names.Of(c);
+            if (k is not null && k.Pod.Namespace == ns && k.Pod.Name == pod
+                && (container is null || k.Container?.Name == container))
             {
                 matches.Add(c);
             }
@@ -88,8 +88,8 @@ internal sealed class ContainerLookup(ContainerRegistry registry, PodCache pods,
         };
     }
 
-    /// <summary>The container's Kubernetes names, as far as the pod cache knows them now.</summary>
-    public KubernetesIdentity? Names(RecordedContainer c) => KubernetesIdentity.Resolve(pods, c);
+    /// <summary>The container's Kubernetes names, as far as they are known.</summary>
+    public KubernetesIdentity? Names(RecordedContainer c) => names.Of(c);
 
     /// <summary>The container's cgroup directory on this host.</summary>
     public string Directory(RecordedContainer c) => cgroups.ToDirectory(c.CgroupPath);

@@ -10,12 +10,12 @@ namespace Traceloop.Recorder.Dumps;
 /// Takes live dumps and describes recorded containers: what every endpoint and the dump keeper
 /// use, so a container is described and dumped the same way wherever it is asked for.
 /// </summary>
-internal sealed class DumpService(ContainerRegistry registry, PodCache pods, TimeProvider time)
+internal sealed class DumpService(ContainerRegistry registry, ContainerNames names, PodCache pods, TimeProvider time)
 {
-    /// <summary>A snapshot of the container's ring, paired into events and named as far as the pod cache knows.</summary>
+    /// <summary>A snapshot of the container's ring, paired into events and named as far as its names are known.</summary>
     public ContainerDump Take(RecordedContainer container)
     {
-        KubernetesIdentity? names = KubernetesIdentity.Resolve(pods, container);
+        KubernetesIdentity? known = names.Of(container);
         tl_container kernel = registry.KernelState(container);
         RingSnapshot? snapshot = null;
         if (container.Ring is { } ring)
@@ -30,7 +30,7 @@ internal sealed class DumpService(ContainerRegistry registry, PodCache pods, Tim
             }
         }
         TraceEvent[] events = snapshot is null ? [] : EventAssembler.Assemble(snapshot);
-        return new ContainerDump(container, snapshot, events, kernel, time.GetUtcNow()) { Names = names, Node = pods.NodeName };
+        return new ContainerDump(container, snapshot, events, kernel, time.GetUtcNow()) { Names = known, Node = pods.NodeName };
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ internal sealed class DumpService(ContainerRegistry registry, PodCache pods, Tim
     /// </summary>
     public ContainerInfo Describe(RecordedContainer container)
     {
-        KubernetesIdentity? names = KubernetesIdentity.Resolve(pods, container);
+        KubernetesIdentity? known = names.Of(container);
         tl_container kernel = registry.KernelState(container);
         var figures = new RingFigures(0, 0, 0, (long)kernel.missed);
         string? error = null;
@@ -59,6 +59,6 @@ internal sealed class DumpService(ContainerRegistry registry, PodCache pods, Tim
                 error = e.Message;
             }
         }
-        return ContainerInfoFactory.Create(container, names, kernel, figures, error);
+        return ContainerInfoFactory.Create(container, known, kernel, figures, error);
     }
 }

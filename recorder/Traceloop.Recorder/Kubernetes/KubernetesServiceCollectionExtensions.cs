@@ -18,6 +18,7 @@ internal static class KubernetesServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IValidateOptions<KubernetesOptions>, KubernetesOptionsValidator>();
         services.AddSingleton<PodCache>();
+        services.AddSingleton<ContainerNames>();
         services.AddSingleton<PodWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<PodWatcher>());
         return services;
