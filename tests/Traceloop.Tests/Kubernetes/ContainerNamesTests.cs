@@ -33,6 +33,21 @@ public sealed class ContainerNamesTests : IDisposable
     }
 
     [Fact]
+    public void ADeletedPodsContainersLoseTheirNames()
+    {
+        string uid = RegistryHarness.PodUid(6);
+        RecordedContainer c = _h.Start(uid, RegistryHarness.ContainerId(6));
+        var pods = new PodCache();
+        var names = new ContainerNames(pods);
+        pods.Upsert(Pod(uid, (c.Id, null)));
+        Assert.Equal("app", names.Of(c)?.Container?.Name);
+
+        pods.Remove(uid);
+
+        Assert.Null(names.Of(c));
+    }
+
+    [Fact]
     public void AContainerNeverNamedIsNamedByItsPodAlone_AndThenByTheStatusOnceItArrives()
     {
         string uid = RegistryHarness.PodUid(4);
