@@ -43,6 +43,30 @@ public static class TraceloopMessagePack
         }
     }
 
+    /// <summary>
+    /// Reads only the <see cref="DumpHeader"/> a dump starts with, from a prefix of it; throws
+    /// <see cref="MessagePackSerializationException"/> with a reason on bad input, with an
+    /// <see cref="EndOfStreamException"/> inside when the prefix ends within the header.
+    /// </summary>
+    public static DumpHeader ReadHeader(ReadOnlySequence<byte> prefix)
+    {
+        try
+        {
+            var reader = new MessagePackReader(prefix);
+            DumpHeader header = DumpHeaderFormatter.Read(ref reader)
+                ?? throw new MessagePackSerializationException("the dump starts with nil instead of a header");
+            if (header.Events < 0 || header.Events > MaxEvents)
+            {
+                throw new MessagePackSerializationException($"the dump header announces {header.Events} events");
+            }
+            return header;
+        }
+        catch (Exception e) when (e is EndOfStreamException or OverflowException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new MessagePackSerializationException($"the dump header is malformed: {e.Message}", e);
+        }
+    }
+
     private static (DumpHeader Header, List<TraceEventDto> Events) ReadDumpUnchecked(ReadOnlySequence<byte> data)
     {
         var reader = new MessagePackReader(data);

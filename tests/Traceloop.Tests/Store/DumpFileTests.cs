@@ -66,4 +66,48 @@ public sealed class DumpFileTests : IDisposable
         File.WriteAllBytes(path, DumpFile.Compress("not a dump at all"u8));
         Assert.Throws<CorruptDumpException>(() => DumpFile.Read(path));
     }
+
+    [Fact]
+    public void AnLz4BombIsRefusedAfterABoundedAmount_WithAClearReason()
+    {
+        byte[] header = SampleDump()[..64];
+        byte[] bomb = new byte[DumpFile.MaxDecodedBytes + (4 << 20)];
+        header.CopyTo(bomb, 0);
+        string path = Path.Join(_dir, "d" + DumpFile.Extension);
+        File.WriteAllBytes(path, DumpFile.Compress(bomb));
+        Assert.True(new FileInfo(path).Length < DumpFile.MaxDecodedBytes / 100);
+        bomb = [];
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<CorruptDumpException>(() => DumpFile.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("more than", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < DumpFile.MaxDecodedBytes + (8 << 20), $"{allocated >> 20} MiB allocated");
+        // A tighter limit (what the sidecar says it decodes to) refuses it sooner.
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<CorruptDumpException>(() => DumpFile.Read(path, maxDecodedBytes: 1 << 20));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 8 << 20);
+    }
+
+    [Fact]
+    public void TheHeaderAloneIsReadFromABoundedPrefix()
+    {
+        byte[] msgpack = SampleDump();
+        string path = Path.Join(_dir, "d" + DumpFile.Extension);
+        File.WriteAllBytes(path, DumpFile.Compress(msgpack));
+        Assert.Equal(ApiSamples.AllEvents().Length, DumpFile.ReadHeader(path).Events);
+        File.WriteAllBytes(path, DumpFile.Compress(new byte[DumpFile.MaxHeaderBytes * 4]));
+        Assert.Throws<CorruptDumpException>(() => DumpFile.ReadHeader(path));
+    }
+
+    [Fact]
+    public void WhatIsNotARegularFileIsRefusedWithoutBeingOpened()
+    {
+        string link = Path.Join(_dir, "link" + DumpFile.Extension);
+        File.CreateSymbolicLink(link, "/etc/passwd");
+        Assert.Contains("symbolic link", Assert.Throws<CorruptDumpException>(() => DumpFile.Read(link)).Message, StringComparison.Ordinal);
+        Assert.Contains("directory", Assert.Throws<CorruptDumpException>(() => DumpFile.Read(_dir)).Message, StringComparison.Ordinal);
+        Assert.Throws<FileNotFoundException>(() => DumpFile.Read(Path.Join(_dir, "absent")));
+    }
 }
