@@ -71,13 +71,19 @@ internal static class SavedDumpEndpoints
         {
             (header, events) = store.Read(id);
         }
+        catch (FileNotFoundException)
+        {
+            return NotFound(id); // deleted meanwhile, by DELETE or retention
+        }
         catch (CorruptDumpException e)
         {
             return Problems.Problem(StatusCodes.Status422UnprocessableEntity, "Unprocessable Entity", e.Message);
         }
-        catch (FileNotFoundException)
+        catch (IOException e)
         {
-            return NotFound(id); // deleted meanwhile
+            // The disk failed this read; the dump stays listed as it was, and a retry may succeed.
+            context.Response.Headers.RetryAfter = "1";
+            return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "Service Unavailable", $"saved dump {id} could not be read now: {e.Message}");
         }
         await DumpResponses.WriteSavedAsync(context, id, header, events, format).ConfigureAwait(false);
         return Results.Empty;
