@@ -34,6 +34,7 @@ internal sealed partial class DumpKeeper : IDisposable
     private readonly ILogger<DumpKeeper> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private int _followUps;
+    private long _nothingRecorded;
 
     public DumpKeeper(DumpService dumps, PodCache pods, DumpStore store, DumpAnnouncer announcer, PodWatcher watcher,
         IOptions<CrashOptions> options, TimeProvider time, ILogger<DumpKeeper> logger)
@@ -50,12 +51,26 @@ internal sealed partial class DumpKeeper : IDisposable
 
     public DumpStore Store => _store;
 
+    /// <summary>Dumps not written because the container's ring was already released (or not there yet), since start.</summary>
+    public long NothingRecorded => Interlocked.Read(ref _nothingRecorded);
+
     /// <param name="endedPid">For an exit: the main process, whose process-exit record ends the dump.</param>
     /// <returns>The saved dump, or the reason nothing was written.</returns>
     public async Task<SaveOutcome> KeepAsync(RecordedContainer container, DumpTrigger trigger, int? endedPid, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         ContainerDump dump = await TakeAsync(container, endedPid, ct).ConfigureAwait(false);
+        if (dump.Snapshot is null)
+        {
+            // The ring went before the notice was handled (released by the grace sweep, evicted
+            // for a new container) or never came (the container waits for one): an empty dump
+            // would say the container did nothing, so none is written.
+            dump.Dispose();
+            Interlocked.Increment(ref _nothingRecorded);
+            LogNothingRecorded(_logger, container.Id, trigger.Kind, trigger.Description);
+            return new SaveOutcome(null, $"container {container.Id} has no ring to take a snapshot of (released, or not recorded yet): no {trigger.Kind} dump written",
+                0, [], NothingRecorded: true);
+        }
         SaveOutcome outcome;
         string id;
         ContainerInfo info;
@@ -253,4 +268,7 @@ internal sealed partial class DumpKeeper : IDisposable
 
     [LoggerMessage(EventId = 802, Level = LogLevel.Error, Message = "Following up saved dump {DumpId} failed")]
     private static partial void LogFollowUpFailed(ILogger logger, Exception e, string dumpId);
+
+    [LoggerMessage(EventId = 803, Level = LogLevel.Warning, Message = "No dump of container {ContainerId} for trigger {Trigger} ({Description}): its ring was already released, or it has none yet")]
+    private static partial void LogNothingRecorded(ILogger logger, string containerId, string trigger, string description);
 }

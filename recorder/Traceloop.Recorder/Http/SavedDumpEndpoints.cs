@@ -100,9 +100,7 @@ internal static class SavedDumpEndpoints
             return Problems.For(found);
         }
         SaveOutcome outcome = await keeper.KeepAsync(container, new DumpTrigger { Kind = DumpTriggerKinds.Manual }, endedPid: null, ct).ConfigureAwait(false);
-        return outcome.Saved is { } saved
-            ? TypedResults.Created($"/dumps/{saved.Id}", saved)
-            : Problems.Problem(StatusCodes.Status507InsufficientStorage, "Insufficient Storage", outcome.Refusal!);
+        return outcome.Saved is { } saved ? TypedResults.Created($"/dumps/{saved.Id}", saved) : Refused(outcome);
     }
 
     private static async Task<IResult> SnapshotPod(string @namespace, string pod, HttpContext context, ContainerLookup lookup, DumpKeeper keeper, CancellationToken ct)
@@ -119,12 +117,17 @@ internal static class SavedDumpEndpoints
             SaveOutcome outcome = await keeper.KeepAsync(c, new DumpTrigger { Kind = DumpTriggerKinds.Manual }, endedPid: null, ct).ConfigureAwait(false);
             if (outcome.Saved is not { } info)
             {
-                return Problems.Problem(StatusCodes.Status507InsufficientStorage, "Insufficient Storage", outcome.Refusal!);
+                return Refused(outcome);
             }
             saved.Add(info);
         }
         return TypedResults.Created($"/dumps?namespace={Uri.EscapeDataString(@namespace)}&pod={Uri.EscapeDataString(pod)}", saved);
     }
+
+    /// <summary>A 409 when the container has no ring to save, else a 507: the disk is below its floor.</summary>
+    private static IResult Refused(SaveOutcome outcome) => outcome.NothingRecorded
+        ? Problems.Problem(StatusCodes.Status409Conflict, "Conflict", outcome.Refusal!)
+        : Problems.Problem(StatusCodes.Status507InsufficientStorage, "Insufficient Storage", outcome.Refusal!);
 
     /// <summary>A 404 for an id not kept here; null when the dump exists. What cannot be an id never reaches the file system.</summary>
     private static IResult? Unknown(string id, DumpStore store)

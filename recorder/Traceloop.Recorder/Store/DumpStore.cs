@@ -8,8 +8,9 @@ namespace Traceloop.Recorder.Store;
 
 /// <summary>What <see cref="DumpStore.Save"/> did.</summary>
 /// <param name="Saved">The dump as listed; null when nothing was written.</param>
-/// <param name="Refusal">Why nothing was written (the disk is below its floor), as one sentence.</param>
-internal readonly record struct SaveOutcome(SavedDumpInfo? Saved, string? Refusal, long RawBytes, IReadOnlyList<string> Removed);
+/// <param name="Refusal">Why nothing was written (the disk is below its floor, nothing was recorded), as one sentence.</param>
+/// <param name="NothingRecorded">Nothing was written because the container had no ring to take a snapshot of.</param>
+internal readonly record struct SaveOutcome(SavedDumpInfo? Saved, string? Refusal, long RawBytes, IReadOnlyList<string> Removed, bool NothingRecorded = false);
 
 /// <summary>
 /// The saved dumps under &lt;data-dir&gt;/dumps: one LZ4-compressed MessagePack file per dump

@@ -55,4 +55,25 @@ public sealed class DumpKeeperTests
         Assert.Contains("free", e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(host.Service<DumpStore>().List(new SavedDumpQuery()));
     }
+
+    [Fact]
+    public async Task ACrashNoticeWhoseRingWasReleasedIsCountedAndLogged_NeverSavedEmpty()
+    {
+        await using ApiHost host = await ApiHost.StartAsync();
+        RecordedContainer c = StartWithCalls(host, 3, calls: 3);
+        var keeper = host.Service<DumpKeeper>();
+        // The notice was queued; the pod went (or its slot was evicted) before it was handled.
+        Assert.Equal(1, host.Harness.Registry.ReleasePod(RegistryHarness.PodUid(3)));
+        Assert.Null(c.Ring);
+
+        SaveOutcome outcome = await keeper.KeepAsync(c, new DumpTrigger { Kind = DumpTriggerKinds.Signal, Signal = 11, SignalName = "SIGSEGV" }, endedPid: 9,
+            CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Null(outcome.Saved);
+        Assert.True(outcome.NothingRecorded);
+        Assert.Contains(c.Id, outcome.Refusal, StringComparison.Ordinal);
+        Assert.Equal(1, keeper.NothingRecorded);
+        Assert.Empty(host.Service<DumpStore>().List(new SavedDumpQuery()));
+        Assert.Empty(Directory.GetFiles(host.Service<DumpStore>().Directory));
+    }
 }
