@@ -2,6 +2,7 @@ using System.Net;
 using Traceloop.Api;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Kubernetes;
+using Traceloop.Recorder.Store;
 using Traceloop.Tests.Containers;
 
 namespace Traceloop.Tests.Http;
@@ -147,6 +148,19 @@ public sealed class ApiEndpointTests : IAsyncLifetime
         Assert.Empty(await _host.Client.GetSavedDumpsAsync());
         Assert.Equal(HttpStatusCode.NotFound, await StatusOf($"/dumps/{saved.Id}"));
         Assert.Equal(HttpStatusCode.NotFound, await StatusOf($"/containers/{new string('e', 64)}/snapshot", HttpMethod.Post));
+    }
+
+    [Fact]
+    public async Task AGetWhoseDumpWentMeanwhileIsA404_NotA422_AndTheDumpIsNotMarkedCorrupt()
+    {
+        RecordedContainer c = Start(12);
+        Getppid(c, 2);
+        SavedDumpInfo saved = await _host.Client.SnapshotContainerAsync(c.Id);
+        // What a GET that lost the race to a DELETE or to retention meets: the file is gone.
+        File.Delete(_host.Service<DumpStore>().DumpPath(saved.Id));
+
+        Assert.Equal(HttpStatusCode.NotFound, await StatusOf($"/dumps/{saved.Id}"));
+        Assert.False(Assert.Single(await _host.Client.GetSavedDumpsAsync()).Corrupt);
     }
 
     [Fact]
