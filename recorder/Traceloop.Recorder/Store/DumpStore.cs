@@ -117,6 +117,9 @@ internal sealed partial class DumpStore
                 File.Delete(path); // unlinks a symbolic link, never what it points to
             }
         }
+        catch (FileNotFoundException)
+        {
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             LogLeftover(_logger, Path.GetFileName(path), e.Message);

@@ -134,6 +134,9 @@ public sealed class DumpStoreTests : IDisposable
         File.WriteAllBytes(store.DumpPath(Stray(5)), DumpFile.Compress(new byte[DumpFile.MaxDecodedBytes + (1 << 20)]));
         Directory.CreateDirectory(store.DumpPath(Stray(6)));
         MakeFifo(Path.Join(store.Directory, Stray(7) + ".meta.json")); // a FIFO where a sidecar would be, its dump absent
+        string fifoSidecar = Save(store, "cccc");
+        File.Delete(Path.Join(store.Directory, fifoSidecar + ".meta.json"));
+        MakeFifo(Path.Join(store.Directory, fifoSidecar + ".meta.json")); // a FIFO where a good dump's sidecar is
 
         DumpStore reopened = NewStore();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -141,9 +144,10 @@ public sealed class DumpStoreTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Open took {clock.Elapsed}");
 
         Dictionary<string, SavedDumpInfo> listed = reopened.List(new SavedDumpQuery()).ToDictionary(d => d.Id);
-        Assert.Equal(8, listed.Count);
+        Assert.Equal(9, listed.Count);
         Assert.False(listed[good].Corrupt);
         Assert.Contains("sidecar", listed[hugeSidecar].Error, StringComparison.Ordinal);
+        Assert.Contains("FIFO", listed[fifoSidecar].Error, StringComparison.Ordinal);
         Assert.Contains("symbolic link", listed[Stray(1)].Error, StringComparison.Ordinal);
         Assert.Contains("FIFO", listed[Stray(2)].Error, StringComparison.Ordinal);
         Assert.Contains("empty", listed[Stray(3)].Error, StringComparison.Ordinal);
@@ -160,6 +164,7 @@ public sealed class DumpStoreTests : IDisposable
         Assert.False(File.Exists(store.DumpPath(Stray(1))));
         Assert.True(File.Exists("/etc/passwd"));
         Assert.True(reopened.Delete(Stray(6))); // a directory stays on disk, the index forgets it
+        Assert.False(File.Exists(Path.Join(store.Directory, Stray(7) + ".meta.json"))); // an orphan, removed at start without blocking
     }
 
     private static void MakeFifo(string path) => Assert.Equal(0, NativeFifo.mkfifo(path, 0x180));
