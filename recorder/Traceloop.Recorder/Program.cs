@@ -25,6 +25,11 @@ var switches = new Dictionary<string, string>
     ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
     ["--socket-group"] = nameof(RecorderOptions.SocketGroup),
     ["--cgroup-hierarchy"] = nameof(RecorderOptions.CgroupHierarchy),
+    ["--max-dumps"] = nameof(RecorderOptions.MaxConcurrentDumps),
+    ["--dump-queue"] = nameof(RecorderOptions.DumpQueue),
+    ["--min-response-rate"] = nameof(RecorderOptions.MinResponseRate),
+    ["--min-response-grace"] = nameof(RecorderOptions.MinResponseRateGrace),
+    ["--max-connections"] = nameof(RecorderOptions.MaxConnections),
     ["--kubeconfig"] = "Kubeconfig",
     ["--node-name"] = "NodeName",
     ["--namespaces"] = "Selection:Namespaces",
@@ -108,8 +113,8 @@ if (validation.Failed || crashValidation.Failed)
 builder.WebHost.ConfigureKestrel(k =>
 {
     // Only the Unix socket: no TCP listener exists unless someone adds one deliberately.
+    // Its limits are set with the services (ApiLimits), so the tests that host the API have them too.
     k.ListenUnixSocket(options.SocketPath);
-    k.AddServerHeader = false;
 });
 
 WebApplication app;

@@ -7,7 +7,11 @@ namespace Traceloop.Recorder.Hosting;
 
 internal static class EndpointRouteBuilderExtensions
 {
-    /// <summary>The whole HTTP API, with its error handler: what the daemon serves and what the endpoint tests host.</summary>
+    /// <summary>
+    /// The whole HTTP API, with its error handler and the limit on dumps at once
+    /// (<see cref="DumpConcurrency"/>, configured with the services): what the daemon serves and
+    /// what the endpoint tests host.
+    /// </summary>
     public static WebApplication MapTraceloopApi(this WebApplication app)
     {
         app.UseExceptionHandler(error => error.Run(async context =>
@@ -16,6 +20,9 @@ internal static class EndpointRouteBuilderExtensions
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             await Problems.Problem(500, "Internal Server Error", "the recorder failed to answer; see its log").ExecuteAsync(context).ConfigureAwait(false);
         }));
+        // Routing first, so the limiter sees which endpoint (and policy) a request is for.
+        app.UseRouting();
+        app.UseRateLimiter();
         app.MapSystemEndpoints();
         app.MapContainerEndpoints();
         app.MapSavedDumpEndpoints();

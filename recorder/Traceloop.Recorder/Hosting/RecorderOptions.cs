@@ -50,7 +50,27 @@ internal sealed class RecorderOptions
     /// <summary>Group given the socket file when it exists, so its members can use the API without root.</summary>
     public string SocketGroup { get; set; } = "traceloop";
 
+    /// <summary>
+    /// Dumps served or saved at once over the API (live and saved dump GETs, snapshots). Each holds a
+    /// copy of its rings while it is written, so this times the ring size bounds their memory.
+    /// </summary>
+    public int MaxConcurrentDumps { get; set; } = 4;
+
+    /// <summary>Dump requests that wait for one of those places; beyond them a request is answered 503 with Retry-After.</summary>
+    public int DumpQueue { get; set; } = 16;
+
+    /// <summary>Bytes a second a reader must take a response at, after the grace period; a slower one is cut off. Suffixes K and M.</summary>
+    public string MinResponseRate { get; set; } = "16K";
+
+    /// <summary>How long a response may go slower than <see cref="MinResponseRate"/> before the reader is cut off.</summary>
+    public TimeSpan MinResponseRateGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections to the API at once; more are closed as they arrive.</summary>
+    public int MaxConnections { get; set; } = 64;
+
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
+
+    public int MinResponseRateBytes => ParseSize(MinResponseRate) ?? -1;
 
     /// <summary>A size that fits an int (ring sizes): "1M", "256K", "65536".</summary>
     public static int? ParseSize(string text) => ByteSize.ParseInt(text);

@@ -11,6 +11,9 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
     // 4 MiB limit for a single value (KMALLOC_MAX_SIZE).
     public const int MaxRingSize = 2 * 1024 * 1024;
 
+    // What the dumps in progress may hold in ring copies at once (see MaxConcurrentDumps).
+    public const int MaxDumpRingBytes = 64 * 1024 * 1024;
+
     public ValidateOptionsResult Validate(string? name, RecorderOptions o)
     {
         var errors = new List<string>();
@@ -42,6 +45,31 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         if (o.MaxArgv is < 1 or > RecordLayout.MaxArgv)
         {
             errors.Add($"MaxArgv {o.MaxArgv} must be from 1 to {RecordLayout.MaxArgv}");
+        }
+        if (o.MaxConcurrentDumps is < 1 or > 64)
+        {
+            errors.Add($"MaxConcurrentDumps {o.MaxConcurrentDumps} must be from 1 to 64");
+        }
+        else if (ring > 0 && (long)o.MaxConcurrentDumps * ring > MaxDumpRingBytes)
+        {
+            errors.Add($"MaxConcurrentDumps {o.MaxConcurrentDumps} times RingSize '{o.RingSize}' must be at most 64M: every dump in progress holds a copy of its ring");
+        }
+        if (o.DumpQueue is < 0 or > 1024)
+        {
+            errors.Add($"DumpQueue {o.DumpQueue} must be from 0 to 1024");
+        }
+        if (o.MinResponseRateBytes < 1)
+        {
+            errors.Add($"MinResponseRate '{o.MinResponseRate}' must be a positive number of bytes a second (e.g. 16K)");
+        }
+        // Kestrel checks the rate once a second, so a shorter grace could not be honoured.
+        if (o.MinResponseRateGrace <= TimeSpan.FromSeconds(1) || o.MinResponseRateGrace > TimeSpan.FromHours(1))
+        {
+            errors.Add("MinResponseRateGrace must be longer than 1 second and at most 1 hour");
+        }
+        if (o.MaxConnections is < 1 or > 65536)
+        {
+            errors.Add($"MaxConnections {o.MaxConnections} must be from 1 to 65536");
         }
         if (!Path.IsPathRooted(o.SocketPath))
         {

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,6 +9,7 @@ using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Dumps;
+using Traceloop.Recorder.Http;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Store;
 
@@ -43,6 +46,11 @@ internal static class ServiceCollectionExtensions
         services.AddHostedService<CrashCollector>();
         services.AddSingleton<PodSelection>();
         services.AddHostedService(sp => sp.GetRequiredService<PodSelection>());
+
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<RecorderOptions>>((kestrel, recorder) => ApiLimits.Apply(kestrel, recorder.Value));
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RecorderOptions>>((limiter, recorder) =>
+            DumpConcurrency.Configure(limiter, recorder.Value.MaxConcurrentDumps, recorder.Value.DumpQueue));
 
         services.ConfigureHttpJsonOptions(o =>
         {

@@ -19,8 +19,8 @@ internal static class CompatibilityEndpoints
     public static IEndpointRouteBuilder MapCompatibilityEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/list", List);
-        app.MapGet("/dump-by-name", DumpByName);
-        app.MapGet("/dump-by-cgroup", DumpByCgroup);
+        app.MapGet("/dump-by-name", DumpByName).RequireRateLimiting(DumpConcurrency.Policy);
+        app.MapGet("/dump-by-cgroup", DumpByCgroup).RequireRateLimiting(DumpConcurrency.Policy);
         return app;
     }
 

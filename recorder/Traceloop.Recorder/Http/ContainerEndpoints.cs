@@ -15,8 +15,8 @@ internal static class ContainerEndpoints
     {
         RouteGroupBuilder containers = app.MapGroup("/containers");
         containers.MapGet("/", List);
-        containers.MapGet("/{id}/dump", Dump);
-        app.MapGet("/pods/{namespace}/{pod}/dump", DumpPod);
+        containers.MapGet("/{id}/dump", Dump).RequireRateLimiting(DumpConcurrency.Policy);
+        app.MapGet("/pods/{namespace}/{pod}/dump", DumpPod).RequireRateLimiting(DumpConcurrency.Policy);
         return app;
     }
 

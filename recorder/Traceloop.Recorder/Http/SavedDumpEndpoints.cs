@@ -20,10 +20,10 @@ internal static class SavedDumpEndpoints
     {
         RouteGroupBuilder dumps = app.MapGroup("/dumps");
         dumps.MapGet("/", List);
-        dumps.MapGet("/{id}", Get);
+        dumps.MapGet("/{id}", Get).RequireRateLimiting(DumpConcurrency.Policy);
         dumps.MapDelete("/{id}", Delete);
-        app.MapPost("/containers/{id}/snapshot", SnapshotContainer);
-        app.MapPost("/pods/{namespace}/{pod}/snapshot", SnapshotPod);
+        app.MapPost("/containers/{id}/snapshot", SnapshotContainer).RequireRateLimiting(DumpConcurrency.Policy);
+        app.MapPost("/pods/{namespace}/{pod}/snapshot", SnapshotPod).RequireRateLimiting(DumpConcurrency.Policy);
         return app;
     }
 

@@ -12,11 +12,11 @@ namespace Traceloop.Tests.Containers;
 /// </summary>
 internal sealed class RegistryHarness : IDisposable
 {
-    public RegistryHarness(int maxSlots = 8, int spareRings = 2, TimeSpan? grace = null)
+    public RegistryHarness(int maxSlots = 8, int spareRings = 2, TimeSpan? grace = null, int ringSize = 4096)
     {
         Root = Directory.CreateTempSubdirectory("traceloop-cgroups-").FullName;
         Cgroups = CgroupFs.At(Root);
-        Kernel = new FakeKernel(maxSlots: maxSlots);
+        Kernel = new FakeKernel(ringSize, maxSlots);
         Exclusions = new PodExclusions(Kernel);
         Events = new ContainerEvents();
         Notices = Events.Subscribe(64);

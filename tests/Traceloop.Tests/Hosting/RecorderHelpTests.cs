@@ -13,6 +13,9 @@ public sealed class RecorderHelpTests
         Assert.Contains("--grace-period SPAN    how long ended containers stay       (default 00:10:00)", help, StringComparison.Ordinal);
         Assert.Contains("--cgroup-hierarchy H   auto, unified, or a v1 controller    (default auto: v2 if mounted)", help, StringComparison.Ordinal);
         Assert.Contains("--config FILE          JSON file with the settings above    (default /etc/traceloop/config.json)", help, StringComparison.Ordinal);
+        Assert.Contains("--max-dumps N          dumps served or saved at once        (default 4)", help, StringComparison.Ordinal);
+        Assert.Contains("--min-response-rate SIZE  bytes a second a reader must take (default 16K)", help, StringComparison.Ordinal);
+        Assert.Contains("--min-response-grace SPAN before a slower reader is cut off (default 00:00:10)", help, StringComparison.Ordinal);
         Assert.Contains("--dump-on-fatal-signal BOOL  SIGSEGV/SIGBUS/... delivered, even if handled (default false)", help, StringComparison.Ordinal);
         Assert.Contains("(default none; e.g. connect:ECONNREFUSED)", help, StringComparison.Ordinal);
         Assert.Contains("--trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default 00:01:00)", help, StringComparison.Ordinal);

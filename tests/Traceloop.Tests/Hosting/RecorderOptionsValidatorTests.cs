@@ -186,4 +186,18 @@ public sealed class RecorderOptionsValidatorTests
 
     private static ValidateOptionsResult Validate(RecorderOptions options) =>
         new RecorderOptionsValidator().Validate(Options.DefaultName, options);
+
+    [Fact]
+    public void TheDumpLimitsAreRefusedOutsideTheirRanges_AndTheRingCopiesTheyHoldMustFitTheBudget()
+    {
+        Assert.Contains("MaxConcurrentDumps 0", Validate(new RecorderOptions { MaxConcurrentDumps = 0 }).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("times RingSize '2M' must be at most 64M",
+            Validate(new RecorderOptions { MaxConcurrentDumps = 33, RingSize = "2M" }).FailureMessage, StringComparison.Ordinal);
+        Assert.True(Validate(new RecorderOptions { MaxConcurrentDumps = 32, RingSize = "2M" }).Succeeded);
+        Assert.Contains("DumpQueue -1", Validate(new RecorderOptions { DumpQueue = -1 }).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("MinResponseRate 'fast'", Validate(new RecorderOptions { MinResponseRate = "fast" }).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("MinResponseRateGrace", Validate(new RecorderOptions { MinResponseRateGrace = TimeSpan.FromSeconds(1) }).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("MaxConnections 0", Validate(new RecorderOptions { MaxConnections = 0 }).FailureMessage, StringComparison.Ordinal);
+        Assert.Equal(16 * 1024, new RecorderOptions().MinResponseRateBytes);
+    }
 }

@@ -27,8 +27,12 @@ internal sealed class ApiHost : IAsyncDisposable
         _app = app;
         _dir = dir;
         Harness = harness;
-        Client = new TraceloopClient(Path.Join(dir, "api.sock"));
+        SocketPath = Path.Join(dir, "api.sock");
+        Client = new TraceloopClient(SocketPath);
     }
+
+    /// <summary>The API's Unix socket, for tests that write raw bytes to it.</summary>
+    public string SocketPath { get; }
 
     public RegistryHarness Harness { get; }
 
@@ -39,10 +43,11 @@ internal sealed class ApiHost : IAsyncDisposable
     public T Service<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 
     /// <param name="settings">Options as the config file would give them (e.g. DumpsMinFreeBytes), over the test defaults.</param>
-    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="ringSize">Bytes of each fake container ring.</param>
+    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, int ringSize = 4096)
     {
         string dir = Directory.CreateTempSubdirectory("traceloop-api-").FullName;
-        var harness = new RegistryHarness();
+        var harness = new RegistryHarness(ringSize: ringSize);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
