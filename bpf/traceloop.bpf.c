@@ -94,6 +94,17 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } control SEC(".maps");
 
+/*
+ * Notices the control ring had no room for. The recorder reads it and, when it grew, reconciles
+ * its registry against the containers map, so a lost notice costs a delay, not a container.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} control_drops SEC(".maps");
+
 /* Payloads are gathered here first so a record can be reserved at its exact size. */
 #define TL_SCRATCH 8192
 
@@ -164,7 +175,13 @@ static __always_inline void notify(struct scratch *s, __u32 kind, __u32 slot, __
 	s->ctl.ts = bpf_ktime_get_boot_ns();
 	s->ctl.status = status;
 	s->ctl.pid = pid;
-	bpf_ringbuf_output(&control, &s->ctl, sizeof(s->ctl), 0);
+	if (bpf_ringbuf_output(&control, &s->ctl, sizeof(s->ctl), 0)) {
+		__u32 zero = 0;
+		__u64 *drops = bpf_map_lookup_elem(&control_drops, &zero);
+
+		if (drops)
+			__sync_fetch_and_add(drops, 1);
+	}
 }
 
 /*

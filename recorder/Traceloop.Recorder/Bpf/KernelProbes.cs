@@ -46,6 +46,7 @@ internal sealed class KernelProbes : IDisposable
         Captures = MapByName("captures");
         ExcludedPods = MapByName("excluded_pods");
         WatchedErrors = MapByName("watched_errors");
+        ControlDrops = MapByName("control_drops");
     }
 
     public KernelProbesConfig Config { get; }
@@ -70,6 +71,9 @@ internal sealed class KernelProbes : IDisposable
 
     /// <summary><see cref="tl_watched_error"/> → 1: the syscall failures the syscall-error trigger reports.</summary>
     public BpfMap WatchedErrors { get; }
+
+    /// <summary>One counter: notices the control ring had no room for.</summary>
+    public BpfMap ControlDrops { get; }
 
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
 

@@ -294,6 +294,78 @@ internal sealed partial class ContainerRegistry : IDisposable
         return released;
     }
 
+    /// <summary>
+    /// Brings the registry to the kernel's truth after notices were lost (the control ring was
+    /// full, or the recorder was behind): a container the kernel adopted that the registry never
+    /// heard of is taken on with the ring the kernel gave it; an entry whose cgroup is gone and
+    /// that the registry never knew is removed and its slot freed; a recorded container whose
+    /// cgroup is gone starts its grace period. Walks the cgroup tree once.
+    /// </summary>
+    public ReconcileResult Reconcile()
+    {
+        var present = new Dictionary<ulong, string>();
+        foreach (string path in _cgroups.Walk())
+        {
+            try
+            {
+                present[_cgroups.IdOf(path)] = path;
+            }
+            catch (IOException)
+            {
+                // gone meanwhile
+            }
+        }
+        int adopted = 0, freed = 0, ended = 0;
+        DateTimeOffset now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            var nested = new HashSet<ulong>(_byCgroup.Values.SelectMany(c => c.NestedCgroups));
+            foreach ((ulong id, tl_container entry) in _kernel.ListContainers())
+            {
+                if (_byCgroup.ContainsKey(id) || nested.Contains(id))
+                {
+                    continue;
+                }
+                if (!present.TryGetValue(id, out string? path))
+                {
+                    _kernel.RemoveContainer(id);
+                    if (entry.parent == 0 && entry.slot != RecordLayout.SlotPending && _pool.ClaimSpare(entry.slot) is { } ring)
+                    {
+                        _pool.Release(entry.slot, ring);
+                    }
+                    freed++;
+                }
+                else if (entry.parent != 0)
+                {
+                    if (_byCgroup.TryGetValue(entry.parent, out RecordedContainer? parent))
+                    {
+                        parent.NestedCgroups.Add(id);
+                    }
+                }
+                else
+                {
+                    OnCgroupNew(new tl_control { kind = ControlKind.CgroupNew, cgroup_id = id, slot = entry.slot }, path);
+                    adopted += _byCgroup.ContainsKey(id) ? 1 : 0;
+                }
+            }
+            foreach (RecordedContainer c in _byCgroup.Values)
+            {
+                if (c.ExitedAt is null && !present.ContainsKey(c.CgroupId))
+                {
+                    c.ExitedAt = now;
+                    ended++;
+                }
+            }
+            Replenish();
+        }
+        var result = new ReconcileResult(adopted, freed, ended);
+        if (result.Changed)
+        {
+            LogReconciled(_logger, adopted, freed, ended);
+        }
+        return result;
+    }
+
     /// <summary>When slots run out, an ended container's history goes before a live one goes unrecorded.</summary>
     private void EvictOldestExited()
     {
@@ -392,8 +464,17 @@ internal sealed partial class ContainerRegistry : IDisposable
     [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "Could not make a spare ring ({Reason}); new containers wait for one, and it is tried again within a second")]
     private static partial void LogReplenishFailed(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Reconciled with the kernel after lost notices: {Adopted} containers taken on, {Freed} stale entries freed, {Ended} containers found ended")]
+    private static partial void LogReconciled(ILogger logger, int adopted, int freed, int ended);
+
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Out of ring slots: released ended container {Id} before its grace period")]
     private static partial void LogEvicted(ILogger logger, string id);
+}
+
+/// <summary>What a reconciliation changed: containers taken on, entries freed, containers found ended.</summary>
+internal readonly record struct ReconcileResult(int Adopted, int Freed, int Ended)
+{
+    public bool Changed => Adopted + Freed + Ended > 0;
 }
 
 internal readonly record struct LookupResult(RecordedContainer? Container, int Matches)

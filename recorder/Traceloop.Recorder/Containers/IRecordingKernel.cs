@@ -46,4 +46,10 @@ internal interface IRecordingKernel
     void ExcludePodCgroup(tl_pod_name name);
 
     void IncludePodCgroup(tl_pod_name name);
+
+    /// <summary>Notices the kernel could not queue for want of room in the control ring, since it was loaded.</summary>
+    long ControlDrops { get; }
+
+    /// <summary>Every entry of the containers map: containers and the cgroups nested in them.</summary>
+    IReadOnlyList<(ulong CgroupId, tl_container Entry)> ListContainers();
 }

@@ -43,4 +43,20 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
     public void ExcludePodCgroup(tl_pod_name name) => probes.ExcludedPods.Update(name, (byte)1);
 
     public void IncludePodCgroup(tl_pod_name name) => probes.ExcludedPods.Delete(name);
+
+    public long ControlDrops => probes.ControlDrops.TryLookup(0u, out ulong drops) ? (long)drops : 0;
+
+    public IReadOnlyList<(ulong CgroupId, tl_container Entry)> ListContainers()
+    {
+        var entries = new List<(ulong, tl_container)>();
+        foreach (ulong id in probes.Containers.Keys<ulong>())
+        {
+            // An entry deleted between the two calls is simply not listed.
+            if (probes.Containers.TryLookup(id, out tl_container entry))
+            {
+                entries.Add((id, entry));
+            }
+        }
+        return entries;
+    }
 }

@@ -7,7 +7,8 @@ namespace Traceloop.Recorder.Hosting;
 
 /// <summary>
 /// Starts recording before the server listens: adopts the containers that already run, starts
-/// reading the kernel's notices, then sweeps ended containers whose grace period is over.
+/// reading the kernel's notices, then sweeps ended containers whose grace period is over, and
+/// reconciles the registry with the kernel when notices were lost (and once a minute).
 /// The kernel side itself (probes, rings, registry) is built by the container when this service
 /// is constructed; a failure there stops the host with the reason.
 /// </summary>
@@ -21,6 +22,9 @@ internal sealed partial class RecorderService(
     ILogger<RecorderService> logger) : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+    // Besides after every lost notice, the registry is checked against the kernel this often:
+    // a walk of the cgroup tree, cheap at this rate.
+    private const int ReconcileEverySweeps = 60;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -33,10 +37,23 @@ internal sealed partial class RecorderService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(SweepInterval, time);
+        long drops = 0;
+        int sweeps = 0;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
             {
+                long nowDrops = kernel.ControlDrops;
+                if (nowDrops != drops || ++sweeps >= ReconcileEverySweeps)
+                {
+                    if (nowDrops != drops)
+                    {
+                        LogNoticesLost(logger, nowDrops - drops, nowDrops);
+                    }
+                    drops = nowDrops;
+                    sweeps = 0;
+                    registry.Reconcile();
+                }
                 registry.Sweep();
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -56,6 +73,9 @@ internal sealed partial class RecorderService(
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Recording: {Programs} BPF programs attached, containers keyed by {CgroupRoot}, {Adopted} running containers adopted, {RingSize} ring per container, up to {MaxContainers} containers")]
     private static partial void LogStarted(ILogger logger, int programs, string cgroupRoot, int adopted, string ringSize, int maxContainers);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The kernel dropped {Count} container notices for want of room in the control ring ({Total} since start); reconciling with its containers map")]
+    private static partial void LogNoticesLost(ILogger logger, long count, long total);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Releasing ended containers failed; trying again")]
     private static partial void LogSweepFailed(ILogger logger, Exception e);

@@ -227,4 +227,35 @@ public sealed class ContainerRegistryTests : IDisposable
         Assert.Null(both.Container);
         Assert.Equal(0, _h.Registry.Find("ffff").Matches);
     }
+
+    [Fact]
+    public void ReconcilingTakesOnContainersWhoseNoticeWasLost_FreesStaleEntries_AndEndsContainersWhoseCgroupWent()
+    {
+        // Every directory is made before any is removed: a new one could reuse a removed inode, and so its id.
+        RecordedContainer gone = _h.Start(RegistryHarness.PodUid(22), RegistryHarness.ContainerId(22));
+        // Lost "created": the kernel adopted it, the registry never heard.
+        string lostPath = RegistryHarness.PathOf(RegistryHarness.PodUid(20), RegistryHarness.ContainerId(20));
+        ulong lost = _h.MakeCgroup(lostPath);
+        uint lostSlot = _h.Kernel.Mkdir(lost).slot;
+        // Lost "created" and "removed": the kernel's entry outlived its cgroup, holding a slot.
+        string stalePath = RegistryHarness.PathOf(RegistryHarness.PodUid(21), RegistryHarness.ContainerId(21));
+        ulong stale = _h.MakeCgroup(stalePath);
+        _h.Kernel.Mkdir(stale);
+        Directory.Delete(_h.Cgroups.ToDirectory(stalePath));
+        // Lost "removed": recorded, and its cgroup is gone.
+        Directory.Delete(_h.Cgroups.ToDirectory(gone.CgroupPath));
+
+        ReconcileResult result = _h.Registry.Reconcile();
+
+        Assert.Equal(new ReconcileResult(Adopted: 1, Freed: 1, Ended: 1), result);
+        RecordedContainer taken = Assert.Single(_h.Registry.List(), c => c.CgroupId == lost);
+        Assert.Equal(lostSlot, taken.Slot);
+        Assert.Same(_h.Kernel.Rings[lostSlot], taken.Ring);
+        Assert.False(_h.Kernel.Containers.ContainsKey(stale));
+        Assert.Equal(_h.Time.GetUtcNow(), gone.ExitedAt);
+        // Every slot is accounted for: three rings in use or ended, two spares queued.
+        Assert.Equal(2, _h.Kernel.FreeSlots.Count);
+        Assert.Equal(_h.Kernel.Rings.Count, _h.Registry.List().Count(c => c.Ring is not null) + _h.Kernel.FreeSlots.Count);
+        Assert.False(_h.Registry.Reconcile().Changed);
+    }
 }

@@ -66,6 +66,10 @@ internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8) : IRecor
 
     public void IncludePodCgroup(tl_pod_name name) => ExcludedPodCgroups.Remove(NameOf(name));
 
+    public long ControlDrops { get; set; }
+
+    public IReadOnlyList<(ulong CgroupId, tl_container Entry)> ListContainers() => [.. Containers.Select(kv => (kv.Key, kv.Value))];
+
     /// <summary>
     /// What tl_cgroup_mkdir does for a cgroup named like a container: takes the next queued slot
     /// (or marks it pending when the queue is empty), adds its entry, and returns the notice it sends.

@@ -106,7 +106,7 @@ public sealed partial class InstallStepTests
         HashSet<string> found = [.. new[] { "tests", "bench" }.SelectMany(ProgramsStartedIn).Select(p => $"{Path.GetFileName(p.File)}: {p.Program}")];
         Assert.Superset(new HashSet<string>
         {
-            "SelectionTests.cs: bpftool", "StraceSession.cs: strace", "StaticBinary.cs: gcc", "CrashCollectionTests.cs: lz4",
+            "KernelMaps.cs: bpftool", "StraceSession.cs: strace", "StaticBinary.cs: gcc", "CrashCollectionTests.cs: lz4",
             "Runc.cs: runc", "BusyboxRootfs.cs: busybox", "RenderedManifests.cs: kubectl", "RecorderProcess.cs: setpriv",
             "PodSandbox.cs: bash", "ConfigMapReloadTests.cs: mv", "CgroupV1Tests.cs: stat",
             "run.sh: bpftool", "run.sh: clang", "run.sh: gcc", "run.sh: jq", "run.sh: runc", "run.sh: strace", "run.sh: curl",

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Traceloop.FunctionalTests.Recorder;
+
+/// <summary>The BPF maps of one recorder process, read with bpftool.</summary>
+internal sealed class KernelMaps
+{
+    private readonly int _containers;
+    private readonly int _excluded;
+
+    private KernelMaps(int containers, int excluded)
+    {
+        _containers = containers;
+        _excluded = excluded;
+    }
+
+    /// <summary>
+    /// Finds the maps by the process's own file descriptors: each BPF map fd's fdinfo names
+    /// its map_id (bpftool's pid column needs a build this machine's lacks).
+    /// </summary>
+    public static KernelMaps Of(int pid)
+    {
+        var names = new Dictionary<string, int>();
+        foreach (string fdinfo in Directory.EnumerateFiles($"/proc/{pid}/fdinfo"))
+        {
+            string? mapId = File.ReadLines(fdinfo).FirstOrDefault(l => l.StartsWith("map_id:", StringComparison.Ordinal));
+            if (mapId is null)
+            {
+                continue;
+            }
+            string id = mapId["map_id:".Length..].Trim();
+            using JsonDocument map = JsonDocument.Parse(Run("bpftool", "-j", "map", "show", "id", id));
+            names[map.RootElement.GetProperty("name").GetString()!] = int.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return new KernelMaps(names["containers"], names["excluded_pods"]);
+    }
+
+    public HashSet<ulong> ContainerKeys() => [.. Keys(_containers).Select(k => BitConverter.ToUInt64(k))];
+
+    public HashSet<string> ExcludedPodNames() => [.. Keys(_excluded).Select(k => System.Text.Encoding.ASCII.GetString(k).TrimEnd('\0'))];
+
+    private static IEnumerable<byte[]> Keys(int mapId)
+    {
+        using JsonDocument dump = JsonDocument.Parse(Run("bpftool", "-j", "map", "dump", "id", mapId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        foreach (JsonElement entry in dump.RootElement.EnumerateArray())
+        {
+            yield return [.. entry.GetProperty("key").EnumerateArray().Select(b => Convert.ToByte(b.GetString(), 16))];
+        }
+    }
+
+    /// <summary>Runs a tool to its end; fails the test with its stderr when it fails.</summary>
+    internal static string Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {p.StandardError.ReadToEnd()}");
+        return output;
+    }
+}
