@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Traceloop.Recorder.Containers;
 
 namespace Traceloop.Recorder.Kubernetes;
@@ -12,30 +13,57 @@ namespace Traceloop.Recorder.Kubernetes;
 /// started (its object arrived late, or the selection changed) has them released; a pod
 /// selected again has its running containers adopted.
 /// </summary>
+/// <remarks>
+/// A reloaded selection that does not validate is refused and the last good one stays in force
+/// (fail closed: an unparsable selector must not turn into "record everything"). The selection is
+/// built afresh from the factory on each change token rather than read from
+/// <see cref="IOptionsMonitor{TOptions}"/>: the monitor drops its cached value before it
+/// validates the new one, so after a refused reload its <c>CurrentValue</c> throws
+/// <see cref="OptionsValidationException"/> until the file is fixed, and its <c>OnChange</c>
+/// listeners are never told about the refused reload.
+/// </remarks>
 internal sealed partial class PodSelection : IHostedService, IDisposable
 {
     private readonly ContainerRegistry _registry;
     private readonly PodExclusions _exclusions;
     private readonly PodCache _pods;
-    private readonly IOptionsMonitor<SelectionOptions> _options;
+    private readonly IOptionsFactory<SelectionOptions> _factory;
+    private readonly IOptionsChangeTokenSource<SelectionOptions>[] _sources;
     private readonly ILogger<PodSelection> _logger;
-    private IDisposable? _reload;
+    private readonly List<IDisposable> _reloads = [];
+    private Selection? _current;
+    private int _refusedReloads;
 
-    public PodSelection(ContainerRegistry registry, PodExclusions exclusions, PodCache pods, IOptionsMonitor<SelectionOptions> options, ILogger<PodSelection> logger)
+    public PodSelection(
+        ContainerRegistry registry,
+        PodExclusions exclusions,
+        PodCache pods,
+        IOptionsFactory<SelectionOptions> factory,
+        IEnumerable<IOptionsChangeTokenSource<SelectionOptions>> sources,
+        ILogger<PodSelection> logger)
     {
         _registry = registry;
         _exclusions = exclusions;
         _pods = pods;
-        _options = options;
+        _factory = factory;
+        _sources = [.. sources];
         _logger = logger;
     }
 
     public int ExcludedCount => _exclusions.Count;
 
+    /// <summary>How many reloaded selections were refused, each leaving the previous one in force.</summary>
+    public int RefusedReloads => Volatile.Read(ref _refusedReloads);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // The first selection was validated at start (ValidateOnStart); one that fails here fails the start.
+        Volatile.Write(ref _current, Selection.Parse(_factory.Create(Options.DefaultName)));
         _pods.Changed += OnPodChanged;
-        _reload = _options.OnChange(_ => ApplyAll());
+        foreach (IOptionsChangeTokenSource<SelectionOptions> source in _sources)
+        {
+            _reloads.Add(ChangeToken.OnChange(source.GetChangeToken, Reload, source.Name ?? Options.DefaultName));
+        }
         ApplyAll();
         return Task.CompletedTask;
     }
@@ -43,8 +71,37 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _pods.Changed -= OnPodChanged;
-        _reload?.Dispose();
+        DisposeReloads();
         return Task.CompletedTask;
+    }
+
+    // Runs inside the configuration's reload callback: nothing may escape from here.
+    private void Reload(string name)
+    {
+        Selection selection;
+        try
+        {
+            selection = Selection.Parse(_factory.Create(name));
+        }
+        catch (OptionsValidationException e)
+        {
+            Refuse(e.Message);
+            return;
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder could not convert a value.
+            Refuse(e.Message);
+            return;
+        }
+        Volatile.Write(ref _current, selection);
+        ApplyAll();
+    }
+
+    private void Refuse(string reason)
+    {
+        Interlocked.Increment(ref _refusedReloads);
+        LogRefused(_logger, reason);
     }
 
     private void OnPodChanged(PodChange change)
@@ -54,25 +111,24 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
             Include(change.Pod.Uid, adopt: false);
             return;
         }
-        Apply(change.Pod, Selector());
+        Apply(change.Pod, Current);
     }
+
+    private Selection Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("PodSelection is not started.");
 
     private void ApplyAll()
     {
-        LabelSelector selector = Selector();
+        Selection selection = Current;
         foreach (PodInfo pod in _pods.Pods)
         {
-            Apply(pod, selector);
+            Apply(pod, selection);
         }
         LogApplied(_logger, ExcludedCount, _pods.Count);
     }
 
-    private LabelSelector Selector() =>
-        LabelSelector.TryParse(_options.CurrentValue.LabelSelector, out LabelSelector selector, out _) ? selector : LabelSelector.Everything;
-
-    private void Apply(PodInfo pod, LabelSelector selector)
+    private void Apply(PodInfo pod, Selection selection)
     {
-        if (_options.CurrentValue.Selects(pod, selector))
+        if (selection.Options.Selects(pod, selection.Selector))
         {
             Include(pod.Uid, adopt: true);
         }
@@ -101,11 +157,34 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
         }
     }
 
-    public void Dispose() => _reload?.Dispose();
+    private void DisposeReloads()
+    {
+        foreach (IDisposable reload in _reloads)
+        {
+            reload.Dispose();
+        }
+        _reloads.Clear();
+    }
+
+    public void Dispose() => DisposeReloads();
+
+    /// <summary>A selection that validated, with its selector parsed once.</summary>
+    private sealed record Selection(SelectionOptions Options, LabelSelector Selector)
+    {
+        // Checked here as well as by SelectionOptionsValidator, so a selector that does not parse
+        // is refused even where the validator is not registered, never read as "everything".
+        public static Selection Parse(SelectionOptions options) =>
+            LabelSelector.TryParse(options.LabelSelector, out LabelSelector selector, out string? error)
+                ? new Selection(options, selector)
+                : throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(SelectionOptions), [$"Selection:LabelSelector: {error}"]);
+    }
 
     [LoggerMessage(EventId = 420, Level = LogLevel.Information, Message = "Selection applied: {Excluded} of {Pods} pods on this node are not recorded")]
     private static partial void LogApplied(ILogger logger, int excluded, int pods);
 
     [LoggerMessage(EventId = 421, Level = LogLevel.Information, Message = "Pod {Pod} is not selected: its containers are not recorded ({Released} released)")]
     private static partial void LogExcluded(ILogger logger, string pod, int released);
+
+    [LoggerMessage(EventId = 422, Level = LogLevel.Error, Message = "The reloaded selection was refused and the previous selection stays in force: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 }

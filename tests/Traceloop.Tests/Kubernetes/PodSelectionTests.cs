@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Tests.Containers;
@@ -15,7 +16,7 @@ public sealed class PodSelectionTests : IDisposable
 
     public PodSelectionTests()
     {
-        _selection = new PodSelection(_h.Registry, _h.Exclusions, _pods, _options, NullLogger<PodSelection>.Instance);
+        _selection = new PodSelection(_h.Registry, _h.Exclusions, _pods, _options, [_options], NullLogger<PodSelection>.Instance);
         _selection.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
@@ -66,33 +67,54 @@ public sealed class PodSelectionTests : IDisposable
         Assert.Empty(_h.Kernel.ExcludedPodCgroups);
     }
 
-    /// <summary>An options monitor whose value a test changes, as a config reload would.</summary>
-    private sealed class MutableOptions(SelectionOptions value) : IOptionsMonitor<SelectionOptions>
+    [Fact]
+    public void AReloadWithAnUnparsableSelectorIsRefused_AndTheLastGoodSelectionStays()
     {
-        private readonly List<Action<SelectionOptions, string?>> _listeners = [];
+        _pods.Upsert(Pod(4, "shop", new() { ["tier"] = "db" }));
+        _options.Set(new SelectionOptions { LabelSelector = "tier!=db" });
+        Assert.Contains("pod" + RegistryHarness.PodUid(4), _h.Kernel.ExcludedPodCgroups);
 
-        public SelectionOptions CurrentValue { get; private set; } = value;
+        _options.Set(new SelectionOptions { LabelSelector = "app in (" });
 
-        public SelectionOptions Get(string? name) => CurrentValue;
+        Assert.Equal(1, _selection.RefusedReloads);
+        Assert.Contains("pod" + RegistryHarness.PodUid(4), _h.Kernel.ExcludedPodCgroups);
+        // Pods that arrive after the refusal are judged by the last good selection too.
+        _pods.Upsert(Pod(5, "shop", new() { ["tier"] = "db" }));
+        _pods.Upsert(Pod(6, "kube-system"));
+        Assert.Contains("pod" + RegistryHarness.PodUid(5), _h.Kernel.ExcludedPodCgroups);
+        Assert.DoesNotContain("pod" + RegistryHarness.PodUid(6), _h.Kernel.ExcludedPodCgroups);
+
+        _options.Set(new SelectionOptions { ExcludeNamespaces = "kube-system" });
+        Assert.Equal(1, _selection.RefusedReloads);
+        Assert.Equal(["pod" + RegistryHarness.PodUid(6)], _h.Kernel.ExcludedPodCgroups.Where(c => c.StartsWith("pod", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// Stands in for the options factory and the configuration's change token: a test sets the
+    /// section's next value, as a config reload would, and the factory validates it as the
+    /// registered SelectionOptionsValidator does.
+    /// </summary>
+    private sealed class MutableOptions(SelectionOptions value) : IOptionsFactory<SelectionOptions>, IOptionsChangeTokenSource<SelectionOptions>
+    {
+        private SelectionOptions _value = value;
+        private CancellationTokenSource _changed = new();
+
+        public string? Name => Options.DefaultName;
+
+        public SelectionOptions Create(string name)
+        {
+            ValidateOptionsResult result = new SelectionOptionsValidator().Validate(name, _value);
+            return result.Failed ? throw new OptionsValidationException(name, typeof(SelectionOptions), result.Failures) : _value;
+        }
+
+        public IChangeToken GetChangeToken() => new CancellationChangeToken(_changed.Token);
 
         public void Set(SelectionOptions value)
         {
-            CurrentValue = value;
-            foreach (Action<SelectionOptions, string?> listener in _listeners.ToList())
-            {
-                listener(value, null);
-            }
-        }
-
-        public IDisposable OnChange(Action<SelectionOptions, string?> listener)
-        {
-            _listeners.Add(listener);
-            return new Unsubscribe(() => _listeners.Remove(listener));
-        }
-
-        private sealed class Unsubscribe(Action action) : IDisposable
-        {
-            public void Dispose() => action();
+            _value = value;
+            CancellationTokenSource changed = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
+            changed.Cancel();
+            changed.Dispose();
         }
     }
 }
