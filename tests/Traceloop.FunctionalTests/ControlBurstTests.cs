@@ -12,8 +12,15 @@ namespace Traceloop.FunctionalTests;
 /// drops are counted and reconciled, the registry ends equal to the kernel's containers map
 /// (read with bpftool), and every slot is back for the next container.
 /// </summary>
+[Collection(ControlBurstTests.Alone)]
 public sealed class ControlBurstTests(ITestOutputHelper output)
 {
+    /// <summary>
+    /// Run with no other test: every recorder records every container cgroup on the host, so 300
+    /// at once would fill the other tests' recorders too.
+    /// </summary>
+    public const string Alone = "control burst, alone";
+
     private const int Cgroups = 300;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(150);
 
@@ -70,3 +77,6 @@ public sealed class ControlBurstTests(ITestOutputHelper output)
         output.WriteLine(string.Join('\n', recorder.Output.Split('\n').Where(l => l.Contains("dropped", StringComparison.Ordinal) || l.Contains("Reconciled", StringComparison.Ordinal))));
     }
 }
+
+[CollectionDefinition(ControlBurstTests.Alone, DisableParallelization = true)]
+public sealed class ControlBurstCollection;

@@ -203,6 +203,12 @@ internal sealed partial class ContainerRegistry : IDisposable
             }
             return;
         }
+        if (_byCgroup.ContainsKey(ctl.cgroup_id) || !_kernel.TryGetContainer(ctl.cgroup_id, out _))
+        {
+            // Stale: a reconciliation already took it on, or found its cgroup gone and freed the
+            // entry, while this notice waited in the control ring.
+            return;
+        }
         IContainerRing? ring = ctl.slot == RecordLayout.SlotPending ? null : _pool.ClaimSpare(ctl.slot);
         if (path == _ownCgroup || !CgroupNaming.TryParse(path, out ContainerIdentity? identity) || Excluded(identity))
         {
