@@ -105,6 +105,24 @@ struct {
 	__type(value, __u64);
 } control_drops SEC(".maps");
 
+/*
+ * The pinned state's identity and the owners of the rings. No program touches them: they are
+ * declared here so they are created, pinned and freed with the rest of the object.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tl_meta);
+} meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct tl_slot_owner);
+} slot_owners SEC(".maps");
+
 /* Payloads are gathered here first so a record can be reserved at its exact size. */
 #define TL_SCRATCH 8192
 

@@ -249,6 +249,51 @@ struct tl_control {
 	__s32 nr;      /* for SYSCALL_ERROR: the syscall */
 };
 
+/*
+ * Pinned state (see docs/ARCHITECTURE.md, "Surviving a restart"). The programs, maps and rings
+ * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
+ * the meta map says they are exactly what it would load itself.
+ */
+#define TL_STATE_VERSION 1
+
+/* The one value of the meta map, written by the recorder after everything else is pinned. */
+struct tl_meta {
+	__u32 format_version; /* TL_FORMAT_VERSION of the records in the rings */
+	__u32 state_version;  /* TL_STATE_VERSION: the set of maps and the structs below */
+	__u8 build[32];       /* SHA-256 of the BPF object and everything it was loaded with */
+	__u64 created;        /* when the state was made: Unix time, ns */
+	__u64 ring_size;
+	__u32 max_slots;
+	__u32 pad;
+};
+
+/* How a container's recording began: what its oldest events are. */
+enum tl_origin {
+	TL_ORIGIN_FIRST_SYSCALL = 1, /* a ring from its cgroup's creation: nothing before it was missed */
+	TL_ORIGIN_ADOPTED = 2,       /* already running when the recorder started with no pinned state */
+	TL_ORIGIN_LATE_RING = 3,     /* no ring was ready at creation: events until it came are counted as lost */
+};
+
+/*
+ * Value of the slot_owners map (key: slot), written only by the recorder: which container a
+ * ring belongs to, so a restarted recorder can name the rings of containers that ended.
+ */
+struct tl_slot_owner {
+	__u64 cgroup_id;   /* 0: the slot has no container */
+	__u64 first_seen;  /* Unix time, ns */
+	__u64 exited;      /* Unix time, ns; 0 while it runs */
+	__u64 since;       /* Unix time, ns: when recording began */
+	__s32 exit_status; /* valid when flags has TL_OWNER_EXIT_STATUS */
+	__u32 main_pid;
+	__u32 origin;      /* enum tl_origin */
+	__u32 flags;       /* enum tl_owner_flags */
+	char path[TL_PATH_LEN]; /* the cgroup path from the hierarchy root */
+};
+
+enum tl_owner_flags {
+	TL_OWNER_EXIT_STATUS = 1 << 0,
+};
+
 /* Load-time configuration, in .rodata so the verifier sees constants. */
 struct tl_config {
 	__u64 ring_mask;     /* ring size - 1 */

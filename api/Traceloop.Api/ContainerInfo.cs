@@ -66,6 +66,18 @@ public sealed class ContainerInfo
     /// <summary>init, regular or ephemeral.</summary>
     [Key(20)] public string? ContainerKind { get; init; }
 
+    /// <summary>When recording of this container began (null from a recorder that did not say).</summary>
+    [Key(21)] public DateTimeOffset? RecordingSince { get; init; }
+
+    /// <summary>How recording began, one of <see cref="RecordingOrigins"/>: whether events older than <see cref="RecordingSince"/> ever existed in the ring.</summary>
+    [Key(22)] public string? RecordingOrigin { get; init; }
+
+    /// <summary>
+    /// The part of <see cref="EventsLost"/> the kernel dropped before the container had a ring; the
+    /// rest were overwritten by newer events.
+    /// </summary>
+    [Key(23)] public long EventsMissed { get; init; }
+
     /// <summary>
     /// Why the ring could not be read, when it could not: a listing reports that container's row
     /// with this set (and the ring's figures zero) and serves the others as usual. Listings are
@@ -78,6 +90,28 @@ public sealed class ContainerInfo
     /// <summary>"namespace/pod/container" when known, else the container id.</summary>
     [IgnoreMember]
     public string DisplayName => Namespace is not null && Pod is not null ? $"{Namespace}/{Pod}/{Container ?? Id}" : Id;
+}
+
+/// <summary>The values of <see cref="ContainerInfo.RecordingOrigin"/>.</summary>
+public static class RecordingOrigins
+{
+    /// <summary>The container's ring came with its cgroup: recording began with its first syscall.</summary>
+    public const string FirstSyscall = "first-syscall";
+
+    /// <summary>The container already ran when a recorder without pinned state started: its earlier events were never recorded.</summary>
+    public const string Adopted = "adopted";
+
+    /// <summary>No ring was ready when the container started: its events until one came are counted in <see cref="ContainerInfo.EventsMissed"/>.</summary>
+    public const string LateRing = "late-ring";
+
+    /// <summary>A sentence for a dump's header: how recording began, and what that means for older events.</summary>
+    public static string Describe(string origin) => origin switch
+    {
+        FirstSyscall => "with the container's first syscall; nothing before it was missed",
+        Adopted => "when the recorder found the container already running; what it did before was never recorded",
+        LateRing => "when a ring became free after the container started; its events before that were counted, not recorded",
+        _ => origin,
+    };
 }
 
 /// <summary>The filters of <c>GET /containers</c>; null means any.</summary>

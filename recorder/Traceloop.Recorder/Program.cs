@@ -30,6 +30,8 @@ var switches = new Dictionary<string, string>
     ["--min-response-rate"] = nameof(RecorderOptions.MinResponseRate),
     ["--min-response-grace"] = nameof(RecorderOptions.MinResponseRateGrace),
     ["--max-connections"] = nameof(RecorderOptions.MaxConnections),
+    ["--pin-dir"] = nameof(RecorderOptions.PinDir),
+    ["--reset"] = nameof(RecorderOptions.Reset),
     ["--kubeconfig"] = "Kubeconfig",
     ["--node-name"] = "NodeName",
     ["--namespaces"] = "Selection:Namespaces",
@@ -53,6 +55,9 @@ if (args.Contains("--help") || args.Contains("-h"))
     Console.WriteLine(RecorderHelp.Text);
     return 0;
 }
+
+// A bare --reset means --reset true (the command-line provider wants a value after every switch).
+args = [.. args.Select((a, i) => a == "--reset" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? "--reset=true" : a)];
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.Configuration.Sources.Clear();

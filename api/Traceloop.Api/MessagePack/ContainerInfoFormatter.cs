@@ -5,7 +5,7 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="ContainerInfo"/> as an array indexed by its [Key]s.</summary>
 public static class ContainerInfoFormatter
 {
-    private const int FieldCount = 21;
+    private const int FieldCount = 24;
 
     public static void Write(ref MessagePackWriter writer, ContainerInfo? value)
     {
@@ -36,6 +36,9 @@ public static class ContainerInfoFormatter
         WireFormat.Write(ref writer, value.RestartCount);
         writer.Write(value.Node);
         writer.Write(value.ContainerKind);
+        WireFormat.WriteTime(ref writer, value.RecordingSince);
+        writer.Write(value.RecordingOrigin);
+        writer.Write(value.EventsMissed);
     }
 
     public static ContainerInfo? Read(ref MessagePackReader reader)
@@ -52,7 +55,9 @@ public static class ContainerInfoFormatter
         string? ns = null, pod = null, name = null, image = null, node = null, kind = null;
         Dictionary<string, string>? labels = null;
         DateTimeOffset firstSeen = default;
-        DateTimeOffset? exitedAt = null;
+        DateTimeOffset? exitedAt = null, since = null;
+        string? origin = null;
+        long missed = 0;
         long bufferBytes = 0, held = 0, lost = 0;
         double fill = 0;
         for (int i = 0; i < count; i++)
@@ -80,6 +85,9 @@ public static class ContainerInfoFormatter
                 case 18: restarts = WireFormat.ReadNullableInt32(ref reader); break;
                 case 19: node = reader.ReadString(); break;
                 case 20: kind = reader.ReadString(); break;
+                case 21: since = WireFormat.ReadNullableTime(ref reader); break;
+                case 22: origin = reader.ReadString(); break;
+                case 23: missed = reader.ReadInt64(); break;
                 default: WireFormat.Skip(ref reader); break; // a newer writer's field
             }
         }
@@ -106,6 +114,9 @@ public static class ContainerInfoFormatter
             RestartCount = restarts,
             Node = node,
             ContainerKind = kind,
+            RecordingSince = since,
+            RecordingOrigin = origin,
+            EventsMissed = missed,
         };
     }
 }

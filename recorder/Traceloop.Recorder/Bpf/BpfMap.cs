@@ -58,6 +58,24 @@ internal sealed class BpfMap : IDisposable
         return true;
     }
 
+    /// <summary>Reads a value into raw bytes sized to the map's value size (see <see cref="Info"/>).</summary>
+    public unsafe bool TryLookupRaw<TKey>(TKey key, Span<byte> value) where TKey : unmanaged
+    {
+        fixed (byte* v = value)
+        {
+            if (Interop.Libbpf.bpf_map_lookup_elem(Fd, &key, v) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.ENOENT)
+                {
+                    return false;
+                }
+                throw BpfException.FromErrno($"reading BPF map {Name}", errno);
+            }
+        }
+        return true;
+    }
+
     public unsafe bool Delete<TKey>(TKey key) where TKey : unmanaged
     {
         if (Interop.Libbpf.bpf_map_delete_elem(Fd, &key) != 0)
@@ -79,6 +97,36 @@ internal sealed class BpfMap : IDisposable
         {
             throw BpfException.FromErrno($"pushing onto BPF queue {Name}", Marshal.GetLastPInvokeError());
         }
+    }
+
+    /// <summary>Pops from a BPF_MAP_TYPE_QUEUE; false when it is empty.</summary>
+    public unsafe bool TryPop<TValue>(out TValue value) where TValue : unmanaged
+    {
+        TValue v = default;
+        if (Interop.Libbpf.bpf_map_lookup_and_delete_elem(Fd, null, &v) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.ENOENT)
+            {
+                value = default;
+                return false;
+            }
+            throw BpfException.FromErrno($"popping from BPF queue {Name}", errno);
+        }
+        value = v;
+        return true;
+    }
+
+    /// <summary>The kernel's description of the map: its id and its key and value sizes.</summary>
+    public unsafe Interop.Libbpf.bpf_map_info Info()
+    {
+        Interop.Libbpf.bpf_map_info info = default;
+        uint length = (uint)sizeof(Interop.Libbpf.bpf_map_info);
+        if (Interop.Libbpf.bpf_obj_get_info_by_fd(Fd, &info, &length) != 0)
+        {
+            throw BpfException.FromErrno($"reading the description of BPF map {Name}", Marshal.GetLastPInvokeError());
+        }
+        return info;
     }
 
     public unsafe List<TKey> Keys<TKey>() where TKey : unmanaged
@@ -105,5 +153,6 @@ internal static class Errno
     public const int ENOENT = 2;
     public const int EINTR = 4;
     public const int EACCES = 13;
+    public const int EBUSY = 16;
     public const int EEXIST = 17;
 }

@@ -66,3 +66,50 @@ internal struct tl_config
     public int hierarchy_id;
     public uint pad;
 }
+
+/// <summary>The identity of pinned state: what a restarted recorder compares before taking it over.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_meta
+{
+    public uint format_version;
+    public uint state_version;
+    public fixed byte build[RecordLayout.MetaBuildLength];
+    public ulong created;
+    public ulong ring_size;
+    public uint max_slots;
+    public uint pad;
+}
+
+/// <summary>How a container's recording began (enum tl_origin).</summary>
+internal enum RecordingOrigin : uint
+{
+    /// <summary>Its ring came with its cgroup: nothing before was missed.</summary>
+    FirstSyscall = 1,
+
+    /// <summary>Already running when a recorder without pinned state started: earlier events were never recorded.</summary>
+    Adopted = 2,
+
+    /// <summary>No ring was ready when it started: the events until one came are counted as lost.</summary>
+    LateRing = 3,
+}
+
+[Flags]
+internal enum SlotOwnerFlags : uint
+{
+    None = 0,
+    ExitStatus = 1,
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_slot_owner
+{
+    public ulong cgroup_id;
+    public ulong first_seen;
+    public ulong exited;
+    public ulong since;
+    public int exit_status;
+    public uint main_pid;
+    public RecordingOrigin origin;
+    public SlotOwnerFlags flags;
+    public fixed byte path[RecordLayout.PathLength];
+}

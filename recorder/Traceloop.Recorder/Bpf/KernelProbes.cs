@@ -22,34 +22,55 @@ internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, i
 internal readonly record struct KernelTriggers(bool OomVictim, bool FatalSignals, IReadOnlyList<(int Nr, int Errno)>? WatchedErrors);
 
 /// <summary>
-/// The loaded and attached eBPF object (bpf/traceloop.bpf.c) and its maps. Disposing it
-/// detaches every program and frees every map the recorder does not hold elsewhere.
+/// The attached eBPF programs (bpf/traceloop.bpf.c) and their maps: either loaded by this
+/// process, or taken over from the state a previous recorder pinned (<see cref="KernelPins"/>).
+/// Disposing it closes this process's descriptors only: what is pinned stays attached and keeps
+/// recording until a recorder takes it over or discards it. Unpinned, disposing detaches all.
 /// </summary>
-internal sealed class KernelProbes : IDisposable
+internal sealed partial class KernelProbes : IDisposable
 {
     private const string ObjectResource = "traceloop.bpf.o";
     private const string BtfPath = "/sys/kernel/btf/vmlinux";
 
-    private readonly SafeBpfObjectHandle _object;
-    private readonly List<SafeBpfLinkHandle> _links = [];
-    private readonly RingMap _template;
+    /// <summary>The maps the recorder uses, pinned under these names.</summary>
+    private static readonly string[] PinnedMaps =
+        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "watched_errors", "control_drops", "slot_owners", "meta"];
 
-    private KernelProbes(SafeBpfObjectHandle obj, RingMap template, KernelProbesConfig config)
+    private readonly SafeBpfObjectHandle? _object;
+    private readonly List<SafeBpfLinkHandle> _links = [];
+    private readonly RingMap? _template;
+    private readonly List<BpfMap> _maps = [];
+
+    private KernelProbes(SafeBpfObjectHandle? obj, RingMap? template, KernelProbesConfig config, Func<string, BpfMap> map)
     {
         _object = obj;
         _template = template;
         Config = config;
-        Containers = MapByName("containers");
-        Rings = MapByName("rings");
-        FreeSlots = MapByName("free_slots");
-        Control = MapByName("control");
-        Captures = MapByName("captures");
-        ExcludedPods = MapByName("excluded_pods");
-        WatchedErrors = MapByName("watched_errors");
-        ControlDrops = MapByName("control_drops");
+        BpfMap Add(string name)
+        {
+            BpfMap m = map(name);
+            _maps.Add(m);
+            return m;
+        }
+        Containers = Add("containers");
+        Rings = Add("rings");
+        FreeSlots = Add("free_slots");
+        Control = Add("control");
+        Captures = Add("captures");
+        ExcludedPods = Add("excluded_pods");
+        WatchedErrors = Add("watched_errors");
+        ControlDrops = Add("control_drops");
+        SlotOwners = Add("slot_owners");
+        Meta = Add("meta");
     }
 
     public KernelProbesConfig Config { get; }
+
+    /// <summary>Where the state is pinned; null when it ends with this process.</summary>
+    public KernelPins? Pins { get; private set; }
+
+    /// <summary>True when the programs, maps and rings were taken over from a previous recorder.</summary>
+    public bool TakenOver { get; private init; }
 
     /// <summary>cgroup id → <see cref="tl_container"/>.</summary>
     public BpfMap Containers { get; }
@@ -75,19 +96,98 @@ internal sealed class KernelProbes : IDisposable
     /// <summary>One counter: notices the control ring had no room for.</summary>
     public BpfMap ControlDrops { get; }
 
+    /// <summary>slot → <see cref="tl_slot_owner"/>: which container a ring belongs to, for a recorder that takes the state over.</summary>
+    public BpfMap SlotOwners { get; }
+
+    /// <summary>One <see cref="tl_meta"/>: what the pinned state is.</summary>
+    public BpfMap Meta { get; }
+
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
 
-    public static unsafe KernelProbes Load(KernelProbesConfig config, ILogger logger)
+    /// <summary>
+    /// Takes over the pinned state when it is exactly what this recorder would load (same record
+    /// format, programs and settings); otherwise discards it, saying why, and loads afresh. With
+    /// <paramref name="pinDirectory"/> null or empty nothing is pinned and the programs end with
+    /// this process; so they do, with a warning, where no bpffs can be had.
+    /// </summary>
+    public static KernelProbes Open(KernelProbesConfig config, string? pinDirectory, bool reset, ILogger logger)
     {
         if (!File.Exists(BtfPath))
         {
             throw new BpfException(
                 $"this kernel exposes no BTF ({BtfPath} is missing): Traceloop needs Linux 5.17 or newer built with CONFIG_DEBUG_INFO_BTF=y", Errno.ENOENT);
         }
+        byte[] image = ReadEmbeddedObject();
+        tl_meta expected = PinnedMeta.Expected(image, config);
+        KernelPins? pins = null;
+        if (!string.IsNullOrEmpty(pinDirectory))
+        {
+            try
+            {
+                pins = KernelPins.Open(pinDirectory);
+            }
+            catch (KernelPinsUnavailableException e)
+            {
+                LogPinningUnavailable(logger, e.Message);
+            }
+        }
+        try
+        {
+            if (pins is { HasState: true })
+            {
+                string? mismatch = reset ? null : PinnedMeta.Check(pins, expected, PinnedMaps);
+                if (!reset && mismatch is null)
+                {
+                    KernelProbes taken = TakeOver(config, pins);
+                    LogTakenOver(logger, pins.Directory, taken.AttachedPrograms.Count);
+                    return taken;
+                }
+                pins.Discard();
+                if (reset)
+                {
+                    LogReset(logger, pins.Directory);
+                }
+                else
+                {
+                    LogDiscarded(logger, pins.Directory, mismatch!);
+                }
+            }
+            else
+            {
+                // A staging leftover of a recorder killed while pinning: never committed, never used.
+                pins?.Discard();
+            }
+            return Load(image, config, expected, pins, logger);
+        }
+        catch
+        {
+            pins?.Dispose();
+            throw;
+        }
+    }
+
+    private static KernelProbes TakeOver(KernelProbesConfig config, KernelPins pins)
+    {
+        var probes = new KernelProbes(null, null, config, name => new BpfMap(name, pins.Get("maps", name)
+            ?? throw new BpfException($"the pinned state in {pins.Directory} has no map {name}", Errno.ENOENT)))
+        {
+            Pins = pins,
+            TakenOver = true,
+            AttachedPrograms = pins.List("links"),
+        };
+        // The previous recorder's pod selection is not this one's: it is applied again as pods are known.
+        foreach (tl_pod_name excluded in probes.ExcludedPods.Keys<tl_pod_name>())
+        {
+            probes.ExcludedPods.Delete(excluded);
+        }
+        return probes;
+    }
+
+    private static unsafe KernelProbes Load(byte[] image, KernelProbesConfig config, tl_meta meta, KernelPins? pins, ILogger logger)
+    {
         LibbpfLog.Install(logger);
         LibbpfLog.ClearRecent();
 
-        byte[] image = ReadEmbeddedObject();
         // libbpf parses the ELF image in place until the load finishes: keep it pinned.
         fixed (byte* p = image)
         {
@@ -102,6 +202,7 @@ internal sealed class KernelProbes : IDisposable
                 SetMaxEntries(obj, "containers", (uint)config.MaxCgroups);
                 SetMaxEntries(obj, "rings", (uint)config.MaxSlots);
                 SetMaxEntries(obj, "free_slots", (uint)config.MaxSlots);
+                SetMaxEntries(obj, "slot_owners", (uint)config.MaxSlots);
                 var cfg = new tl_config
                 {
                     ring_mask = (ulong)config.RingSize - 1,
@@ -129,7 +230,7 @@ internal sealed class KernelProbes : IDisposable
                     throw BpfException.FromErrno("loading the BPF programs into the kernel", err, LastLines(LibbpfLog.RecentWarnings(), 12),
                         -err == 7 ? "the kernel's verifier found a program too complex (this kernel may be older than Traceloop supports; the verifier log is in the recorder's log)" : null);
                 }
-                var probes = new KernelProbes(obj, template, config);
+                var probes = new KernelProbes(obj, template, config, name => MapOf(obj, name));
                 // What to copy from user memory goes in before any program runs.
                 probes.LoadCaptures();
                 foreach ((int nr, int errno) in config.Triggers.WatchedErrors ?? [])
@@ -137,6 +238,10 @@ internal sealed class KernelProbes : IDisposable
                     probes.WatchedErrors.Update(new tl_watched_error { nr = (uint)nr, err = (uint)errno }, (byte)1);
                 }
                 probes.AttachAll();
+                if (pins is not null)
+                {
+                    probes.PinAll(pins, meta, logger);
+                }
                 return probes;
             }
             catch
@@ -180,11 +285,12 @@ internal sealed class KernelProbes : IDisposable
 
     private void AttachAll()
     {
+        SafeBpfObjectHandle obj = _object ?? throw new InvalidOperationException("nothing loaded to attach");
         var names = new List<string>();
         try
         {
-            for (nint prog = Interop.Libbpf.bpf_object__next_program(_object, 0); prog != 0;
-                 prog = Interop.Libbpf.bpf_object__next_program(_object, prog))
+            for (nint prog = Interop.Libbpf.bpf_object__next_program(obj, 0); prog != 0;
+                 prog = Interop.Libbpf.bpf_object__next_program(obj, prog))
             {
                 if (!Interop.Libbpf.bpf_program__autoload(prog))
                 {
@@ -208,11 +314,47 @@ internal sealed class KernelProbes : IDisposable
         AttachedPrograms = names;
     }
 
-    private BpfMap MapByName(string name)
+    private static BpfMap MapOf(SafeBpfObjectHandle obj, string name)
     {
-        int fd = Interop.Libbpf.bpf_map__fd(FindMap(_object, name));
+        int fd = Interop.Libbpf.bpf_map__fd(FindMap(obj, name));
         // The object owns the descriptor; it is closed with the object.
         return new BpfMap(name, new SafeFileHandle(fd, ownsHandle: false));
+    }
+
+    /// <summary>
+    /// Pins the maps and links under staging, writes meta and commits. A failure here costs the
+    /// restart survival, not the recording: it is logged and the state stays unpinned.
+    /// </summary>
+    private void PinAll(KernelPins pins, tl_meta meta, ILogger logger)
+    {
+        try
+        {
+            pins.BeginStaging();
+            Meta.Update(0u, meta);
+            foreach (BpfMap map in _maps)
+            {
+                pins.PinStaged("maps", map.Name, map.RawFd);
+            }
+            for (int i = 0; i < _links.Count; i++)
+            {
+                pins.PinStaged("links", AttachedPrograms[i], Interop.Libbpf.bpf_link__fd(_links[i]));
+            }
+            pins.Commit();
+            Pins = pins;
+            LogPinned(logger, pins.Directory);
+        }
+        catch (Exception e) when (e is BpfException or IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                pins.Discard();
+            }
+            catch (IOException)
+            {
+            }
+            pins.Dispose();
+            LogPinningUnavailable(logger, e.Message);
+        }
     }
 
     private static nint FindMap(SafeBpfObjectHandle obj, string suffix)
@@ -260,7 +402,27 @@ internal sealed class KernelProbes : IDisposable
             link.Dispose();
         }
         _links.Clear();
-        _object.Dispose();
-        _template.Dispose();
+        foreach (BpfMap map in _maps)
+        {
+            map.Dispose();
+        }
+        _object?.Dispose();
+        _template?.Dispose();
+        Pins?.Dispose();
     }
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Took over the recording pinned in {Directory} ({Programs} programs attached): every container keeps its history")]
+    private static partial void LogTakenOver(ILogger logger, string directory, int programs);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Discarded the recording pinned in {Directory}, because {Reason}; the rings it held are gone and recording starts afresh")]
+    private static partial void LogDiscarded(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Discarded the recording pinned in {Directory}, as --reset asked")]
+    private static partial void LogReset(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Warning, Message = "The recording is not pinned ({Reason}): it ends with this process, and a restart starts every container's history afresh")]
+    private static partial void LogPinningUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 124, Level = LogLevel.Information, Message = "Pinned the programs, maps and rings in {Directory}: they keep recording while the recorder restarts")]
+    private static partial void LogPinned(ILogger logger, string directory);
 }

@@ -10,6 +10,9 @@ namespace Traceloop.Recorder.Bpf;
 internal static class RecordLayout
 {
     public const int FormatVersion = 1;
+    /// <summary>TL_STATE_VERSION: the pinned maps and the structs only the recorder reads (tl_meta, tl_slot_owner).</summary>
+    public const int StateVersion = 1;
+    public const int MetaBuildLength = 32;
     public const int RingHeaderSize = 64;
     public const int MaxRecord = 4096;
     public const int MaxString = 1024;

@@ -57,6 +57,36 @@ internal sealed class RingMap : IDisposable
         return ring;
     }
 
+    /// <summary>
+    /// Opens the ring pinned for a slot by a previous recorder, its key and size read from its
+    /// header. Null when there is none, or when it is not a ring of <paramref name="ringSize"/>.
+    /// </summary>
+    public static unsafe RingMap? OpenPinned(KernelPins pins, uint slot, int ringSize)
+    {
+        SafeFileHandle? fd = pins.Get("rings", slot.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (fd is null)
+        {
+            return null;
+        }
+        var map = new BpfMap("tl_ring", fd);
+        if (map.Info().value_size != (uint)RecordLayout.RingValueSize(ringSize))
+        {
+            map.Dispose();
+            return null;
+        }
+        var ring = new RingMap(map, ringSize, 0);
+        using (SafeMmapHandle mapping = ring.MapReadOnly())
+        {
+            tl_ring_hdr hdr = *(tl_ring_hdr*)mapping.DangerousGetHandle();
+            if (hdr.size != (ulong)ringSize)
+            {
+                map.Dispose();
+                return null;
+            }
+            return new RingMap(map, ringSize, hdr.key);
+        }
+    }
+
     private static unsafe ulong RandomKey()
     {
         ulong key;

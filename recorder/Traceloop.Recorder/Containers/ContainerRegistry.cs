@@ -38,8 +38,115 @@ internal sealed partial class ContainerRegistry : IDisposable
         _ownCgroup = cgroups.CgroupOfProcess();
         lock (_gate)
         {
+            if (kernel.Inherit() is { } inherited)
+            {
+                TakeOver(inherited);
+            }
             // At start a failure is fatal: a recorder that cannot make one ring records nothing.
             _pool.Replenish();
+        }
+    }
+
+    /// <summary>Containers whose history was taken over from a previous recorder at start.</summary>
+    public int TakenOver { get; private set; }
+
+    /// <summary>
+    /// Takes over what a previous recorder left recording: each ring whose owner the kernel still
+    /// routes to it becomes that container again, with its history, exit and origin; queued and
+    /// handed-out rings stay spares for the notices still waiting in the control ring; any other
+    /// ring (its owner's entry was released when the recorder died) is freed.
+    /// </summary>
+    private void TakeOver(KernelInheritance inherited)
+    {
+        var entries = _kernel.ListContainers().ToDictionary(e => e.CgroupId, e => e.Entry);
+        var handedOut = new HashSet<uint>(entries.Values.Where(e => e.parent == 0).Select(e => e.slot));
+        var queued = new HashSet<uint>(inherited.QueuedSpares);
+        var inUse = new List<uint>();
+        var spares = new Dictionary<uint, IContainerRing>();
+        foreach ((uint slot, IContainerRing ring) in inherited.Rings)
+        {
+            if (inherited.Owners.TryGetValue(slot, out tl_slot_owner owner)
+                && entries.TryGetValue(owner.cgroup_id, out tl_container entry) && entry.parent == 0 && entry.slot == slot
+                && OwnerPath(owner) is { } path && CgroupNaming.TryParse(path, out ContainerIdentity? identity))
+            {
+                var c = new RecordedContainer(owner.cgroup_id, path, identity, FromUnixNs(owner.first_seen),
+                    owner.origin == 0 ? RecordingOrigin.FirstSyscall : owner.origin, FromUnixNs(owner.since))
+                {
+                    Slot = slot,
+                    Ring = ring,
+                    ExitedAt = owner.exited != 0 ? FromUnixNs(owner.exited) : null,
+                    ExitStatus = (owner.flags & SlotOwnerFlags.ExitStatus) != 0 ? owner.exit_status : null,
+                    MainPid = owner.main_pid != 0 ? (int)owner.main_pid : entry.main_pid != 0 ? (int)entry.main_pid : null,
+                };
+                foreach ((ulong nestedId, tl_container nested) in entries)
+                {
+                    if (nested.parent == owner.cgroup_id)
+                    {
+                        c.NestedCgroups.Add(nestedId);
+                    }
+                }
+                _byCgroup[c.CgroupId] = c;
+                inUse.Add(slot);
+                continue;
+            }
+            if (queued.Contains(slot) || handedOut.Contains(slot))
+            {
+                // Queued for the kernel, or given to a container whose notice is still on its way.
+                _kernel.SetSlotOwner(slot, default);
+                spares[slot] = ring;
+                continue;
+            }
+            _kernel.SetSlotOwner(slot, default);
+            _kernel.UnpublishRing(slot);
+            ring.Dispose();
+        }
+        _pool.Inherit(inUse, spares);
+        TakenOver = inUse.Count;
+        LogTakenOver(_logger, inUse.Count, spares.Count);
+    }
+
+    private static unsafe string? OwnerPath(in tl_slot_owner owner)
+    {
+        fixed (byte* p = owner.path)
+        {
+            var bytes = new ReadOnlySpan<byte>(p, RecordLayout.PathLength);
+            int end = bytes.IndexOf((byte)0);
+            return end <= 0 ? null : System.Text.Encoding.UTF8.GetString(bytes[..end]);
+        }
+    }
+
+    private static DateTimeOffset FromUnixNs(ulong ns) => DateTimeOffset.FromUnixTimeMilliseconds((long)(ns / 1_000_000));
+
+    private static ulong ToUnixNs(DateTimeOffset t) => (ulong)t.ToUnixTimeMilliseconds() * 1_000_000;
+
+    /// <summary>Writes what a restarted recorder needs to take this container over (its slot's owner record).</summary>
+    private unsafe void RecordOwner(RecordedContainer c)
+    {
+        if (c.Ring is null || c.Slot == RecordLayout.SlotPending)
+        {
+            return;
+        }
+        var owner = new tl_slot_owner
+        {
+            cgroup_id = c.CgroupId,
+            first_seen = ToUnixNs(c.FirstSeen),
+            exited = c.ExitedAt is { } exited ? ToUnixNs(exited) : 0,
+            since = ToUnixNs(c.RecordingSince),
+            exit_status = c.ExitStatus ?? 0,
+            main_pid = (uint)(c.MainPid ?? 0),
+            origin = c.Origin,
+            flags = c.ExitStatus is null ? SlotOwnerFlags.None : SlotOwnerFlags.ExitStatus,
+        };
+        int length = System.Text.Encoding.UTF8.GetBytes(c.CgroupPath, new Span<byte>(owner.path, RecordLayout.PathLength - 1));
+        owner.path[length] = 0;
+        try
+        {
+            _kernel.SetSlotOwner(c.Slot, owner);
+        }
+        catch (BpfException e)
+        {
+            // Recording goes on; only a restart would lose track of this ring.
+            LogOwnerFailed(_logger, c.Id, e.Message);
         }
     }
 
@@ -122,7 +229,9 @@ internal sealed partial class ContainerRegistry : IDisposable
                     _pool.Release(slot, ring);
                     continue;
                 }
-                var container = new RecordedContainer(id, path, identity, _time.GetUtcNow()) { Slot = slot, Ring = ring };
+                DateTimeOffset now = _time.GetUtcNow();
+                // It ran before the recorder did: what it did until now was never recorded.
+                var container = new RecordedContainer(id, path, identity, now, RecordingOrigin.Adopted, now) { Slot = slot, Ring = ring };
                 // Its exec happened before we attached: find the main process so its exit is noticed.
                 if (MainProcess.Find(_cgroups.ToDirectory(path)) is { } main)
                 {
@@ -130,6 +239,7 @@ internal sealed partial class ContainerRegistry : IDisposable
                     _kernel.UpdateContainer(id, new tl_container { slot = slot, main_pid = (uint)main });
                 }
                 _byCgroup[id] = container;
+                RecordOwner(container);
                 adopted++;
             }
         }
@@ -152,6 +262,7 @@ internal sealed partial class ContainerRegistry : IDisposable
                         ended.ExitedAt ??= _time.GetUtcNow();
                         ended.ExitStatus = ctl.status;
                         ended.MainPid ??= (int)ctl.pid;
+                        RecordOwner(ended);
                         LogMainExit(_logger, ended.Id, (int)ctl.pid, ctl.status);
                         Notice(ended, ctl);
                     }
@@ -166,6 +277,7 @@ internal sealed partial class ContainerRegistry : IDisposable
                     if (_byCgroup.TryGetValue(ctl.cgroup_id, out RecordedContainer? gone) && gone.CgroupId == ctl.cgroup_id)
                     {
                         gone.ExitedAt ??= _time.GetUtcNow();
+                        RecordOwner(gone);
                         LogContainerGone(_logger, gone.Id);
                     }
                     break;
@@ -231,6 +343,8 @@ internal sealed partial class ContainerRegistry : IDisposable
             // The kernel's queue was empty: events until now are counted as missed.
             container.Slot = slot;
             container.Ring = fresh;
+            container.Origin = RecordingOrigin.LateRing;
+            container.RecordingSince = _time.GetUtcNow();
             _kernel.UpdateContainer(ctl.cgroup_id, new tl_container { slot = slot });
             LogLateRing(_logger, identity.Id);
         }
@@ -240,6 +354,7 @@ internal sealed partial class ContainerRegistry : IDisposable
             LogNoSlot(_logger, identity.Id, _kernel.MaxSlots);
         }
         _byCgroup[ctl.cgroup_id] = container;
+        RecordOwner(container);
         LogContainerNew(_logger, identity.Id, path, container.Slot);
     }
 
@@ -359,6 +474,7 @@ internal sealed partial class ContainerRegistry : IDisposable
                 if (c.ExitedAt is null && !present.ContainsKey(c.CgroupId))
                 {
                     c.ExitedAt = now;
+                    RecordOwner(c);
                     ended++;
                 }
             }
@@ -393,6 +509,7 @@ internal sealed partial class ContainerRegistry : IDisposable
         }
         if (c.Ring is { } ring)
         {
+            _kernel.SetSlotOwner(c.Slot, default);
             _pool.Release(c.Slot, ring);
             c.Ring = null;
         }
@@ -472,6 +589,12 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Reconciled with the kernel after lost notices: {Adopted} containers taken on, {Freed} stale entries freed, {Ended} containers found ended")]
     private static partial void LogReconciled(ILogger logger, int adopted, int freed, int ended);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Information, Message = "Took over {Containers} recorded containers with their history, and {Spares} spare rings, from the previous recorder")]
+    private static partial void LogTakenOver(ILogger logger, int containers, int spares);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Could not record the owner of container {Id}'s ring ({Reason}); a restarted recorder would not find its history")]
+    private static partial void LogOwnerFailed(ILogger logger, string id, string reason);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Out of ring slots: released ended container {Id} before its grace period")]
     private static partial void LogEvicted(ILogger logger, string id);

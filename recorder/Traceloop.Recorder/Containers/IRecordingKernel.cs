@@ -52,4 +52,23 @@ internal interface IRecordingKernel
 
     /// <summary>Every entry of the containers map: containers and the cgroups nested in them.</summary>
     IReadOnlyList<(ulong CgroupId, tl_container Entry)> ListContainers();
+
+    /// <summary>
+    /// What a previous recorder left recording: the published rings by slot, the slots queued for
+    /// the kernel, and the owner recorded for each slot. Null when this recorder loaded the
+    /// programs itself; given once, after which the caller owns the rings.
+    /// </summary>
+    KernelInheritance? Inherit();
+
+    /// <summary>Records which container a slot's ring belongs to (a zero owner: none), for the recorder that takes over next.</summary>
+    void SetSlotOwner(uint slot, in tl_slot_owner owner);
 }
+
+/// <summary>The recording a restarted recorder takes over (see <see cref="IRecordingKernel.Inherit"/>).</summary>
+/// <param name="Rings">slot → the ring the kernel writes there.</param>
+/// <param name="QueuedSpares">Slots waiting in the kernel's queue, in queue order.</param>
+/// <param name="Owners">slot → the container the previous recorder recorded there.</param>
+internal sealed record KernelInheritance(
+    IReadOnlyDictionary<uint, IContainerRing> Rings,
+    IReadOnlyList<uint> QueuedSpares,
+    IReadOnlyDictionary<uint, tl_slot_owner> Owners);

@@ -6,6 +6,8 @@ namespace Traceloop.Recorder.Containers;
 /// <summary>The kernel seam over the loaded BPF object: each call is one map operation.</summary>
 internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
 {
+    private bool _inherited;
+
     public int RingSize => probes.Config.RingSize;
 
     public int MaxSlots => probes.Config.MaxSlots;
@@ -14,10 +16,19 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
 
     public IContainerRing CreateRing() => new LibbpfRing(RingMap.Create(probes.Config.RingSize));
 
-    public void PublishRing(uint slot, IContainerRing ring) =>
-        probes.Rings.Update(slot, ((LibbpfRing)ring).Map.Map.RawFd);
+    public void PublishRing(uint slot, IContainerRing ring)
+    {
+        int fd = ((LibbpfRing)ring).Map.Map.RawFd;
+        // Pinned first: a recorder killed between the two leaves a pin the next one finds stale.
+        probes.Pins?.PinRing(slot, fd);
+        probes.Rings.Update(slot, fd);
+    }
 
-    public void UnpublishRing(uint slot) => probes.Rings.Delete(slot);
+    public void UnpublishRing(uint slot)
+    {
+        probes.Rings.Delete(slot);
+        probes.Pins?.UnpinRing(slot);
+    }
 
     public void QueueSpareSlot(uint slot) => probes.FreeSlots.Push(slot);
 
@@ -58,5 +69,55 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
             }
         }
         return entries;
+    }
+
+    public void SetSlotOwner(uint slot, in tl_slot_owner owner) => probes.SlotOwners.Update(slot, owner);
+
+    public KernelInheritance? Inherit()
+    {
+        if (!probes.TakenOver || probes.Pins is not { } pins || _inherited)
+        {
+            return null;
+        }
+        _inherited = true;
+        // The queue can only be read by emptying it; it is put back as it was at once. A container
+        // made meanwhile finds it empty and gets its ring from the registry, its first events counted as lost.
+        var spares = new List<uint>();
+        while (probes.FreeSlots.TryPop(out uint queued))
+        {
+            spares.Add(queued);
+        }
+        foreach (uint queued in spares)
+        {
+            probes.FreeSlots.Push(queued);
+        }
+        var rings = new Dictionary<uint, IContainerRing>();
+        foreach (string name in pins.List("rings"))
+        {
+            if (!uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint slot)
+                || slot >= (uint)MaxSlots)
+            {
+                continue;
+            }
+            RingMap? ring = RingMap.OpenPinned(pins, slot, RingSize);
+            // Only the ring the kernel writes counts: a recorder killed between pinning and
+            // publishing a ring, or between unpublishing and unpinning one, leaves a stale pin.
+            if (ring is null || !probes.Rings.TryLookup(slot, out uint publishedId) || publishedId != ring.Map.Info().id)
+            {
+                ring?.Dispose();
+                pins.UnpinRing(slot);
+                continue;
+            }
+            rings[slot] = new LibbpfRing(ring);
+        }
+        var owners = new Dictionary<uint, tl_slot_owner>();
+        for (uint slot = 0; slot < (uint)MaxSlots; slot++)
+        {
+            if (probes.SlotOwners.TryLookup(slot, out tl_slot_owner owner) && owner.cgroup_id != 0)
+            {
+                owners[slot] = owner;
+            }
+        }
+        return new KernelInheritance(rings, spares, owners);
     }
 }

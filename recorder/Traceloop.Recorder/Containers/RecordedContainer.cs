@@ -5,12 +5,15 @@ namespace Traceloop.Recorder.Containers;
 /// <summary>A container the kernel records, with its ring. Mutable state is guarded by the registry's lock.</summary>
 internal sealed class RecordedContainer
 {
-    public RecordedContainer(ulong cgroupId, string cgroupPath, ContainerIdentity identity, DateTimeOffset firstSeen)
+    public RecordedContainer(ulong cgroupId, string cgroupPath, ContainerIdentity identity, DateTimeOffset firstSeen,
+        RecordingOrigin origin = RecordingOrigin.FirstSyscall, DateTimeOffset? recordingSince = null)
     {
         CgroupId = cgroupId;
         CgroupPath = cgroupPath;
         Identity = identity;
         FirstSeen = firstSeen;
+        Origin = origin;
+        RecordingSince = recordingSince ?? firstSeen;
     }
 
     public ulong CgroupId { get; }
@@ -22,6 +25,12 @@ internal sealed class RecordedContainer
     public string Id => Identity.Id;
 
     public DateTimeOffset FirstSeen { get; }
+
+    /// <summary>How its recording began: with its first syscall, or later (and then its older events are not in any dump).</summary>
+    public RecordingOrigin Origin { get; set; }
+
+    /// <summary>When recording began.</summary>
+    public DateTimeOffset RecordingSince { get; set; }
 
     /// <summary>The rings map slot, or <see cref="RecordLayout.SlotPending"/>.</summary>
     public uint Slot { get; set; } = RecordLayout.SlotPending;

@@ -43,6 +43,27 @@ internal sealed class RingPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes over the slots of a previous recorder: rings in use by a container (the caller keeps
+    /// them), rings queued for the kernel or already handed out by it and not yet claimed (spares
+    /// here, claimed by <see cref="ClaimSpare"/> as usual). Every other slot stays unused.
+    /// </summary>
+    public void Inherit(IEnumerable<uint> inUse, IReadOnlyDictionary<uint, IContainerRing> spares)
+    {
+        var taken = new HashSet<uint>(inUse);
+        foreach ((uint slot, IContainerRing ring) in spares)
+        {
+            _spares[slot] = ring;
+            taken.Add(slot);
+        }
+        uint[] unused = [.. _unused.Where(s => !taken.Contains(s)).Reverse()];
+        _unused.Clear();
+        foreach (uint slot in unused)
+        {
+            _unused.Push(slot);
+        }
+    }
+
     /// <summary>Takes the ring of a slot the kernel just handed out.</summary>
     public IContainerRing? ClaimSpare(uint slot) => _spares.Remove(slot, out IContainerRing? ring) ? ring : null;
 

@@ -250,6 +250,9 @@ internal sealed partial class DumpKeeper : IDisposable
         EventsHeld = c.EventsHeld,
         EventsLost = c.EventsLost,
         ExitStatus = c.ExitStatus,
+        RecordingSince = c.RecordingSince,
+        RecordingOrigin = c.RecordingOrigin,
+        EventsMissed = c.EventsMissed,
     };
 
     public void Dispose()

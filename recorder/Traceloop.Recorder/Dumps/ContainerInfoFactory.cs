@@ -36,6 +36,16 @@ internal static class ContainerInfoFactory
         EventsHeld = ring.Held,
         EventsLost = ring.Lost,
         ExitStatus = c.ExitStatus,
+        RecordingSince = c.RecordingSince,
+        RecordingOrigin = OriginName(c.Origin),
+        EventsMissed = (long)kernel.missed,
         RingError = ringError,
+    };
+
+    private static string OriginName(RecordingOrigin origin) => origin switch
+    {
+        RecordingOrigin.Adopted => RecordingOrigins.Adopted,
+        RecordingOrigin.LateRing => RecordingOrigins.LateRing,
+        _ => RecordingOrigins.FirstSyscall,
     };
 }

@@ -168,7 +168,21 @@ internal static class DumpWriter
             sb.Append(" from ").Append(start.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture))
               .Append(" to ").Append(end.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" UTC");
         }
-        sb.Append(", ").Append(h.EventsLost.ToString(CultureInfo.InvariantCulture)).Append(" older events lost to overwriting\n");
+        sb.Append(", ").Append((h.EventsLost - c.EventsMissed).ToString(CultureInfo.InvariantCulture)).Append(" older events lost to overwriting\n");
+        if (c.RecordingOrigin is { } origin)
+        {
+            sb.Append("# recording began");
+            if (c.RecordingSince is { } since)
+            {
+                sb.Append(' ').Append(since.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" UTC");
+            }
+            sb.Append(' ').Append(RecordingOrigins.Describe(origin));
+            if (c.EventsMissed > 0)
+            {
+                sb.Append(" (").Append(c.EventsMissed.ToString(CultureInfo.InvariantCulture)).Append(" events)");
+            }
+            sb.Append('\n');
+        }
         if (c.ExitedAt is { } exited)
         {
             sb.Append("# container ended ").Append(exited.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" UTC\n");

@@ -34,6 +34,8 @@ internal static class RecorderHelp
           --min-response-rate SIZE  bytes a second a reader must take (default {o.MinResponseRate})
           --min-response-grace SPAN before a slower reader is cut off (default {Span(o.MinResponseRateGrace)})
           --max-connections N    API connections at once              (default {Number(o.MaxConnections)})
+          --pin-dir DIR          bpffs dir where recording outlives restarts (default {o.PinDir}; "" for none)
+          --reset                discard the pinned recording at start, do not take it over
           --kubeconfig FILE      use this cluster for pod names       (default: in-cluster config, else KUBECONFIG, else none)
           --node-name NAME       this node's name in the cluster      (default: NODE_NAME)
           --namespaces A,B       record only pods in these namespaces (default: all)

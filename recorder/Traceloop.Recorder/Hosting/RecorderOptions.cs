@@ -68,6 +68,16 @@ internal sealed class RecorderOptions
     /// <summary>Connections to the API at once; more are closed as they arrive.</summary>
     public int MaxConnections { get; set; } = 64;
 
+    /// <summary>
+    /// The bpffs directory where the programs, maps and rings are pinned so recording goes on while
+    /// the recorder restarts, and a restarted recorder takes every container's history over.
+    /// Empty: nothing is pinned, and recording ends with the process.
+    /// </summary>
+    public string PinDir { get; set; } = Traceloop.Recorder.Bpf.KernelPins.DefaultDirectory;
+
+    /// <summary>Discard the pinned recording at start instead of taking it over.</summary>
+    public bool Reset { get; set; }
+
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
 
     public int MinResponseRateBytes => ParseSize(MinResponseRate) ?? -1;

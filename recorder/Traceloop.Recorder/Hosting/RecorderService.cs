@@ -30,15 +30,16 @@ internal sealed partial class RecorderService(
     {
         control.Start();
         int adopted = registry.AdoptExisting();
-        LogStarted(logger, kernel.AttachedPrograms.Count, cgroups.ToString(), adopted, options.Value.RingSize, options.Value.MaxContainers);
+        LogStarted(logger, kernel.AttachedPrograms.Count, cgroups.ToString(), registry.TakenOver, adopted, options.Value.RingSize, options.Value.MaxContainers);
         return base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(SweepInterval, time);
-        long drops = 0;
-        int sweeps = 0;
+        long drops = kernel.ControlDrops;
+        // After a takeover the first sweep reconciles: notices may have been lost while no recorder ran.
+        int sweeps = registry.TakenOver > 0 ? ReconcileEverySweeps : 0;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
@@ -71,8 +72,8 @@ internal sealed partial class RecorderService(
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Recording: {Programs} BPF programs attached, containers keyed by {CgroupRoot}, {Adopted} running containers adopted, {RingSize} ring per container, up to {MaxContainers} containers")]
-    private static partial void LogStarted(ILogger logger, int programs, string cgroupRoot, int adopted, string ringSize, int maxContainers);
+        Message = "Recording: {Programs} BPF programs attached, containers keyed by {CgroupRoot}, {TakenOver} containers taken over with their history, {Adopted} running containers adopted, {RingSize} ring per container, up to {MaxContainers} containers")]
+    private static partial void LogStarted(ILogger logger, int programs, string cgroupRoot, int takenOver, int adopted, string ringSize, int maxContainers);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The kernel dropped {Count} container notices for want of room in the control ring ({Total} since start); reconciling with its containers map")]
     private static partial void LogNoticesLost(ILogger logger, long count, long total);

@@ -70,12 +70,13 @@ internal static class ServiceCollectionExtensions
     private static IServiceCollection AddKernelSide(this IServiceCollection services)
     {
         services.AddSingleton(sp => CgroupFs.Locate(sp.GetRequiredService<IOptions<RecorderOptions>>().Value.CgroupHierarchy));
-        services.AddSingleton(sp => KernelProbes.Load(
-            KernelConfig.From(
-                sp.GetRequiredService<IOptions<RecorderOptions>>().Value,
-                sp.GetRequiredService<IOptions<CrashOptions>>().Value,
-                sp.GetRequiredService<CgroupFs>()),
-            sp.GetRequiredService<ILogger<KernelProbes>>()));
+        services.AddSingleton(sp =>
+        {
+            RecorderOptions options = sp.GetRequiredService<IOptions<RecorderOptions>>().Value;
+            return KernelProbes.Open(
+                KernelConfig.From(options, sp.GetRequiredService<IOptions<CrashOptions>>().Value, sp.GetRequiredService<CgroupFs>()),
+                options.PinDir, options.Reset, sp.GetRequiredService<ILogger<KernelProbes>>());
+        });
         services.AddSingleton<IRecordingKernel>(sp => new LibbpfKernel(sp.GetRequiredService<KernelProbes>()));
         services.AddSingleton<ContainerEvents>();
         services.AddSingleton<PodExclusions>();

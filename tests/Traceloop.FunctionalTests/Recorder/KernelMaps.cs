@@ -49,6 +49,19 @@ internal sealed class KernelMaps
         }
     }
 
+    /// <summary>
+    /// Rewrites the record format a pinned state claims (the first word of its meta map's value),
+    /// as a recorder of another format would have left it.
+    /// </summary>
+    public static void SetPinnedFormatVersion(string pinDir, uint version)
+    {
+        string meta = Path.Join(pinDir, "state", "maps", "meta");
+        using JsonDocument found = JsonDocument.Parse(Run("bpftool", "-j", "map", "lookup", "pinned", meta, "key", "0", "0", "0", "0"));
+        byte[] value = [.. found.RootElement.GetProperty("value").EnumerateArray().Select(b => Convert.ToByte(b.GetString(), 16))];
+        BitConverter.TryWriteBytes(value.AsSpan(0, 4), version);
+        Run("bpftool", ["map", "update", "pinned", meta, "key", "0", "0", "0", "0", "value", .. value.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+    }
+
     /// <summary>Runs a tool to its end; fails the test with its stderr when it fails.</summary>
     internal static string Run(string file, params string[] args)
     {

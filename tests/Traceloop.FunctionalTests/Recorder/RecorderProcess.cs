@@ -12,17 +12,30 @@ namespace Traceloop.FunctionalTests.Recorder;
 public sealed class RecorderProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Every test recorder pins its recording under its own directory here, removed with it.</summary>
+    private const string PinRoot = "/sys/fs/bpf/traceloop-tests";
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly string _dir;
+    private readonly LaunchSpec _launch;
+    private bool _handedOver;
 
-    private RecorderProcess(Process process, string dir, string socketPath)
+    private RecorderProcess(Process process, string dir, string socketPath, LaunchSpec launch)
     {
         _process = process;
         _dir = dir;
+        _launch = launch;
         SocketPath = socketPath;
         Client = new TraceloopClient(socketPath, TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>How the process was started, so a restart runs the same command.</summary>
+    private sealed record LaunchSpec(IReadOnlyList<string> Command, IDictionary<string, string> Environment);
+
+    /// <summary>The bpffs directory this recorder pins its recording in (TRACELOOP_PINDIR).</summary>
+    public string PinDir => _launch.Environment.TryGetValue("TRACELOOP_PINDIR", out string? dir) ? dir : "";
 
     public string SocketPath { get; }
 
@@ -77,8 +90,17 @@ public sealed class RecorderProcess : IAsyncDisposable
         IDictionary<string, string>? environment, CancellationToken ct)
     {
         RootRequirement.Ensure();
-        Process process = Launch([.. launcher, binary, .. args], environment);
-        var recorder = new RecorderProcess(process, dir, socket);
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        // Recorders of parallel tests must not share (or leave behind) the host's pinned recording.
+        env.TryAdd("TRACELOOP_PINDIR", PinDirFor(dir));
+        var launch = new LaunchSpec([.. launcher, binary, .. args], env);
+        return await StartAsync(launch, dir, socket, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<RecorderProcess> StartAsync(LaunchSpec launch, string dir, string socket, CancellationToken ct)
+    {
+        Process process = Launch(launch.Command, launch.Environment);
+        var recorder = new RecorderProcess(process, dir, socket, launch);
         recorder.Capture();
         try
         {
@@ -118,6 +140,8 @@ public sealed class RecorderProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
         psi.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        // Start-up failures pin nothing; none of them may touch the host's pinned recording.
+        psi.Environment["TRACELOOP_PINDIR"] = "";
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync(ct);
         Task<string> stderr = p.StandardError.ReadToEndAsync(ct);
@@ -125,7 +149,7 @@ public sealed class RecorderProcess : IAsyncDisposable
         return (p.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
     }
 
-    private static Process Launch(IReadOnlyList<string> command, IDictionary<string, string>? environment)
+    private static Process Launch(IReadOnlyList<string> command, IDictionary<string, string> environment)
     {
         var psi = new ProcessStartInfo(command[0])
         {
@@ -136,7 +160,7 @@ public sealed class RecorderProcess : IAsyncDisposable
         {
             psi.ArgumentList.Add(a);
         }
-        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        foreach ((string key, string value) in environment)
         {
             psi.Environment[key] = value;
         }
@@ -198,6 +222,64 @@ public sealed class RecorderProcess : IAsyncDisposable
         }
     }
 
+    private static string PinDirFor(string dir)
+    {
+        RemoveStalePins();
+        return Path.Join(PinRoot, Path.GetFileName(dir));
+    }
+
+    /// <summary>Pins of test recorders whose directory is gone (a test run that was killed): their programs still record.</summary>
+    private static void RemoveStalePins()
+    {
+        if (!Directory.Exists(PinRoot))
+        {
+            return;
+        }
+        foreach (string pins in Directory.EnumerateDirectories(PinRoot))
+        {
+            if (!Directory.Exists(Path.Join(Path.GetTempPath(), Path.GetFileName(pins))))
+            {
+                DeletePins(pins);
+            }
+        }
+    }
+
+    private static void DeletePins(string pins)
+    {
+        try
+        {
+            Directory.Delete(pins, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Kills the recorder with SIGKILL, as the OOM killer would: nothing of it runs, its pinned recording stays.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Starts the same recorder again (same command, socket, data and pin directories) after this
+    /// one stopped or was killed; the new one owns the directories from then on.
+    /// </summary>
+    public async Task<RecorderProcess> RestartAsync(IEnumerable<string>? extraArgs = null, CancellationToken ct = default)
+    {
+        if (!_process.HasExited)
+        {
+            throw new InvalidOperationException("the recorder still runs: stop or kill it first");
+        }
+        _handedOver = true;
+        LaunchSpec launch = _launch with { Command = [.. _launch.Command, .. extraArgs ?? []] };
+        return await StartAsync(launch, _dir, SocketPath, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Stops the recorder with SIGTERM, as systemd or the kubelet would, and returns its exit code.</summary>
     public async Task<int> StopAsync()
     {
@@ -228,12 +310,20 @@ public sealed class RecorderProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-            try
+            if (!_handedOver)
             {
-                Directory.Delete(_dir, recursive: true);
-            }
-            catch (IOException)
-            {
+                // Unpinned, the programs it left recording detach and its rings are freed.
+                if (PinDir.Length > 0)
+                {
+                    DeletePins(PinDir);
+                }
+                try
+                {
+                    Directory.Delete(_dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
             }
         }
     }

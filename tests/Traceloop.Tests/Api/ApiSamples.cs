@@ -30,6 +30,9 @@ internal static class ApiSamples
         RestartCount = 3,
         Node = "node-a",
         ContainerKind = "regular",
+        RecordingSince = T0.AddSeconds(2),
+        RecordingOrigin = RecordingOrigins.LateRing,
+        EventsMissed = 17,
     };
 
     public static ContainerInfo SparseContainer() => new()
@@ -160,6 +163,9 @@ internal static class ApiSamples
         Assert.Equal(expected.RestartCount, actual.RestartCount);
         Assert.Equal(expected.Node, actual.Node);
         Assert.Equal(expected.ContainerKind, actual.ContainerKind);
+        EqualTime(expected.RecordingSince, actual.RecordingSince);
+        Assert.Equal(expected.RecordingOrigin, actual.RecordingOrigin);
+        Assert.Equal(expected.EventsMissed, actual.EventsMissed);
     }
 
     public static void Equal(DumpHeader expected, DumpHeader actual)

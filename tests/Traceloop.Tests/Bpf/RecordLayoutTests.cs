@@ -110,6 +110,22 @@ public sealed class RecordLayoutTests
         ("tl_config", "cgroup_subsys", typeof(tl_config), "cgroup_subsys"),
         ("tl_config", "hierarchy_id", typeof(tl_config), "hierarchy_id"),
         ("tl_config", "pad", typeof(tl_config), "pad"),
+        ("tl_meta", "format_version", typeof(tl_meta), "format_version"),
+        ("tl_meta", "state_version", typeof(tl_meta), "state_version"),
+        ("tl_meta", "build", typeof(tl_meta), "build"),
+        ("tl_meta", "created", typeof(tl_meta), "created"),
+        ("tl_meta", "ring_size", typeof(tl_meta), "ring_size"),
+        ("tl_meta", "max_slots", typeof(tl_meta), "max_slots"),
+        ("tl_meta", "pad", typeof(tl_meta), "pad"),
+        ("tl_slot_owner", "cgroup_id", typeof(tl_slot_owner), "cgroup_id"),
+        ("tl_slot_owner", "first_seen", typeof(tl_slot_owner), "first_seen"),
+        ("tl_slot_owner", "exited", typeof(tl_slot_owner), "exited"),
+        ("tl_slot_owner", "since", typeof(tl_slot_owner), "since"),
+        ("tl_slot_owner", "exit_status", typeof(tl_slot_owner), "exit_status"),
+        ("tl_slot_owner", "main_pid", typeof(tl_slot_owner), "main_pid"),
+        ("tl_slot_owner", "origin", typeof(tl_slot_owner), "origin"),
+        ("tl_slot_owner", "flags", typeof(tl_slot_owner), "flags"),
+        ("tl_slot_owner", "path", typeof(tl_slot_owner), "path"),
     ];
 
     private static readonly (string Struct, Type Type)[] Structs =
@@ -127,6 +143,8 @@ public sealed class RecordLayoutTests
         ("tl_signal", typeof(tl_signal)),
         ("tl_capture", typeof(tl_capture)),
         ("tl_syscall_captures", typeof(tl_syscall_captures)),
+        ("tl_meta", typeof(tl_meta)),
+        ("tl_slot_owner", typeof(tl_slot_owner)),
     ];
 
     private static readonly (string Name, long Value)[] Constants =
@@ -181,6 +199,11 @@ public sealed class RecordLayoutTests
         ("TL_CAP_NO_REREAD", (long)CaptureFlags.NoReread),
         ("TL_CAP_IF_ARG", (long)CaptureFlags.IfArg),
         ("TL_CAP_STACK", (long)CaptureFlags.Stack),
+        ("TL_STATE_VERSION", RecordLayout.StateVersion),
+        ("TL_ORIGIN_FIRST_SYSCALL", (long)RecordingOrigin.FirstSyscall),
+        ("TL_ORIGIN_ADOPTED", (long)RecordingOrigin.Adopted),
+        ("TL_ORIGIN_LATE_RING", (long)RecordingOrigin.LateRing),
+        ("TL_OWNER_EXIT_STATUS", (long)SlotOwnerFlags.ExitStatus),
     ];
 
     private static readonly Lazy<Dictionary<string, long>> CLayout = new(CompileAndRun);

@@ -70,6 +70,37 @@ internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8) : IRecor
 
     public IReadOnlyList<(ulong CgroupId, tl_container Entry)> ListContainers() => [.. Containers.Select(kv => (kv.Key, kv.Value))];
 
+    /// <summary>slot → owner, as the recorder recorded it (the slot_owners map).</summary>
+    public Dictionary<uint, tl_slot_owner> Owners { get; } = [];
+
+    /// <summary>Set by <see cref="Restart"/>: the next registry takes the state over, as from pins.</summary>
+    public bool Pinned { get; private set; }
+
+    /// <summary>The recorder died; its state stays in the kernel for the next one to take over.</summary>
+    public void Restart() => Pinned = true;
+
+    public void SetSlotOwner(uint slot, in tl_slot_owner owner)
+    {
+        if (owner.cgroup_id == 0)
+        {
+            Owners.Remove(slot);
+        }
+        else
+        {
+            Owners[slot] = owner;
+        }
+    }
+
+    public KernelInheritance? Inherit()
+    {
+        if (!Pinned)
+        {
+            return null;
+        }
+        Pinned = false;
+        return new KernelInheritance(Rings.ToDictionary(kv => kv.Key, kv => (IContainerRing)kv.Value), [.. FreeSlots], new Dictionary<uint, tl_slot_owner>(Owners));
+    }
+
     /// <summary>
     /// What tl_cgroup_mkdir does for a cgroup named like a container: takes the next queued slot
     /// (or marks it pending when the queue is empty), adds its entry, and returns the notice it sends.

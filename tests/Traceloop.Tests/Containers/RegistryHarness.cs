@@ -39,7 +39,19 @@ internal sealed class RegistryHarness : IDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 6, 3, 0, 0, TimeSpan.Zero));
 
-    public ContainerRegistry Registry { get; }
+    public ContainerRegistry Registry { get; private set; }
+
+    /// <summary>
+    /// The recorder dies and a new one starts on the same kernel state, as when it is pinned: the
+    /// old registry is dropped without disposing (kill -9 frees nothing), the new one takes over.
+    /// </summary>
+    public ContainerRegistry Restart(int spareRings = 2, TimeSpan? grace = null)
+    {
+        Kernel.Restart();
+        Registry = new ContainerRegistry(Kernel, Cgroups, Exclusions, Events, grace ?? TimeSpan.FromMinutes(10), spareRings, Time,
+            NullLogger<ContainerRegistry>.Instance);
+        return Registry;
+    }
 
     public static string ContainerId(int n) => n.ToString("x64");
 
