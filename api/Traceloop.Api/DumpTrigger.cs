@@ -44,6 +44,7 @@ public sealed class DumpTrigger
             (SignalName ?? $"signal {Signal}") + (CoreDumped ? " (core dumped)" : "") + (Kind == DumpTriggerKinds.FatalSignal ? " delivered" : ""),
         DumpTriggerKinds.Oom => "OOM kill",
         DumpTriggerKinds.SyscallError => $"{Syscall} failed with {Errno}",
+        DumpTriggerKinds.Replaced => "its recording was replaced by a recorder that could not take it over",
         _ => Kind,
     };
 }
@@ -68,4 +69,10 @@ public static class DumpTriggerKinds
 
     /// <summary>A watched syscall failed with a watched errno.</summary>
     public const string SyscallError = "syscall-error";
+
+    /// <summary>
+    /// A recorder started with other programs or settings than the pinned recording it found, so it
+    /// could not take the rings over: it kept each one as a dump before discarding it.
+    /// </summary>
+    public const string Replaced = "replaced";
 }

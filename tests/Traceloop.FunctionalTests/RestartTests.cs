@@ -153,7 +153,9 @@ public sealed partial class RestartTests(ITestOutputHelper output)
     /// <summary>
     /// A pinned state of another record format, or loaded with other settings, is discarded with
     /// its reason; the restarted recorder records afresh, and the running container's dump says
-    /// its recording began when the recorder found it, not at its first syscall.
+    /// its recording began when the recorder found it, not at its first syscall. Rings it can
+    /// read (same format, other settings) are saved as dumps first; rings of another format are not
+    /// read at all.
     /// </summary>
     [Theory]
     [InlineData("format")]
@@ -192,6 +194,22 @@ public sealed partial class RestartTests(ITestOutputHelper output)
             Assert.Contains("when the recorder found the container already running; what it did before was never recorded", text, StringComparison.Ordinal);
             ContainerInfo info = (await second.Client.GetContainersAsync(cts.Token)).Single(c => c.Id == container.Id);
             Assert.Equal(RecordingOrigins.Adopted, info.RecordingOrigin);
+
+            List<SavedDumpInfo> kept = (await second.Client.GetSavedDumpsAsync(ct: cts.Token))
+                .FindAll(d => d.Container?.Id == container.Id && d.Trigger?.Kind == DumpTriggerKinds.Replaced);
+            if (change == "format")
+            {
+                Assert.Empty(kept);
+                Assert.DoesNotContain("from the pinned recording being replaced", second.Output, StringComparison.Ordinal);
+            }
+            else
+            {
+                SavedDumpInfo replaced = Assert.Single(kept);
+                string old = await (await second.Client.OpenSavedDumpAsync(replaced.Id, "text", cts.Token)).Content.ReadAsStringAsync(cts.Token);
+                Assert.Contains("/proc/version", old, StringComparison.Ordinal);
+                Assert.Contains("with the container's first syscall", old, StringComparison.Ordinal);
+                Assert.Contains($"# saved dump {replaced.Id}, trigger replaced", old, StringComparison.Ordinal);
+            }
         }
         finally
         {

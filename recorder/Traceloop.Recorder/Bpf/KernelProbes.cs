@@ -110,7 +110,7 @@ internal sealed partial class KernelProbes : IDisposable
     /// <paramref name="pinDirectory"/> null or empty nothing is pinned and the programs end with
     /// this process; so they do, with a warning, where no bpffs can be had.
     /// </summary>
-    public static KernelProbes Open(KernelProbesConfig config, string? pinDirectory, bool reset, ILogger logger)
+    public static KernelProbes Open(KernelProbesConfig config, string? pinDirectory, bool reset, IPinnedStateArchive? archive, ILogger logger)
     {
         if (!File.Exists(BtfPath))
         {
@@ -135,12 +135,17 @@ internal sealed partial class KernelProbes : IDisposable
         {
             if (pins is { HasState: true })
             {
-                string? mismatch = reset ? null : PinnedMeta.Check(pins, expected, PinnedMaps);
+                tl_meta? found = null;
+                string? mismatch = reset ? null : PinnedMeta.Check(pins, expected, PinnedMaps, out found);
                 if (!reset && mismatch is null)
                 {
                     KernelProbes taken = TakeOver(config, pins);
                     LogTakenOver(logger, pins.Directory, taken.AttachedPrograms.Count);
                     return taken;
+                }
+                if (mismatch is not null && found is { } readable && PinnedMeta.Readable(readable, expected) && archive is not null)
+                {
+                    SaveRings(pins, (int)readable.ring_size, archive, mismatch, logger);
                 }
                 pins.Discard();
                 if (reset)
@@ -163,6 +168,44 @@ internal sealed partial class KernelProbes : IDisposable
         {
             pins?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Before a readable state is discarded, each ring that belonged to a container goes to the
+    /// archive as a dump. Whatever fails here is logged: it must not keep the recorder from starting.
+    /// </summary>
+    private static void SaveRings(KernelPins pins, int ringSize, IPinnedStateArchive archive, string reason, ILogger logger)
+    {
+        var rings = new List<PinnedRing>();
+        try
+        {
+            using var owners = new BpfMap("slot_owners", pins.Get("maps", "slot_owners")!);
+            using var containers = new BpfMap("containers", pins.Get("maps", "containers")!);
+            foreach (string name in pins.List("rings"))
+            {
+                if (!uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint slot)
+                    || !owners.TryLookup(slot, out tl_slot_owner owner) || owner.cgroup_id == 0
+                    || RingMap.OpenPinned(pins, slot, ringSize) is not { } ring)
+                {
+                    continue;
+                }
+                containers.TryLookup(owner.cgroup_id, out tl_container entry);
+                rings.Add(new PinnedRing(slot, ring, owner, entry));
+            }
+            int saved = archive.Save(rings, reason);
+            LogRingsSaved(logger, saved, rings.Count);
+        }
+        catch (Exception e) when (e is BpfException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            LogRingsNotSaved(logger, e.Message);
+        }
+        finally
+        {
+            foreach (PinnedRing ring in rings)
+            {
+                ring.Ring.Dispose();
+            }
         }
     }
 
@@ -422,6 +465,12 @@ internal sealed partial class KernelProbes : IDisposable
 
     [LoggerMessage(EventId = 123, Level = LogLevel.Warning, Message = "The recording is not pinned ({Reason}): it ends with this process, and a restart starts every container's history afresh")]
     private static partial void LogPinningUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 125, Level = LogLevel.Warning, Message = "Saved {Saved} of the {Rings} recorded containers' rings of the replaced recording as dumps (trigger replaced)")]
+    private static partial void LogRingsSaved(ILogger logger, int saved, int rings);
+
+    [LoggerMessage(EventId = 126, Level = LogLevel.Error, Message = "Could not save the rings of the replaced recording ({Reason}); they are discarded")]
+    private static partial void LogRingsNotSaved(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 124, Level = LogLevel.Information, Message = "Pinned the programs, maps and rings in {Directory}: they keep recording while the recorder restarts")]
     private static partial void LogPinned(ILogger logger, string directory);

@@ -56,8 +56,12 @@ internal static class PinnedMeta
     }
 
     /// <summary>Null when the pinned state is exactly what <paramref name="expected"/> describes; else why not, as a clause.</summary>
-    public static string? Check(KernelPins pins, tl_meta expected, IReadOnlyList<string> maps)
+    public static string? Check(KernelPins pins, tl_meta expected, IReadOnlyList<string> maps) => Check(pins, expected, maps, out _);
+
+    /// <param name="found">The pinned meta, when it could be read whole (same state version).</param>
+    public static string? Check(KernelPins pins, tl_meta expected, IReadOnlyList<string> maps, out tl_meta? found)
     {
+        found = null;
         foreach (string name in maps)
         {
             using var probe = pins.Get("maps", name);
@@ -76,13 +80,14 @@ internal static class PinnedMeta
         {
             return "its meta map is not one this recorder knows";
         }
-        tl_meta found;
+        tl_meta pinned;
         if (info.value_size == (uint)Marshal.SizeOf<tl_meta>())
         {
-            if (!metaMap.TryLookup(0u, out found))
+            if (!metaMap.TryLookup(0u, out pinned))
             {
                 return "its meta map is empty";
             }
+            found = pinned;
         }
         else
         {
@@ -92,10 +97,14 @@ internal static class PinnedMeta
             {
                 return "its meta map is empty";
             }
-            found = new tl_meta { format_version = BitConverter.ToUInt32(raw, 0), state_version = BitConverter.ToUInt32(raw, 4) };
+            pinned = new tl_meta { format_version = BitConverter.ToUInt32(raw, 0), state_version = BitConverter.ToUInt32(raw, 4) };
         }
-        return Compare(found, expected);
+        return Compare(pinned, expected);
     }
+
+    /// <summary>True when a recorder expecting <paramref name="expected"/> can read the rings of <paramref name="found"/>, though not take them over.</summary>
+    public static bool Readable(tl_meta found, tl_meta expected) =>
+        found.format_version == expected.format_version && found.state_version == expected.state_version && found.ring_size is > 0 and <= int.MaxValue;
 
     /// <summary>Null when <paramref name="found"/> may be taken over by a recorder that expects <paramref name="expected"/>.</summary>
     public static unsafe string? Compare(tl_meta found, tl_meta expected)

@@ -67,17 +67,9 @@ internal sealed partial class ContainerRegistry : IDisposable
         {
             if (inherited.Owners.TryGetValue(slot, out tl_slot_owner owner)
                 && entries.TryGetValue(owner.cgroup_id, out tl_container entry) && entry.parent == 0 && entry.slot == slot
-                && OwnerPath(owner) is { } path && CgroupNaming.TryParse(path, out ContainerIdentity? identity))
+                && SlotOwner.ToContainer(owner, slot, entry.main_pid) is { } c)
             {
-                var c = new RecordedContainer(owner.cgroup_id, path, identity, FromUnixNs(owner.first_seen),
-                    owner.origin == 0 ? RecordingOrigin.FirstSyscall : owner.origin, FromUnixNs(owner.since))
-                {
-                    Slot = slot,
-                    Ring = ring,
-                    ExitedAt = owner.exited != 0 ? FromUnixNs(owner.exited) : null,
-                    ExitStatus = (owner.flags & SlotOwnerFlags.ExitStatus) != 0 ? owner.exit_status : null,
-                    MainPid = owner.main_pid != 0 ? (int)owner.main_pid : entry.main_pid != 0 ? (int)entry.main_pid : null,
-                };
+                c.Ring = ring;
                 foreach ((ulong nestedId, tl_container nested) in entries)
                 {
                     if (nested.parent == owner.cgroup_id)
@@ -105,40 +97,14 @@ internal sealed partial class ContainerRegistry : IDisposable
         LogTakenOver(_logger, inUse.Count, spares.Count);
     }
 
-    private static unsafe string? OwnerPath(in tl_slot_owner owner)
-    {
-        fixed (byte* p = owner.path)
-        {
-            var bytes = new ReadOnlySpan<byte>(p, RecordLayout.PathLength);
-            int end = bytes.IndexOf((byte)0);
-            return end <= 0 ? null : System.Text.Encoding.UTF8.GetString(bytes[..end]);
-        }
-    }
-
-    private static DateTimeOffset FromUnixNs(ulong ns) => DateTimeOffset.FromUnixTimeMilliseconds((long)(ns / 1_000_000));
-
-    private static ulong ToUnixNs(DateTimeOffset t) => (ulong)t.ToUnixTimeMilliseconds() * 1_000_000;
-
     /// <summary>Writes what a restarted recorder needs to take this container over (its slot's owner record).</summary>
-    private unsafe void RecordOwner(RecordedContainer c)
+    private void RecordOwner(RecordedContainer c)
     {
         if (c.Ring is null || c.Slot == RecordLayout.SlotPending)
         {
             return;
         }
-        var owner = new tl_slot_owner
-        {
-            cgroup_id = c.CgroupId,
-            first_seen = ToUnixNs(c.FirstSeen),
-            exited = c.ExitedAt is { } exited ? ToUnixNs(exited) : 0,
-            since = ToUnixNs(c.RecordingSince),
-            exit_status = c.ExitStatus ?? 0,
-            main_pid = (uint)(c.MainPid ?? 0),
-            origin = c.Origin,
-            flags = c.ExitStatus is null ? SlotOwnerFlags.None : SlotOwnerFlags.ExitStatus,
-        };
-        int length = System.Text.Encoding.UTF8.GetBytes(c.CgroupPath, new Span<byte>(owner.path, RecordLayout.PathLength - 1));
-        owner.path[length] = 0;
+        tl_slot_owner owner = SlotOwner.Of(c);
         try
         {
             _kernel.SetSlotOwner(c.Slot, owner);

@@ -75,8 +75,9 @@ internal static class ServiceCollectionExtensions
             RecorderOptions options = sp.GetRequiredService<IOptions<RecorderOptions>>().Value;
             return KernelProbes.Open(
                 KernelConfig.From(options, sp.GetRequiredService<IOptions<CrashOptions>>().Value, sp.GetRequiredService<CgroupFs>()),
-                options.PinDir, options.Reset, sp.GetRequiredService<ILogger<KernelProbes>>());
+                options.PinDir, options.Reset, sp.GetRequiredService<IPinnedStateArchive>(), sp.GetRequiredService<ILogger<KernelProbes>>());
         });
+        services.AddSingleton<IPinnedStateArchive, ReplacedRecordingArchive>();
         services.AddSingleton<IRecordingKernel>(sp => new LibbpfKernel(sp.GetRequiredService<KernelProbes>()));
         services.AddSingleton<ContainerEvents>();
         services.AddSingleton<PodExclusions>();
