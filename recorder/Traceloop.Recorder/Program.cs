@@ -32,6 +32,7 @@ var switches = new Dictionary<string, string>
     ["--max-connections"] = nameof(RecorderOptions.MaxConnections),
     ["--pin-dir"] = nameof(RecorderOptions.PinDir),
     ["--reset"] = nameof(RecorderOptions.Reset),
+    ["--uninstall"] = nameof(RecorderOptions.Uninstall),
     ["--kubeconfig"] = "Kubeconfig",
     ["--node-name"] = "NodeName",
     ["--namespaces"] = "Selection:Namespaces",
@@ -56,8 +57,8 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
-// A bare --reset means --reset true (the command-line provider wants a value after every switch).
-args = [.. args.Select((a, i) => a == "--reset" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? "--reset=true" : a)];
+// A bare --reset or --uninstall means "true" (the command-line provider wants a value after every switch).
+args = [.. args.Select((a, i) => a is "--reset" or "--uninstall" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? a + "=true" : a)];
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.Configuration.Sources.Clear();
@@ -114,6 +115,20 @@ if (validation.Failed || crashValidation.Failed)
         Console.Error.WriteLine($"traceloop-recorder: {failure}");
     }
     return 2;
+}
+if (options.Uninstall)
+{
+    // Nothing is loaded or served: the pinned recording is discarded and that is all.
+    try
+    {
+        Console.WriteLine($"traceloop-recorder: {KernelPins.Uninstall(options.PinDir)}");
+        return 0;
+    }
+    catch (Exception e) when (e is BpfException or KernelPinsUnavailableException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+        return 1;
+    }
 }
 builder.WebHost.ConfigureKestrel(k =>
 {

@@ -221,6 +221,31 @@ public sealed partial class RestartTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task StoppedRecordersKeepRecording_UntilUninstallDetachesThem()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        RecorderProcess recorder = await RecorderProcess.StartAsync(ct: cts.Token);
+        string pinDir = recorder.PinDir;
+        try
+        {
+            int program = KernelMaps.PinnedLinkProgram(Path.Join(pinDir, "state", "links", "tl_sys_enter"));
+            Assert.Equal(0, await recorder.StopAsync());
+            Assert.True(KernelMaps.ProgramLoaded(program), "a stopped recorder's programs must stay attached for the next one");
+
+            (int code, string said) = await RecorderProcess.RunToExitAsync(["--uninstall", "--pin-dir", pinDir], withoutCapabilities: false, cts.Token);
+
+            Assert.Equal(0, code);
+            Assert.Contains($"discarded the pinned recording in {pinDir}: its programs are detached and its rings freed", said, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(pinDir));
+            await Eventually.TrueAsync(() => Task.FromResult(!KernelMaps.ProgramLoaded(program)), TimeSpan.FromSeconds(10), "the program to be freed");
+        }
+        finally
+        {
+            await recorder.DisposeAsync();
+        }
+    }
+
     private static List<int> NumbersIn(string text) =>
         [.. NumberedOpen().Matches(text).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))];
 }

@@ -97,6 +97,24 @@ internal sealed class KernelPins : IDisposable
     private static bool IsBpffs(string path) =>
         Interop.Libc.statfs(path, out Interop.Libc.statfs_buf buf) == 0 && buf.f_type == Interop.Libc.BPF_FS_MAGIC;
 
+    /// <summary>
+    /// Discards the pinned recording under <paramref name="directory"/> and removes the directory:
+    /// its programs detach and its rings are freed. Refused while a recorder holds it. Returns what was done.
+    /// </summary>
+    public static string Uninstall(string directory)
+    {
+        if (string.IsNullOrEmpty(directory) || !System.IO.Directory.Exists(directory))
+        {
+            return $"nothing is pinned{(string.IsNullOrEmpty(directory) ? "" : " in " + directory)}";
+        }
+        using (KernelPins pins = Open(directory))
+        {
+            pins.Discard();
+        }
+        System.IO.Directory.Delete(directory);
+        return $"discarded the pinned recording in {directory}: its programs are detached and its rings freed";
+    }
+
     /// <summary>Starts pinning a fresh state: clears a leftover staging directory and makes an empty one.</summary>
     public void BeginStaging()
     {

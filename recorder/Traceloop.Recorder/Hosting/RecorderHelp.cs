@@ -36,6 +36,7 @@ internal static class RecorderHelp
           --max-connections N    API connections at once              (default {Number(o.MaxConnections)})
           --pin-dir DIR          bpffs dir where recording outlives restarts (default {o.PinDir}; "" for none)
           --reset                discard the pinned recording at start, do not take it over
+          --uninstall            discard the pinned recording (its programs detach) and exit
           --kubeconfig FILE      use this cluster for pod names       (default: in-cluster config, else KUBECONFIG, else none)
           --node-name NAME       this node's name in the cluster      (default: NODE_NAME)
           --namespaces A,B       record only pods in these namespaces (default: all)

@@ -78,6 +78,9 @@ internal sealed class RecorderOptions
     /// <summary>Discard the pinned recording at start instead of taking it over.</summary>
     public bool Reset { get; set; }
 
+    /// <summary>Discard the pinned recording (its programs detach, its rings are freed) and exit: the last step of an uninstall.</summary>
+    public bool Uninstall { get; set; }
+
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
 
     public int MinResponseRateBytes => ParseSize(MinResponseRate) ?? -1;

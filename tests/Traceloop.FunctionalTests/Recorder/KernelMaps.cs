@@ -62,6 +62,26 @@ internal sealed class KernelMaps
         Run("bpftool", ["map", "update", "pinned", meta, "key", "0", "0", "0", "0", "value", .. value.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
     }
 
+    /// <summary>The id of the program a pinned link attaches.</summary>
+    public static int PinnedLinkProgram(string linkPath)
+    {
+        using JsonDocument link = JsonDocument.Parse(Run("bpftool", "-j", "link", "show", "pinned", linkPath));
+        return link.RootElement.GetProperty("prog_id").GetInt32();
+    }
+
+    /// <summary>True while the kernel still holds the program (something attaches or references it).</summary>
+    public static bool ProgramLoaded(int id)
+    {
+        var psi = new ProcessStartInfo("bpftool", ["prog", "show", "id", id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using Process p = Process.Start(psi)!;
+        p.WaitForExit();
+        return p.ExitCode == 0;
+    }
+
     /// <summary>Runs a tool to its end; fails the test with its stderr when it fails.</summary>
     internal static string Run(string file, params string[] args)
     {

@@ -143,14 +143,18 @@ public sealed class ManifestTests
         [
             "/etc/traceloop <- configMap traceloop-config (ro)",
             "/run/traceloop <- hostPath /run/traceloop DirectoryOrCreate (rw)",
+            "/sys/fs/bpf <- hostPath /sys/fs/bpf Directory (rw)",
             "/sys/fs/cgroup <- hostPath /sys/fs/cgroup Directory (ro)",
             "/sys/kernel/btf <- hostPath /sys/kernel/btf Directory (ro)",
             "/tmp <- emptyDir (rw)",
             "/var/lib/traceloop <- hostPath /var/lib/traceloop DirectoryOrCreate (rw)",
         ], Mounts(Manifests));
-        // Not needed, so not mounted: tp_btf programs use neither tracefs/debugfs nor bpffs, and
-        // with hostPID the container's own /proc already shows every host process.
-        Assert.DoesNotContain(Manifests.PodSpec.Volumes, v => v.HostPath?.Path is "/proc" or "/sys/fs/bpf" or "/sys/kernel/tracing" or "/sys/kernel/debug");
+        // Not needed, so not mounted: tp_btf programs use no tracefs/debugfs, and with hostPID the
+        // container's own /proc already shows every host process. (bpffs is mounted: the
+        // recording is pinned there so it outlives the recorder.)
+        Assert.DoesNotContain(Manifests.PodSpec.Volumes, v => v.HostPath?.Path is "/proc" or "/sys/kernel/tracing" or "/sys/kernel/debug");
+        V1VolumeMount bpffs = Assert.Single(Manifests.Recorder.VolumeMounts, m => m.MountPath == "/sys/fs/bpf");
+        Assert.Equal("HostToContainer", bpffs.MountPropagation);
         Assert.Equal(Manifests.PodSpec.Volumes.Count, Manifests.Recorder.VolumeMounts.Count);
     }
 
