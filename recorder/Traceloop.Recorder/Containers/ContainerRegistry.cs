@@ -223,7 +223,8 @@ internal sealed partial class ContainerRegistry : IDisposable
                     OnCgroupNew(ctl, path);
                     break;
                 case ControlKind.MainExit:
-                    if (_byCgroup.TryGetValue(ctl.cgroup_id, out RecordedContainer? ended))
+                    // ExitStatus already set: a reconciliation found the exit in the ring first.
+                    if (_byCgroup.TryGetValue(ctl.cgroup_id, out RecordedContainer? ended) && ended.ExitStatus is null)
                     {
                         ended.ExitedAt ??= _time.GetUtcNow();
                         ended.ExitStatus = ctl.status;
@@ -435,8 +436,13 @@ internal sealed partial class ContainerRegistry : IDisposable
                     adopted += _byCgroup.ContainsKey(id) ? 1 : 0;
                 }
             }
+            int exits = 0;
             foreach (RecordedContainer c in _byCgroup.Values)
             {
+                if (RecoverMainExit(c, now))
+                {
+                    exits++;
+                }
                 if (c.ExitedAt is null && !present.ContainsKey(c.CgroupId))
                 {
                     c.ExitedAt = now;
@@ -445,13 +451,68 @@ internal sealed partial class ContainerRegistry : IDisposable
                 }
             }
             Replenish();
+            var result = new ReconcileResult(adopted, freed, ended, exits);
+            if (result.Changed)
+            {
+                LogReconciled(_logger, adopted, freed, ended, exits);
+            }
+            return result;
         }
-        var result = new ReconcileResult(adopted, freed, ended);
-        if (result.Changed)
+    }
+
+    /// <summary>
+    /// A main process that is gone without its MAIN_EXIT notice (dropped from a full control ring)
+    /// is found by its pid, and its end read from the ring's own process-exit record; the notice
+    /// the kernel would have sent is published, so crash collection still sees the death. Only a
+    /// vanished pid costs a snapshot.
+    /// </summary>
+    private bool RecoverMainExit(RecordedContainer c, DateTimeOffset now)
+    {
+        if (c.ExitStatus is not null || c.Ring is not { } ring)
         {
-            LogReconciled(_logger, adopted, freed, ended);
+            return false;
         }
-        return result;
+        uint main = _kernel.TryGetContainer(c.CgroupId, out tl_container entry) && entry.main_pid != 0 ? entry.main_pid : (uint)(c.MainPid ?? 0);
+        if (main == 0 || MainProcess.IsAlive((int)main))
+        {
+            return false;
+        }
+        if (MainExitInRing(ring, main) is not (int status, ulong ts))
+        {
+            return false;
+        }
+        c.ExitedAt ??= now;
+        c.ExitStatus = status;
+        c.MainPid ??= (int)main;
+        RecordOwner(c);
+        LogMainExitRecovered(_logger, c.Id, (int)main, status);
+        Notice(c, new tl_control { kind = ControlKind.MainExit, cgroup_id = c.CgroupId, status = status, pid = main, tid = main, ts = ts });
+        return true;
+    }
+
+    private static (int Status, ulong Timestamp)? MainExitInRing(IContainerRing ring, uint pid)
+    {
+        try
+        {
+            using RingSnapshot snapshot = ring.Snapshot();
+            for (int i = snapshot.Records.Count - 1; i >= 0; i--)
+            {
+                RecordRef r = snapshot.Records[i];
+                if (r.Kind != RecordKind.ProcessExit)
+                {
+                    continue;
+                }
+                tl_proc_exit x = System.Runtime.InteropServices.MemoryMarshal.Read<tl_proc_exit>(snapshot.RecordBytes(r));
+                if (x.h.pid == pid && x.is_leader != 0)
+                {
+                    return (x.exit_code, x.h.ts);
+                }
+            }
+        }
+        catch (Exception e) when (e is CorruptRingException or BpfException or ObjectDisposedException)
+        {
+        }
+        return null;
     }
 
     /// <summary>When slots run out, an ended container's history goes before a live one goes unrecorded.</summary>
@@ -553,8 +614,11 @@ internal sealed partial class ContainerRegistry : IDisposable
     [LoggerMessage(EventId = 207, Level = LogLevel.Error, Message = "Could not make a spare ring ({Reason}); new containers wait for one, and it is tried again within a second")]
     private static partial void LogReplenishFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Reconciled with the kernel after lost notices: {Adopted} containers taken on, {Freed} stale entries freed, {Ended} containers found ended")]
-    private static partial void LogReconciled(ILogger logger, int adopted, int freed, int ended);
+    [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Reconciled with the kernel after lost notices: {Adopted} containers taken on, {Freed} stale entries freed, {Ended} containers found ended, {Exits} main-process exits recovered from the rings")]
+    private static partial void LogReconciled(ILogger logger, int adopted, int freed, int ended, int exits);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Container {Id}: main process {Pid} ended with wait status {Status}; its notice was lost, the ring's exit record told")]
+    private static partial void LogMainExitRecovered(ILogger logger, string id, int pid, int status);
 
     [LoggerMessage(EventId = 209, Level = LogLevel.Information, Message = "Took over {Containers} recorded containers with their history, and {Spares} spare rings, from the previous recorder")]
     private static partial void LogTakenOver(ILogger logger, int containers, int spares);
@@ -566,10 +630,10 @@ internal sealed partial class ContainerRegistry : IDisposable
     private static partial void LogEvicted(ILogger logger, string id);
 }
 
-/// <summary>What a reconciliation changed: containers taken on, entries freed, containers found ended.</summary>
-internal readonly record struct ReconcileResult(int Adopted, int Freed, int Ended)
+/// <summary>What a reconciliation changed: containers taken on, entries freed, containers found ended, main exits recovered.</summary>
+internal readonly record struct ReconcileResult(int Adopted, int Freed, int Ended, int ExitsRecovered = 0)
 {
-    public bool Changed => Adopted + Freed + Ended > 0;
+    public bool Changed => Adopted + Freed + Ended + ExitsRecovered > 0;
 }
 
 internal readonly record struct LookupResult(RecordedContainer? Container, int Matches)

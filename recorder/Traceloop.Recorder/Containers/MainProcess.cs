@@ -33,6 +33,9 @@ internal static class MainProcess
         return pids.Count > 0 ? pids.Min() : null;
     }
 
+    /// <summary>Whether a host pid names a live process (or a zombie not yet reaped).</summary>
+    public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}");
+
     private static bool IsNamespaceInit(int pid)
     {
         try

@@ -258,4 +258,43 @@ public sealed class ContainerRegistryTests : IDisposable
         Assert.Equal(_h.Kernel.Rings.Count, _h.Registry.List().Count(c => c.Ring is not null) + _h.Kernel.FreeSlots.Count);
         Assert.False(_h.Registry.Reconcile().Changed);
     }
+
+    [Fact]
+    public void ALostMainExitIsRecoveredFromTheRingsExitRecord_AndPublishedOnce()
+    {
+        // A pid above any pid_max: no such process exists, as after the main process ended.
+        const uint gonePid = 0x3fff_fff0;
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(30), RegistryHarness.ContainerId(30));
+        _h.Kernel.UpdateContainer(c.CgroupId, _h.Kernel.Containers[c.CgroupId] with { main_pid = gonePid });
+        FakeRing ring = _h.Kernel.RingOf(c.CgroupId);
+        ring.Builder.Enter(gonePid, gonePid, 39, 10);
+        ring.Builder.ProcessExit(gonePid, gonePid, 11 | 0x80, isLeader: true, ts: 20);
+        while (_h.Notices.Reader.TryRead(out _))
+        {
+        }
+
+        ReconcileResult result = _h.Registry.Reconcile();
+
+        Assert.Equal(1, result.ExitsRecovered);
+        Assert.Equal(11 | 0x80, c.ExitStatus);
+        Assert.Equal(_h.Time.GetUtcNow(), c.ExitedAt);
+        Assert.True(_h.Notices.Reader.TryRead(out ContainerNotice notice));
+        Assert.Equal((ControlKind.MainExit, 11 | 0x80, (int)gonePid, 20ul), (notice.Kind, notice.Status, notice.Pid, notice.Timestamp));
+        // The kernel's own notice, had it only been late, is not a second death.
+        _h.MainExit(c, (int)gonePid, 11 | 0x80);
+        Assert.False(_h.Notices.Reader.TryRead(out _));
+        Assert.False(_h.Registry.Reconcile().Changed);
+    }
+
+    [Fact]
+    public void ALiveMainProcessIsNotTakenForDead()
+    {
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(31), RegistryHarness.ContainerId(31));
+        uint self = (uint)Environment.ProcessId;
+        _h.Kernel.UpdateContainer(c.CgroupId, _h.Kernel.Containers[c.CgroupId] with { main_pid = self });
+        _h.Kernel.RingOf(c.CgroupId).Builder.ProcessExit(self, self, 0, isLeader: true, ts: 20);
+
+        Assert.Equal(0, _h.Registry.Reconcile().ExitsRecovered);
+        Assert.Null(c.ExitStatus);
+    }
 }
