@@ -6,7 +6,9 @@ internal static partial class Interop
     internal static partial class Libc
     {
         internal const int O_RDONLY = 0;
-        internal const int O_DIRECTORY = 0x10000;
+        // O_DIRECTORY is one of the few open flags whose value differs by architecture
+        // (asm-generic 0x10000 on x86-64, 0x4000 on arm64).
+        internal static int O_DIRECTORY => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
         internal const int O_CLOEXEC = 0x80000;
 
         // .NET opens no directory as a file, and a rename is only durable once its directory is synced.
