@@ -113,16 +113,16 @@ public sealed class DumpStormTests(ITestOutputHelper output)
 
         StormResult storm = await RunStormAsync(socket, fillers.Ids, cts.Token);
 
-        Assert.False(recorder.HasExited, $"the recorder died during the storm:\n{recorder.Output}");
-        Assert.Equal(0, memory.OomKills);
-        await recorder.Client.GetHealthAsync(cts.Token);
-        long peakRss = ProcStatusKb(recorder.Pid, "VmHWM");
-        output.WriteLine($"storm over in {storm.Elapsed.TotalSeconds:F1} s: recorder VmHWM {peakRss / 1024} MiB (VmRSS {idleRss / 1024} MiB at start); "
-            + $"cgroup peak {memory.Peak >> 20} MiB of {memory.Limit >> 20} MiB, limit reached {memory.LimitHits} times, oom_kill {memory.OomKills}");
+        output.WriteLine($"storm over in {storm.Elapsed.TotalSeconds:F1} s: "
+            + (recorder.HasExited ? "the recorder DIED" : $"recorder VmHWM {ProcStatusKb(recorder.Pid, "VmHWM") / 1024} MiB (VmRSS {idleRss / 1024} MiB at start)")
+            + $"; cgroup peak {memory.Peak >> 20} MiB of {memory.Limit >> 20} MiB, limit reached {memory.LimitHits} times, oom_kill {memory.OomKills}");
         foreach (string line in storm.Report)
         {
             output.WriteLine(line);
         }
+        Assert.False(recorder.HasExited, $"the recorder died during the storm:\n{recorder.Output}");
+        Assert.Equal(0, memory.OomKills);
+        await recorder.Client.GetHealthAsync(cts.Token);
         Assert.True(memory.Peak <= limit, $"cgroup peak {memory.Peak} above the limit {limit}");
 
         Assert.All(storm.Fast, f => Assert.True(f.Completed, $"fast dump of {f.Id}: {f.Outcome}"));
