@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Traceloop benchmark: what recording costs a workload, what the recorder costs a node when
-# idle, and how long a dump of a full ring takes. Prints one markdown table on stdout;
-# progress goes to stderr; raw numbers go to bench/out/results-<date>.md.
-# See bench/README.md for what each row means.
+# idle, how long a dump of a full ring takes, its memory in a dump storm, and how long it takes
+# to serve after a start. Prints one markdown table on stdout; progress goes to stderr; raw
+# numbers go to bench/out/results-<date>.md. See bench/README.md for what each row means.
 #
-# usage: bench/run.sh [--quick] [--runs N] [--recorder PATH] [--no-build]
+# usage: bench/run.sh [--quick] [--runs N] [--recorder PATH] [--no-build] [--only SECTIONS]
+#   SECTIONS: comma-separated, of overhead,idle,dump,storm,index,restart (default: all)
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -18,17 +19,35 @@ IDLE_SETTLE=5     # seconds between the last container start and the idle measur
 IDLE_SECONDS=30
 IDLE_WINDOW=5     # CPU and RSS are also sampled per window, for a range
 DUMP_RUNS=7
+STORM_CONTAINERS=20 # containers with full rings that the 60 storm dumps read
+STORM_FAST=30
+STORM_SLOW=30
+STORM_SLOW_RATE=2k   # what a slow reader takes a second (curl --limit-rate)
+STORM_SLOW_SECONDS=8 # a slow reader gives up then (the recorder itself cuts it at about 24 s)
+INDEX_BYTES=$((1 << 30)) # saved dumps on disk for the index row
+INDEX_RUNS=5
+RESTART_CONTAINERS=100
+RESTART_RUNS=5
 RECORDER=$OUT/recorder/traceloop-recorder
 BUILD=1
+ALL_SECTIONS=(overhead idle dump storm index restart)
+declare -A SECTION=()
 
 usage() {
-	sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
 while (($#)); do
 	case $1 in
-	--quick) RUNS=3 IDLE_SECONDS=10 IDLE_SETTLE=2 DUMP_RUNS=3 ;;
+	--quick) RUNS=3 IDLE_SECONDS=10 IDLE_SETTLE=2 DUMP_RUNS=3 INDEX_RUNS=3 RESTART_RUNS=3 ;;
+	--only)
+		for sec in $(tr ',' ' ' <<<"${2:?--only needs sections, e.g. storm,index}"); do
+			[[ " ${ALL_SECTIONS[*]} " == *" $sec "* ]] || { echo "run.sh: unknown section '$sec' (${ALL_SECTIONS[*]})" >&2; exit 2; }
+			SECTION[$sec]=1
+		done
+		shift
+		;;
 	--runs) RUNS=${2:?--runs needs a number}; shift ;;
 	--recorder) RECORDER=${2:?--recorder needs a path}; BUILD=0; shift ;;
 	--no-build) BUILD=0 ;;
@@ -38,6 +57,10 @@ while (($#)); do
 	shift
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs must be a positive number" >&2; exit 2; }
+if ((${#SECTION[@]} == 0)); then
+	for sec in "${ALL_SECTIONS[@]}"; do SECTION[$sec]=1; done
+fi
+enabled() { [[ -n ${SECTION[$1]:-} ]]; }
 
 if ((EUID != 0)); then
 	echo "run.sh: must run as root: it loads BPF programs, makes cgroups and runs runc containers" >&2
@@ -99,6 +122,7 @@ hex64() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 REC_PID=""
 HOOK_PID=""
+BG_PIDS=()     # our other children: processes in bench cgroups, samplers, storm readers
 CONTAINERS=()  # runc ids
 POD_CGROUPS=() # cgroup paths (relative to each hierarchy root) of the pods we made
 
@@ -107,6 +131,13 @@ stop_pid() { # pid: SIGTERM, then wait for it (it is our child)
 	[[ -n $pid ]] || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+}
+
+kill_bg() { # SIGKILL every background process we started, and reap it
+	local pid
+	for pid in "${BG_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	BG_PIDS=()
 }
 
 remove_cgroup() { # dir: rmdir, retrying while the last task finishes exiting
@@ -126,6 +157,7 @@ cleanup() {
 	set +e
 	stop_pid "$HOOK_PID"
 	HOOK_PID=""
+	kill_bg
 	for id in "${CONTAINERS[@]}"; do
 		runc --root "$RUNC_ROOT" kill "$id" KILL >/dev/null 2>&1
 		runc --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1
@@ -205,23 +237,33 @@ wait_for_quiet() { # own: wait (within the budget) until no foreign sys_enter ho
 
 api() { curl -sf --max-time 30 --unix-socket "$SOCK" "http://localhost$1"; }
 
-start_recorder() {
-	rm -f "$SOCK"
-	mkdir -p "$WORK/data"
-	echo "--- start $(date -u +%T)" >>"$WORK/recorder.log"
-	"$RECORDER" --socket "$SOCK" --data-dir "$WORK/data" >>"$WORK/recorder.log" 2>&1 &
+REC_DATA="" # the recorder's data directory; $WORK/data unless a benchmark sets it
+
+launch_recorder() { # [recorder args...]: starts it and returns at once
+	mkdir -p "${REC_DATA:-$WORK/data}"
+	echo "--- start $(date -u +%T) $*" >>"$WORK/recorder.log"
+	"$RECORDER" --socket "$SOCK" --data-dir "${REC_DATA:-$WORK/data}" "$@" >>"$WORK/recorder.log" 2>&1 &
 	REC_PID=$!
-	local i
-	for i in $(seq 200); do
+}
+
+wait_healthy() { # [poll interval]: until /healthz answers (20 s at most)
+	local interval=${1:-0.1} deadline=$(($(date +%s) + 20))
+	while (($(date +%s) < deadline)); do
 		if ! kill -0 "$REC_PID" 2>/dev/null; then
 			tail -n 20 "$WORK/recorder.log" >&2
 			REC_PID=""
 			die "the recorder exited during start"
 		fi
-		[[ -S $SOCK ]] && api /healthz >/dev/null 2>&1 && return 0
-		sleep 0.1
+		[[ -S $SOCK ]] && curl -sf --max-time 5 --unix-socket "$SOCK" http://localhost/healthz >/dev/null 2>&1 && return 0
+		sleep "$interval"
 	done
 	die "the recorder did not answer /healthz within 20 s"
+}
+
+start_recorder() { # [recorder args...]
+	rm -f "$SOCK"
+	launch_recorder "$@"
+	wait_healthy
 }
 
 stop_recorder() {
@@ -582,22 +624,283 @@ dump_rows() {
 	done
 }
 
+# --- 4. memory in a dump storm ------------------------------------------------------------
+
+proc_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; } # pid field: VmRSS, VmHWM, ...
+
+make_container_cgroups() { # n: fresh container-named cgroups under $BENCH_CG; their ids in MADE_IDS
+	local i id
+	MADE_IDS=()
+	mkdir -p "$BENCH_CG"
+	for ((i = 0; i < $1; i++)); do
+		id=$(hex64)
+		mkdir "$BENCH_CG/$id"
+		MADE_IDS+=("$id")
+	done
+}
+
+wait_all_listed() { # seconds jq-condition ids...: until GET /containers has every id, each matching the condition
+	local seconds=$1 cond=$2 deadline
+	shift 2
+	deadline=$(($(date +%s%N) + seconds * 1000000000))
+	while (($(date +%s%N) < deadline)); do
+		api /containers 2>/dev/null | jq -e --args "[.[] | select($cond) | .id] as \$have | all(\$ARGS.positional[]; . as \$id | (\$have | index(\$id)) != null)" "$@" >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+remove_made_cgroups() {
+	local id
+	for id in "${MADE_IDS[@]}"; do remove_cgroup "$BENCH_CG/$id" || true; done
+	MADE_IDS=()
+}
+
+STORM_RAW=""
+storm_benchmark() {
+	local id i pids=() sampler fast_ok code secs bytes ids
+	start_recorder
+	log "storm: $STORM_CONTAINERS containers, filling their rings"
+	make_container_cgroups "$STORM_CONTAINERS"
+	ids=("${MADE_IDS[@]}")
+	wait_all_listed 20 '.bufferBytes > 0' "${ids[@]}" || die "storm: the recorder did not give all $STORM_CONTAINERS containers a ring"
+	for id in "${ids[@]}"; do
+		# 10,000 openat+close: about 3 times what a 1 MiB ring holds.
+		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$BENCH_CG/$id" "$OUT/loop" openclose 10000 >/dev/null
+	done
+	wait_all_listed 10 '.bufferFill >= 0.999' "${ids[@]}" || die "storm: not every ring is full after the loops"
+	sleep 1
+	STORM_IDLE_RSS=$(proc_kb "$REC_PID" VmRSS)
+	log "storm: $STORM_CONTAINERS full rings, recorder VmRSS ${STORM_IDLE_RSS} kB; $STORM_FAST fast and $STORM_SLOW slow dumps at once"
+	(while kill -0 "$REC_PID" 2>/dev/null; do proc_kb "$REC_PID" VmRSS; sleep 0.1; done) >"$WORK/storm-rss" 2>/dev/null &
+	sampler=$!
+	BG_PIDS+=("$sampler")
+	mkdir -p "$WORK/storm"
+	local t0=$(date +%s%N)
+	for ((i = 0; i < STORM_FAST || i < STORM_SLOW; i++)); do
+		if ((i < STORM_FAST)); then
+			# A 503 (the dump queue is full) is retried after its Retry-After, as a client should.
+			# Into a file: on a retry curl truncates its output, which /dev/null refuses. curl's
+			# exit status says whether the body arrived whole (18: the chunked body was cut).
+			{
+				curl -s -o "$WORK/storm/fast-$i.body" -w '%{http_code} %{time_total} %{size_download} ' --retry 200 --retry-delay 1 --retry-max-time 120 \
+					--unix-socket "$SOCK" "http://localhost/containers/${ids[i % STORM_CONTAINERS]}/dump"
+				echo "$?"
+			} >"$WORK/storm/fast-$i" 2>&1 &
+			pids+=($!)
+		fi
+		if ((i < STORM_SLOW)); then
+			curl -s -o /dev/null -w '%{http_code} %{time_total} %{size_download}\n' --limit-rate "$STORM_SLOW_RATE" --max-time "$STORM_SLOW_SECONDS" \
+				--unix-socket "$SOCK" "http://localhost/containers/${ids[(STORM_FAST + i) % STORM_CONTAINERS]}/dump?format=json" >"$WORK/storm/slow-$i" 2>&1 &
+			pids+=($!)
+		fi
+	done
+	BG_PIDS+=("${pids[@]}")
+	for i in "${pids[@]}"; do wait "$i" || true; done
+	STORM_SECONDS=$(awk -v d=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.1f", d / 1e9 }')
+	STORM_ALIVE=1 STORM_HWM=0
+	if kill -0 "$REC_PID" 2>/dev/null; then
+		STORM_HWM=$(proc_kb "$REC_PID" VmHWM)
+	else
+		STORM_ALIVE=0
+		log "storm: the recorder died during the storm; see its log"
+	fi
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
+	BG_PIDS=()
+	STORM_PEAK_RSS=$(sort -n "$WORK/storm-rss" | tail -n1)
+	fast_ok=0
+	local status
+	for ((i = 0; i < STORM_FAST; i++)); do
+		read -r code secs bytes status <"$WORK/storm/fast-$i" || true
+		[[ $code == 200 && $status == 0 ]] && fast_ok=$((fast_ok + 1))
+		STORM_RAW+="fast $i $code $secs $bytes curl-exit=$status"$'\n'
+	done
+	rm -f "$WORK"/storm/*.body
+	for ((i = 0; i < STORM_SLOW; i++)); do
+		read -r code secs bytes <"$WORK/storm/slow-$i" || true
+		STORM_RAW+="slow $i $code $secs $bytes"$'\n'
+	done
+	STORM_FAST_OK=$fast_ok
+	STORM_SLOW_SERVED=$(grep -c '^slow [0-9]* 200 ' <<<"$STORM_RAW" || true)
+	((fast_ok == STORM_FAST)) || log "storm: only $fast_ok of $STORM_FAST fast dumps completed"
+	log "storm: over in $STORM_SECONDS s; recorder peak VmRSS $STORM_PEAK_RSS kB (VmHWM $STORM_HWM kB); $fast_ok fast dumps complete, $STORM_SLOW_SERVED slow readers served"
+	remove_made_cgroups
+	stop_recorder
+}
+
+mb_of() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; } # kB → MB
+
+storm_rows() {
+	local ok=0
+	((STORM_ALIVE && STORM_FAST_OK == STORM_FAST)) && ok=1
+	row "dump storm, $STORM_CONTAINERS full 1 MiB rings" "recorder RSS before the storm" 1 "$(mb_of "$STORM_IDLE_RSS") MB" "" "" "" "" ""
+	row "dump storm: $STORM_FAST fast + $STORM_SLOW slow dumps at once" "recorder RSS peak" 1 "$(mb_of "$STORM_PEAK_RSS") MB" \
+		"" "+$(mb_of $((STORM_PEAK_RSS - STORM_IDLE_RSS))) MB" "" \
+		"alive, every fast dump completes ($STORM_FAST_OK/$STORM_FAST)" "$(pass_fail test "$ok" = 1)"
+}
+
+# --- 5. index time at start with saved dumps ------------------------------------------------
+
+INDEX_RAW=""
+# Without crash triggers: on a shared machine other people's containers die too, and their dumps
+# would join the data directory between rounds. Start-up indexes the same way either way.
+NO_TRIGGERS=(--dump-on-exit false --dump-on-signal false --dump-on-oom false)
+make_saved_dumps() { # fills $WORK/index-data/dumps with about INDEX_BYTES of copies of one real dump
+	local id dumps src side size n i new sidecar old
+	REC_DATA=$WORK/index-data
+	start_recorder "${NO_TRIGGERS[@]}"
+	make_container_cgroups 1
+	id=${MADE_IDS[0]}
+	wait_all_listed 10 '.bufferBytes > 0' "$id" || die "index: container $id has no ring"
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$BENCH_CG/$id" "$OUT/loop" openclose 10000 >/dev/null
+	old=$(curl -sf --max-time 30 -X POST --unix-socket "$SOCK" "http://localhost/containers/$id/snapshot" | jq -r '.id') ||
+		die "index: POST /containers/$id/snapshot failed"
+	stop_recorder
+	remove_made_cgroups
+	dumps=$REC_DATA/dumps
+	src=$dumps/$old.msgpack.lz4 side=$dumps/$old.meta.json
+	[[ -f $src && -f $side ]] || die "index: the snapshot $old left no $src and sidecar"
+	size=$(stat -c %s "$src")
+	n=$(((INDEX_BYTES + size - 1) / size))
+	log "index: copying the snapshot ($size bytes) to $n saved dumps, $((n * size >> 20)) MiB"
+	sidecar=$(<"$side")
+	local mask
+	mask=$(umask)
+	umask 077 # as the recorder writes them: 0600
+	# Same time, other random part: valid, distinct ids; each sidecar names its own dump.
+	local batch=()
+	for ((i = 1; i < n; i++)); do
+		new=${old:0:20}$(printf '%08x' "$i")
+		[[ $new == "$old" ]] && new=${old:0:20}ffffffff
+		batch+=("$dumps/$new.msgpack.lz4")
+		printf '%s' "${sidecar//$old/$new}" >"$dumps/$new.meta.json"
+		# One tee writes a few hundred copies: a cp per file would take longer than the benchmark.
+		if ((${#batch[@]} == 500 || i == n - 1)); then
+			tee "${batch[@]}" <"$src" >/dev/null
+			batch=()
+		fi
+	done
+	umask "$mask"
+	INDEX_DUMPS=$n INDEX_TOTAL=$((n * size)) INDEX_SIZE=$size INDEX_PREFIX=${old:0:20}
+	local others
+	others=$(find "$dumps" -name '*.msgpack.lz4' ! -name "$INDEX_PREFIX*" | wc -l)
+	((others == 0)) || log "index: the data directory also holds $others dumps saved from other containers while the snapshot was taken"
+}
+
+SERVED=""
+REC_ARGS=() # extra recorder arguments for time_to_serve
+time_to_serve() { # jq-check url [jq positional args...]: sets SERVED to "ms-to-/healthz ms-to-url-answering-what-jq-checks" from launch
+	local check=$1 url=$2 t0 th tl
+	shift 2
+	t0=$(date +%s%N)
+	launch_recorder "${REC_ARGS[@]}"
+	wait_healthy 0.02
+	th=$(date +%s%N)
+	until curl -sf --max-time 30 --unix-socket "$SOCK" "http://localhost$url" 2>/dev/null | jq -e --args "$check" "$@" >/dev/null 2>&1; do
+		kill -0 "$REC_PID" 2>/dev/null || die "the recorder exited while starting"
+		(($(date +%s%N) - t0 < 60000000000)) || die "the recorder did not list what $url should within 60 s"
+		sleep 0.02
+	done
+	tl=$(date +%s%N)
+	SERVED="$(((th - t0) / 1000000)) $(((tl - t0) / 1000000))"
+}
+
+index_benchmark() {
+	local r
+	make_saved_dumps
+	log "index: $INDEX_RUNS starts with $INDEX_DUMPS saved dumps, and as many with none"
+	for ((r = 1; r <= INDEX_RUNS; r++)); do
+		REC_DATA=$WORK/index-data
+		REC_ARGS=("${NO_TRIGGERS[@]}")
+		time_to_serve '[.[] | select(.id | startswith($ARGS.positional[0]))] | length == ($ARGS.positional[1] | tonumber) and all(.[]; .corrupt != true)' \
+			/dumps "$INDEX_PREFIX" "$INDEX_DUMPS"
+		stop_recorder
+		INDEX_RAW+="$r dumps $SERVED"$'\n'
+		REC_DATA=$WORK/empty-data
+		rm -rf "$REC_DATA"
+		time_to_serve 'length == 0' /dumps
+		stop_recorder
+		INDEX_RAW+="$r empty $SERVED"$'\n'
+	done
+	REC_DATA="" REC_ARGS=()
+	rm -rf "$WORK/index-data" "$WORK/empty-data"
+	log "index: done"
+}
+
+index_rows() {
+	local med lo hi count what
+	for what in empty dumps; do
+		read -r med lo hi count < <(awk -v w="$what" '$2 == w { print $4 }' <<<"$INDEX_RAW" | stats)
+		if [[ $what == empty ]]; then
+			row "start, no saved dumps" "launch → GET /dumps answers" "$count" "$(fmt "$med" 0) ms" "$(fmt "$lo" 0)–$(fmt "$hi" 0)" "" "" "" ""
+		else
+			row "start, $INDEX_DUMPS saved dumps ($((INDEX_TOTAL >> 20)) MiB)" "launch → GET /dumps lists them all" "$count" "$(fmt "$med" 0) ms" "$(fmt "$lo" 0)–$(fmt "$hi" 0)" "" "" "" ""
+		fi
+	done
+}
+
+# --- 6. serving again after kill -9 with live containers -------------------------------------
+
+RESTART_RAW=""
+restart_benchmark() {
+	local id r
+	start_recorder
+	make_container_cgroups "$RESTART_CONTAINERS"
+	log "restart: $RESTART_CONTAINERS live containers (a sleeping process each)"
+	for id in "${MADE_IDS[@]}"; do
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec sleep 3600' sh "$BENCH_CG/$id" &
+		BG_PIDS+=($!)
+	done
+	wait_all_listed 30 '.exitedAt == null and .bufferBytes > 0' "${MADE_IDS[@]}" || die "restart: the recorder does not list all $RESTART_CONTAINERS containers"
+	for ((r = 1; r <= RESTART_RUNS; r++)); do
+		kill -KILL "$REC_PID"
+		wait "$REC_PID" 2>/dev/null || true
+		REC_PID=""
+		# The socket file stays behind after kill -9: the new recorder finds it stale and replaces it.
+		time_to_serve '[.[] | select(.exitedAt == null) | .id] as $have | all($ARGS.positional[]; . as $id | ($have | index($id)) != null)' \
+			/containers "${MADE_IDS[@]}"
+		RESTART_RAW+="$r $SERVED"$'\n'
+		log "restart: round $r: /healthz after ${SERVED% *} ms, all $RESTART_CONTAINERS listed after ${SERVED#* } ms"
+	done
+	stop_recorder
+	kill_bg
+	remove_made_cgroups
+}
+
+restart_rows() {
+	local med lo hi count
+	read -r med lo hi count < <(awk 'NF { print $2 }' <<<"$RESTART_RAW" | stats)
+	row "restart after kill -9, $RESTART_CONTAINERS live containers" "launch → /healthz" "$count" "$(fmt "$med" 0) ms" "$(fmt "$lo" 0)–$(fmt "$hi" 0)" "" "" "" ""
+	read -r med lo hi count < <(awk 'NF { print $3 }' <<<"$RESTART_RAW" | stats)
+	row "restart after kill -9, $RESTART_CONTAINERS live containers" "launch → GET /containers lists all $RESTART_CONTAINERS" "$count" "$(fmt "$med" 0) ms" "$(fmt "$lo" 0)–$(fmt "$hi" 0)" "" "" "" ""
+}
+
 # --- main ---------------------------------------------------------------------------------
 
 START=$(date +%s)
 build
 mkdir -p "$BENCH_CG"
-overhead_benchmark
-idle_benchmark
-dump_benchmark
+if enabled overhead; then overhead_benchmark; fi
+if enabled idle; then idle_benchmark; fi
+if enabled dump; then
+	[[ -n $REC_PID ]] || start_recorder
+	dump_benchmark
+fi
 stop_recorder
+if enabled storm; then storm_benchmark; fi
+if enabled index; then index_benchmark; fi
+if enabled restart; then restart_benchmark; fi
 
 : >"$TABLE"
 row "workload" "configuration" "runs" "median" "min–max" "vs baseline" "added per syscall" "target / reference" "result"
 row "---" "---" "---:" "---:" "---:" "---:" "---:" "---" "---"
-overhead_rows
-idle_rows
-dump_rows
+if enabled overhead; then overhead_rows; fi
+if enabled idle; then idle_rows; fi
+if enabled dump; then dump_rows; fi
+if enabled storm; then storm_rows; fi
+if enabled index; then index_rows; fi
+if enabled restart; then restart_rows; fi
 ELAPSED=$(($(date +%s) - START))
 
 NOTES="No run kept had another program attached to sys_enter (runs that had one were measured again)."
@@ -609,6 +912,7 @@ grep -q '‡' "$TABLE" && NOTES="Runs in a configuration marked ‡ had a foreig
 	echo "- host: $(uname -n), kernel $(uname -r), $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "- commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 	echo "- recorder: $RECORDER; settings from the environment: $(env | grep '^TRACELOOP_' | tr '\n' ' ' || true)(none means its defaults: 1M rings)"
+	echo "- sections: $(for sec in "${ALL_SECTIONS[@]}"; do if enabled "$sec"; then printf '%s ' "$sec"; fi; done)"
 	echo "- time spent waiting for other programs on sys_enter to go: ${FOREIGN_WAITED} s"
 	echo "- cgroup v2 at $CG2; runs per configuration: $RUNS; total time: ${ELAPSED} s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- iterations: getppid ${ITERATIONS[getppid]}, write64 ${ITERATIONS[write64]}, openclose ${ITERATIONS[openclose]}; under strace ${STRACE_ITERATIONS[getppid]}, ${STRACE_ITERATIONS[write64]}, ${STRACE_ITERATIONS[openclose]}"
@@ -617,27 +921,64 @@ grep -q '‡' "$TABLE" && NOTES="Runs in a configuration marked ‡ had a foreig
 	echo
 	echo "$NOTES"
 	echo
-	echo "## Raw: syscall overhead (ns per iteration)"
-	echo
-	echo '```'
-	printf 'round\tconfig\tworkload\titerations\tsyscalls/iter\tns/iter\thooks\tevents_held\n'
-	cat "$RAW"
-	echo '```'
-	echo
-	echo "## Raw: recorder while idle"
-	echo
-	echo "- containers listed by GET /containers: $IDLE_LISTED (the $IDLE_CONTAINERS of this run all present and running)"
-	echo "- CPU: $IDLE_TICKS; per ${IDLE_WINDOW} s window (% of a core): $IDLE_CPU_WINDOWS"
-	echo "- VmRSS per window (kB): $IDLE_RSS_SAMPLES"
-	echo
-	echo "## Raw: dump latency (curl time_total)"
-	echo
-	echo "- ring: $DUMP_RING bytes, bufferFill $DUMP_FILL, $DUMP_EVENTS events"
-	echo
-	echo '```'
-	echo "run format ms bytes"
-	printf '%s' "$DUMP_RAW"
-	echo '```'
+	if enabled overhead; then
+		echo "## Raw: syscall overhead (ns per iteration)"
+		echo
+		echo '```'
+		printf 'round\tconfig\tworkload\titerations\tsyscalls/iter\tns/iter\thooks\tevents_held\n'
+		cat "$RAW"
+		echo '```'
+		echo
+	fi
+	if enabled idle; then
+		echo "## Raw: recorder while idle"
+		echo
+		echo "- containers listed by GET /containers: $IDLE_LISTED (the $IDLE_CONTAINERS of this run all present and running)"
+		echo "- CPU: $IDLE_TICKS; per ${IDLE_WINDOW} s window (% of a core): $IDLE_CPU_WINDOWS"
+		echo "- VmRSS per window (kB): $IDLE_RSS_SAMPLES"
+		echo
+	fi
+	if enabled dump; then
+		echo "## Raw: dump latency (curl time_total)"
+		echo
+		echo "- ring: $DUMP_RING bytes, bufferFill $DUMP_FILL, $DUMP_EVENTS events"
+		echo
+		echo '```'
+		echo "run format ms bytes"
+		printf '%s' "$DUMP_RAW"
+		echo '```'
+		echo
+	fi
+	if enabled storm; then
+		echo "## Raw: dump storm (curl: reader, index, HTTP code, time_total, bytes)"
+		echo
+		echo "- $STORM_CONTAINERS full rings; recorder VmRSS before $STORM_IDLE_RSS kB, peak $STORM_PEAK_RSS kB sampled every 0.1 s, VmHWM $STORM_HWM kB"
+		echo "- storm over in $STORM_SECONDS s; slow readers take $STORM_SLOW_RATE/s and give up after $STORM_SLOW_SECONDS s; of them $STORM_SLOW_SERVED were served, $(grep -c '^slow [0-9]* 503 ' <<<"$STORM_RAW" || true) refused with 503 (they do not retry), $(grep -c '^slow [0-9]* 000 ' <<<"$STORM_RAW" || true) still queued when they gave up"
+		echo
+		echo '```'
+		printf '%s' "$STORM_RAW"
+		echo '```'
+		echo
+	fi
+	if enabled index; then
+		echo "## Raw: start with saved dumps (ms from launch to /healthz, to GET /dumps listing them all)"
+		echo
+		echo "- $INDEX_DUMPS dumps of $INDEX_SIZE bytes, $INDEX_TOTAL bytes in all, each with its sidecar; page cache warm"
+		echo
+		echo '```'
+		echo "round data healthz listed"
+		printf '%s' "$INDEX_RAW"
+		echo '```'
+		echo
+	fi
+	if enabled restart; then
+		echo "## Raw: restart after kill -9 (ms from launch to /healthz, to GET /containers listing all $RESTART_CONTAINERS)"
+		echo
+		echo '```'
+		echo "round healthz listed"
+		printf '%s' "$RESTART_RAW"
+		echo '```'
+	fi
 } >"$RESULTS"
 
 cat "$TABLE"

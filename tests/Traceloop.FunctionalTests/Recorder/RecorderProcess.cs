@@ -45,6 +45,9 @@ public sealed class RecorderProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>The recorder exited, or was killed (by the OOM killer, say).</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>What the recorder printed so far (stdout and stderr).</summary>
     public string Output
     {
