@@ -172,6 +172,7 @@ cleanup() {
 	rmdir "$RUNC_ROOT" /run/traceloop-bench 2>/dev/null
 	stop_pid "$REC_PID"
 	REC_PID=""
+	discard_pins
 	if [[ -d $BENCH_CG ]]; then
 		for dir in "$BENCH_CG"/*/; do [[ -d $dir ]] && remove_cgroup "$dir"; done
 		remove_cgroup "$BENCH_CG"
@@ -238,11 +239,16 @@ wait_for_quiet() { # own: wait (within the budget) until no foreign sys_enter ho
 api() { curl -sf --max-time 30 --unix-socket "$SOCK" "http://localhost$1"; }
 
 REC_DATA="" # the recorder's data directory; $WORK/data unless a benchmark sets it
+# The recorder pins its programs and rings here; they stay attached after it stops, so every stop
+# discards them (or the next configuration would run with the recorder's hooks still attached).
+PIN_DIR=/sys/fs/bpf/traceloop-bench
+
+discard_pins() { [[ -d $PIN_DIR ]] && rm -rf "$PIN_DIR"; return 0; }
 
 launch_recorder() { # [recorder args...]: starts it and returns at once
 	mkdir -p "${REC_DATA:-$WORK/data}"
 	echo "--- start $(date -u +%T) $*" >>"$WORK/recorder.log"
-	"$RECORDER" --socket "$SOCK" --data-dir "${REC_DATA:-$WORK/data}" "$@" >>"$WORK/recorder.log" 2>&1 &
+	"$RECORDER" --socket "$SOCK" --data-dir "${REC_DATA:-$WORK/data}" --pin-dir "$PIN_DIR" "$@" >>"$WORK/recorder.log" 2>&1 &
 	REC_PID=$!
 }
 
@@ -269,6 +275,7 @@ start_recorder() { # [recorder args...]
 stop_recorder() {
 	stop_pid "$REC_PID"
 	REC_PID=""
+	discard_pins
 }
 
 start_empty_hook() {
@@ -863,6 +870,10 @@ restart_benchmark() {
 		RESTART_RAW+="$r $SERVED"$'\n'
 		log "restart: round $r: /healthz after ${SERVED% *} ms, all $RESTART_CONTAINERS listed after ${SERVED#* } ms"
 	done
+	# Each restart must have taken the pinned rings over (the history kept), not started afresh.
+	local taken
+	taken=$(grep -c "Took over the recording pinned in" "$WORK/recorder.log" || true)
+	((taken >= RESTART_RUNS)) || die "restart: only $taken of $RESTART_RUNS restarts took the pinned recording over"
 	stop_recorder
 	kill_bg
 	remove_made_cgroups
