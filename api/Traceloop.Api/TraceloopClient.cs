@@ -148,8 +148,64 @@ public sealed class TraceloopClient : IDisposable
     public Task<HttpResponseMessage> SendAsync(string relativeUri, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, relativeUri, ct);
 
-    /// <summary>Sends a request without a body and returns the response when it succeeded; otherwise throws with the server's reason.</summary>
+    /// <summary>
+    /// How long in all a request waits out "503 busy, retry after N s" answers (the recorder's
+    /// bound on dumps at once) before it gives up with the recorder's reason. Zero: never wait.
+    /// </summary>
+    public TimeSpan BusyRetryBudget { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The longest single wait, whatever Retry-After says.</summary>
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Sends a request without a body and returns the response when it succeeded; otherwise throws
+    /// with the server's reason. A 503 with Retry-After is retried within <see cref="BusyRetryBudget"/>:
+    /// the recorder refuses such a request before doing anything, so sending it again is safe.
+    /// </summary>
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relativeUri, CancellationToken ct = default)
+    {
+        TimeSpan waited = TimeSpan.Zero;
+        while (true)
+        {
+            HttpResponseMessage response = await SendOnceAsync(method, relativeUri, ct).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && RetryDelay(response) is { } delay && waited + delay <= BusyRetryBudget)
+            {
+                response.Dispose();
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                waited += delay;
+                continue;
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                string detail = await ReadErrorAsync(response, ct).ConfigureAwait(false);
+                HttpStatusCode status = response.StatusCode;
+                response.Dispose();
+                if (waited > TimeSpan.Zero)
+                {
+                    detail += $" (still so after waiting {waited.TotalSeconds:0} s)";
+                }
+                throw new TraceloopApiException(detail, status);
+            }
+            return response;
+        }
+    }
+
+    private static TimeSpan? RetryDelay(HttpResponseMessage response)
+    {
+        TimeSpan? after = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow,
+            _ => null,
+        };
+        if (after is not { } wait)
+        {
+            return null;
+        }
+        return wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : wait > MaxRetryAfter ? MaxRetryAfter : wait;
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, string relativeUri, CancellationToken ct)
     {
         HttpResponseMessage response;
         try
@@ -167,13 +223,6 @@ public sealed class TraceloopClient : IDisposable
                     $"permission denied on {_socketPath}: run with sudo or join the socket's group (traceloop)",
                 _ => $"cannot connect to {_socketPath}: {s.Message}",
             }, null, e);
-        }
-        if (!response.IsSuccessStatusCode)
-        {
-            string detail = await ReadErrorAsync(response, ct).ConfigureAwait(false);
-            HttpStatusCode status = response.StatusCode;
-            response.Dispose();
-            throw new TraceloopApiException(detail, status);
         }
         return response;
     }
