@@ -375,8 +375,9 @@ internal sealed partial class ContainerRegistry : IDisposable
     /// <summary>When slots run out, an ended container's history goes before a live one goes unrecorded.</summary>
     private void EvictOldestExited()
     {
-        // Not one whose crash notice still waits for its dump: that history is what it is kept for.
-        RecordedContainer? oldest = _byCgroup.Values.Where(c => c.ExitedAt is not null && c.AwaitedNotices == 0).MinBy(c => c.ExitedAt);
+        // One with a ring (evicting a ringless one frees no slot), and not one whose crash notice
+        // still waits for its dump: that history is what it is kept for.
+        RecordedContainer? oldest = _byCgroup.Values.Where(c => c.ExitedAt is not null && c.Ring is not null && c.AwaitedNotices == 0).MinBy(c => c.ExitedAt);
         if (oldest is not null)
         {
             LogEvicted(_logger, oldest.Id);

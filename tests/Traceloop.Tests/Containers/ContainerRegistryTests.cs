@@ -235,6 +235,25 @@ public sealed class ContainerRegistryTests : IDisposable
     }
 
     [Fact]
+    public void WhenSlotsRunOut_AnEndedContainerWithoutARingIsNotEvicted_ItWouldFreeNothing()
+    {
+        using var h = new RegistryHarness(maxSlots: 2, spareRings: 1);
+        RecordedContainer first = h.Start(RegistryHarness.PodUid(37), RegistryHarness.ContainerId(37));
+        RecordedContainer second = h.Start(RegistryHarness.PodUid(38), RegistryHarness.ContainerId(38));
+        RecordedContainer ringless = h.Start(RegistryHarness.PodUid(39), RegistryHarness.ContainerId(39));
+        Assert.Null(ringless.Ring);
+        h.MainExit(ringless, pid: 1, waitStatus: 0);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.MainExit(first, pid: 1, waitStatus: 0);
+
+        h.Start(RegistryHarness.PodUid(40), RegistryHarness.ContainerId(40));
+
+        Assert.Same(ringless, h.Registry.Find(ringless.Id).Container);
+        Assert.Null(h.Registry.Find(first.Id).Container);
+        Assert.NotNull(second.Ring);
+    }
+
+    [Fact]
     public void TheSweepKeepsAnEndedContainerWhoseCrashNoticeStillWaits()
     {
         ContainerEventSubscription crashes = _h.Events.Subscribe(16, holdsContainers: true);
