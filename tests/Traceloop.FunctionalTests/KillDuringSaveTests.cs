@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
+using Traceloop.Recorder.Containers;
 using Xunit.Abstractions;
 
 namespace Traceloop.FunctionalTests;
@@ -52,7 +53,9 @@ public sealed class KillDuringSaveTests(ITestOutputHelper output)
             }
             // Crash dumps off: only this test's snapshots write here, not the crashes of other
             // containers on the host (every recorder records them all).
-            string[] args = ["--data-dir", data, "--ring-size", "2M", "--dumps-per-container", "1000",
+            // Enough slots for the containers already on the host too, so the writers always get rings.
+            int present = CgroupFs.Locate("unified").Walk().Count(p => CgroupNaming.TryParse(p, out _));
+            string[] args = ["--data-dir", data, "--ring-size", "2M", "--dumps-per-container", "1000", "--max-containers", $"{present + 8}",
                 "--dump-on-exit", "false", "--dump-on-signal", "false", "--dump-on-oom", "false"];
             for (int kill = 1; ; kill++)
             {
