@@ -886,8 +886,21 @@ int tl_process_exit(__u64 *ctx)
 			__sync_fetch_and_add(&refetch_pending, -1);
 	}
 	r = task_ring(task, &c);
-	if (!r)
+	if (!r) {
+		/*
+		 * A container that got no ring (every slot was taken) still reports its main
+		 * process's end, so its crash is a refusal the recorder logs and counts, not unseen.
+		 */
+		if (c && c->parent == 0 && c->main_pid == task->tgid && BPF_CORE_READ(task, signal, live.counter) == 0) {
+			struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+			if (s) {
+				s->ctl.path[0] = 0;
+				notify(s, TL_CTL_MAIN_EXIT, c->slot, task_cgroup_id(task), 0, BPF_CORE_READ(task, exit_code), task->tgid);
+			}
+		}
 		return 0;
+	}
 
 	x = reserve(r, sizeof(*x), &pos, &seq);
 	fill_header(&x->h, seq, sizeof(*x), TL_KIND_PROC_EXIT, 0, bpf_ktime_get_boot_ns(), task);

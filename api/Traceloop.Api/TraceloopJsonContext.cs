@@ -25,4 +25,7 @@ public sealed class HealthStatus
     public required string Status { get; init; }
 
     public int Containers { get; init; }
+
+    /// <summary>What became of the crash notices since start; absent from recorders before it was added.</summary>
+    public CrashDumpCounts? CrashDumps { get; init; }
 }

@@ -15,9 +15,14 @@ internal sealed class ContainerEvents
     private ContainerEventSubscription[] _subscriptions = [];
 
     /// <summary>A new subscription that holds up to <paramref name="capacity"/> notices not yet read.</summary>
-    public ContainerEventSubscription Subscribe(int capacity)
+    /// <param name="holdsContainers">
+    /// Each notice queued marks its container as awaited (<see cref="RecordedContainer.AwaitedNotices"/>)
+    /// until the consumer calls <see cref="ContainerEventSubscription.Handled"/>: the registry does not
+    /// evict or sweep an awaited container's ring, so a crash notice still queued is not left with nothing to save.
+    /// </param>
+    public ContainerEventSubscription Subscribe(int capacity, bool holdsContainers = false)
     {
-        var subscription = new ContainerEventSubscription(capacity);
+        var subscription = new ContainerEventSubscription(capacity, holdsContainers);
         lock (_gate)
         {
             _subscriptions = [.. _subscriptions, subscription];
@@ -39,9 +44,13 @@ internal sealed class ContainerEvents
 internal sealed class ContainerEventSubscription
 {
     private readonly Channel<ContainerNotice> _channel;
+    private readonly bool _holdsContainers;
     private long _dropped;
+    private long _droppedTotal;
 
-    internal ContainerEventSubscription(int capacity) =>
+    internal ContainerEventSubscription(int capacity, bool holdsContainers = false)
+    {
+        _holdsContainers = holdsContainers;
         _channel = Channel.CreateBounded<ContainerNotice>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -49,20 +58,52 @@ internal sealed class ContainerEventSubscription
             // threw away, so nothing could count it. TryWrite never waits in any mode.
             FullMode = BoundedChannelFullMode.Wait,
         });
+    }
 
     public ChannelReader<ContainerNotice> Reader => _channel.Reader;
 
     /// <summary>Notices dropped since the last call: the consumer fell behind.</summary>
     public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
 
+    /// <summary>Notices dropped since the subscription was made.</summary>
+    public long DroppedTotal => Interlocked.Read(ref _droppedTotal);
+
     /// <summary>Puts a notice back for later (the crash collector defers an OOM victim this way).</summary>
-    public bool Requeue(in ContainerNotice notice) => _channel.Writer.TryWrite(notice);
+    public bool Requeue(in ContainerNotice notice) => Write(notice);
+
+    /// <summary>The consumer is done with a notice it read: its container may be evicted again.</summary>
+    public void Handled(in ContainerNotice notice)
+    {
+        if (_holdsContainers)
+        {
+            notice.Container.EndAwait();
+        }
+    }
 
     internal void Offer(in ContainerNotice notice)
     {
-        if (!_channel.Writer.TryWrite(notice))
+        if (!Write(notice))
         {
             Interlocked.Increment(ref _dropped);
+            Interlocked.Increment(ref _droppedTotal);
         }
+    }
+
+    private bool Write(in ContainerNotice notice)
+    {
+        // Marked before it is written: the reader may take and finish it at once.
+        if (_holdsContainers)
+        {
+            notice.Container.BeginAwait();
+        }
+        if (_channel.Writer.TryWrite(notice))
+        {
+            return true;
+        }
+        if (_holdsContainers)
+        {
+            notice.Container.EndAwait();
+        }
+        return false;
     }
 }

@@ -362,7 +362,7 @@ internal sealed partial class ContainerRegistry : IDisposable
         return null;
     }
 
-    /// <summary>Releases containers whose grace period is over. Returns how many.</summary>
+    /// <summary>Releases containers whose grace period is over and whose crash notices were handled. Returns how many.</summary>
     public int Sweep()
     {
         DateTimeOffset now = _time.GetUtcNow();
@@ -371,7 +371,7 @@ internal sealed partial class ContainerRegistry : IDisposable
         {
             foreach (RecordedContainer c in _byCgroup.Values.ToList())
             {
-                if (c.ExitedAt is { } exited && now - exited >= _grace)
+                if (c.ExitedAt is { } exited && now - exited >= _grace && c.AwaitedNotices == 0)
                 {
                     Release(c);
                     released++;
@@ -518,7 +518,9 @@ internal sealed partial class ContainerRegistry : IDisposable
     /// <summary>When slots run out, an ended container's history goes before a live one goes unrecorded.</summary>
     private void EvictOldestExited()
     {
-        RecordedContainer? oldest = _byCgroup.Values.Where(c => c.ExitedAt is not null).MinBy(c => c.ExitedAt);
+        // One with a ring (evicting a ringless one frees no slot), and not one whose crash notice
+        // still waits for its dump: that history is what it is kept for.
+        RecordedContainer? oldest = _byCgroup.Values.Where(c => c.ExitedAt is not null && c.Ring is not null && c.AwaitedNotices == 0).MinBy(c => c.ExitedAt);
         if (oldest is not null)
         {
             LogEvicted(_logger, oldest.Id);

@@ -5,6 +5,8 @@ namespace Traceloop.Recorder.Containers;
 /// <summary>A container the kernel records, with its ring. Mutable state is guarded by the registry's lock.</summary>
 internal sealed class RecordedContainer
 {
+    private int _awaitedNotices;
+
     public RecordedContainer(ulong cgroupId, string cgroupPath, ContainerIdentity identity, DateTimeOffset firstSeen,
         RecordingOrigin origin = RecordingOrigin.FirstSyscall, DateTimeOffset? recordingSince = null)
     {
@@ -48,4 +50,15 @@ internal sealed class RecordedContainer
 
     /// <summary>Host pid of the main process, as far as the recorder knows it.</summary>
     public int? MainPid { get; set; }
+
+    /// <summary>
+    /// Notices about this container queued for a consumer that needs its ring (the crash collector)
+    /// and not handled yet. While any is, the registry neither evicts nor sweeps the container:
+    /// a crash whose dump is still to be taken keeps its history.
+    /// </summary>
+    public int AwaitedNotices => Volatile.Read(ref _awaitedNotices);
+
+    internal void BeginAwait() => Interlocked.Increment(ref _awaitedNotices);
+
+    internal void EndAwait() => Interlocked.Decrement(ref _awaitedNotices);
 }

@@ -6,6 +6,7 @@ using Traceloop.Api;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Decoding;
+using Traceloop.Recorder.Store;
 
 namespace Traceloop.Recorder.Crashes;
 
@@ -14,7 +15,11 @@ namespace Traceloop.Recorder.Crashes;
 /// exits non-zero or is killed by a signal, the OOM killer's victims, and (when enabled) fatal
 /// signals and watched syscall failures. Notices arrive from the control thread through a bounded
 /// subscription to <see cref="ContainerEvents"/> and are handled one at a time, in order, so an
-/// OOM victim is always known before the exit it causes.
+/// OOM victim is always known before the exit it causes. One at a time also bounds memory: however
+/// many containers crash at once, one ring copy (and its encoded dump) is held by the collector at
+/// a time; the rest wait as notices. A container whose notice waits keeps its ring: the registry
+/// evicts and sweeps only containers with no notice awaiting the collector. Every notice whose
+/// trigger is on ends as one outcome counted in <see cref="CrashCounts"/>.
 /// </summary>
 internal sealed partial class CrashCollector : BackgroundService
 {
@@ -30,16 +35,19 @@ internal sealed partial class CrashCollector : BackgroundService
     private readonly CrashOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CrashCollector> _logger;
+    private readonly CrashCounts _counts;
     private readonly ContainerEventSubscription _notices;
     // Containers whose process the OOM killer chose, until their dump is taken.
     private readonly Dictionary<RecordedContainer, int> _oomVictims = [];
     // When a container last kept a fatal-signal or a syscall-error dump.
     private readonly Dictionary<(RecordedContainer, ControlKind), DateTimeOffset> _lastOptional = [];
 
-    public CrashCollector(ContainerEvents events, CgroupFs cgroups, DumpKeeper keeper, IOptions<CrashOptions> options, TimeProvider time, ILogger<CrashCollector> logger)
+    public CrashCollector(ContainerEvents events, CgroupFs cgroups, DumpKeeper keeper, CrashCounts counts, IOptions<CrashOptions> options, TimeProvider time,
+        ILogger<CrashCollector> logger)
     {
         // Subscribed while the host builds its services, before the kernel's notices are read.
-        _notices = events.Subscribe(Capacity);
+        _notices = events.Subscribe(Capacity, holdsContainers: true);
+        _counts = counts;
         _cgroups = cgroups;
         _keeper = keeper;
         _options = options.Value;
@@ -61,6 +69,7 @@ internal sealed partial class CrashCollector : BackgroundService
             {
                 if (_notices.TakeDropped() is long dropped and > 0)
                 {
+                    _counts.Dropped(dropped);
                     LogDropped(_logger, dropped);
                 }
                 try
@@ -71,6 +80,11 @@ internal sealed partial class CrashCollector : BackgroundService
                 {
                     // One failed dump (a full disk, a bug) must not end crash collection.
                     LogFailed(_logger, e, notice.Container.Id, notice.Kind.ToString());
+                }
+                finally
+                {
+                    // Its ring may go now (evicted for a new container, or swept).
+                    _notices.Handled(notice);
                 }
             }
         }
@@ -88,7 +102,7 @@ internal sealed partial class CrashCollector : BackgroundService
                 bool oom = _oomVictims.Remove(n.Container) || ((n.Status & 0x7f) == SIGKILL && OomKillCount(n.Container) > 0);
                 if (ExitClassifier.Classify(n.Status, oom, n.Pid, _options) is { } trigger)
                 {
-                    await _keeper.KeepAsync(n.Container, trigger, endedPid: n.Pid, ct).ConfigureAwait(false);
+                    await KeepAsync(n.Container, trigger, endedPid: n.Pid, ct).ConfigureAwait(false);
                 }
                 _lastOptional.Remove((n.Container, ControlKind.FatalSignal));
                 _lastOptional.Remove((n.Container, ControlKind.SyscallError));
@@ -98,7 +112,7 @@ internal sealed partial class CrashCollector : BackgroundService
                 // The main process still runs: the victim was another process of the container.
                 if (n.Container.ExitStatus is null && _oomVictims.Remove(n.Container) && _options.DumpOnOom)
                 {
-                    await _keeper.KeepAsync(n.Container, new DumpTrigger { Kind = DumpTriggerKinds.Oom, Pid = n.Pid }, endedPid: null, ct).ConfigureAwait(false);
+                    await KeepAsync(n.Container, new DumpTrigger { Kind = DumpTriggerKinds.Oom, Pid = n.Pid }, endedPid: null, ct).ConfigureAwait(false);
                 }
                 break;
             case ControlKind.OomVictim:
@@ -106,7 +120,7 @@ internal sealed partial class CrashCollector : BackgroundService
                 _ = RequeueLaterAsync(n with { Status = DeferredOom }, ct);
                 break;
             case ControlKind.FatalSignal when _options.DumpOnFatalSignal && CooledDown(n):
-                await _keeper.KeepAsync(n.Container, new DumpTrigger
+                await KeepAsync(n.Container, new DumpTrigger
                 {
                     Kind = DumpTriggerKinds.FatalSignal,
                     Signal = n.Status,
@@ -115,7 +129,7 @@ internal sealed partial class CrashCollector : BackgroundService
                 }, endedPid: null, ct).ConfigureAwait(false);
                 break;
             case ControlKind.SyscallError when CooledDown(n):
-                await _keeper.KeepAsync(n.Container, new DumpTrigger
+                await KeepAsync(n.Container, new DumpTrigger
                 {
                     Kind = DumpTriggerKinds.SyscallError,
                     Syscall = SyscallTable.Name(n.Nr),
@@ -123,6 +137,34 @@ internal sealed partial class CrashCollector : BackgroundService
                     Pid = n.Pid,
                 }, endedPid: null, ct).ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>Keeps a dump and counts what became of it; the keeper logs each outcome with its container.</summary>
+    private async Task KeepAsync(RecordedContainer container, DumpTrigger trigger, int? endedPid, CancellationToken ct)
+    {
+        _counts.Triggered();
+        SaveOutcome outcome;
+        try
+        {
+            outcome = await _keeper.KeepAsync(container, trigger, endedPid, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _counts.Failed();
+            throw;
+        }
+        if (outcome.Saved is not null)
+        {
+            _counts.Saved();
+        }
+        else if (outcome.NothingRecorded)
+        {
+            _counts.NothingRecorded();
+        }
+        else
+        {
+            _counts.BelowFloor();
         }
     }
 

@@ -62,13 +62,17 @@ internal sealed partial class DumpKeeper : IDisposable
         ContainerDump dump = await TakeAsync(container, endedPid, ct).ConfigureAwait(false);
         if (dump.Snapshot is null)
         {
-            // The ring went before the notice was handled (released by the grace sweep, evicted
-            // for a new container) or never came (the container waits for one): an empty dump
-            // would say the container did nothing, so none is written.
+            // The ring never came (every slot was taken when the container started) or went
+            // before the notice was handled (its pod was deselected, or it was released while
+            // no crash notice held it): an empty dump would say the container did nothing, so
+            // none is written.
             dump.Dispose();
             Interlocked.Increment(ref _nothingRecorded);
-            LogNothingRecorded(_logger, container.Id, trigger.Kind, trigger.Description);
-            return new SaveOutcome(null, $"container {container.Id} has no ring to take a snapshot of (released, or not recorded yet): no {trigger.Kind} dump written",
+            string why = container.Slot == Bpf.RecordLayout.SlotPending
+                ? "it never got a ring (every slot was taken when it started; raise --max-containers)"
+                : "its ring was already released";
+            LogNothingRecorded(_logger, container.Id, trigger.Kind, trigger.Description, why);
+            return new SaveOutcome(null, $"container {container.Id} has no ring to take a snapshot of: {why}; no {trigger.Kind} dump written",
                 0, [], NothingRecorded: true);
         }
         SaveOutcome outcome;
@@ -272,6 +276,6 @@ internal sealed partial class DumpKeeper : IDisposable
     [LoggerMessage(EventId = 802, Level = LogLevel.Error, Message = "Following up saved dump {DumpId} failed")]
     private static partial void LogFollowUpFailed(ILogger logger, Exception e, string dumpId);
 
-    [LoggerMessage(EventId = 803, Level = LogLevel.Warning, Message = "No dump of container {ContainerId} for trigger {Trigger} ({Description}): its ring was already released, or it has none yet")]
-    private static partial void LogNothingRecorded(ILogger logger, string containerId, string trigger, string description);
+    [LoggerMessage(EventId = 803, Level = LogLevel.Warning, Message = "No dump of container {ContainerId} for trigger {Trigger} ({Description}): {Reason}")]
+    private static partial void LogNothingRecorded(ILogger logger, string containerId, string trigger, string description, string reason);
 }

@@ -43,6 +43,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<DumpAnnouncer>();
         services.AddHostedService(sp => sp.GetRequiredService<DumpAnnouncer>());
         services.AddSingleton<DumpKeeper>();
+        services.AddSingleton<CrashCounts>();
         services.AddHostedService<CrashCollector>();
         services.AddSingleton<PodSelection>();
         services.AddHostedService(sp => sp.GetRequiredService<PodSelection>());

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Traceloop.Api;
 using Traceloop.Recorder.Containers;
+using Traceloop.Recorder.Crashes;
 
 namespace Traceloop.Recorder.Http;
 
@@ -12,10 +13,11 @@ internal static class SystemEndpoints
 {
     public static IEndpointRouteBuilder MapSystemEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (ContainerRegistry registry) => TypedResults.Ok(new HealthStatus
+        app.MapGet("/healthz", (ContainerRegistry registry, CrashCounts crashes) => TypedResults.Ok(new HealthStatus
         {
             Status = "ok",
             Containers = registry.Count,
+            CrashDumps = crashes.Read(),
         }));
         app.MapGet("/version", (IRecordingKernel kernel) => TypedResults.Ok(new VersionInfo
         {

@@ -198,6 +198,97 @@ public sealed class ContainerRegistryTests : IDisposable
     }
 
     [Fact]
+    public void AnEndedContainerWhoseCrashNoticeStillWaits_IsNotEvicted_UntilTheNoticeIsHandled()
+    {
+        using var h = new RegistryHarness(maxSlots: 2, spareRings: 1);
+        ContainerEventSubscription crashes = h.Events.Subscribe(16, holdsContainers: true);
+        RecordedContainer crashed = h.Start(RegistryHarness.PodUid(30), RegistryHarness.ContainerId(30));
+        RecordedContainer clean = h.Start(RegistryHarness.PodUid(31), RegistryHarness.ContainerId(31));
+        var crashedRing = (FakeRing)crashed.Ring!;
+        h.MainExit(crashed, pid: 1, waitStatus: 11);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.MainExit(clean, pid: 1, waitStatus: 0);
+        Assert.True(crashes.Reader.TryRead(out ContainerNotice crashNotice));
+        Assert.True(crashes.Reader.TryRead(out ContainerNotice cleanNotice));
+        crashes.Handled(cleanNotice);
+        Assert.Equal((1, 0), (crashed.AwaitedNotices, clean.AwaitedNotices));
+
+        // No slot is left: the oldest ended container would go, but its crash is still to be saved.
+        RecordedContainer third = h.Start(RegistryHarness.PodUid(32), RegistryHarness.ContainerId(32));
+
+        Assert.Same(crashed, h.Registry.Find(crashed.Id).Container);
+        Assert.Same(crashedRing, crashed.Ring);
+        Assert.False(crashedRing.Disposed);
+        Assert.Null(h.Registry.Find(clean.Id).Container);
+        Assert.Null(third.Ring);
+
+        // The evicted slot went to the queue; the next container takes it.
+        RecordedContainer fourth = h.Start(RegistryHarness.PodUid(33), RegistryHarness.ContainerId(33));
+        Assert.NotNull(fourth.Ring);
+
+        // Once the collector is done with the crash, it is the one that goes.
+        crashes.Handled(crashNotice);
+        Assert.Equal(0, crashed.AwaitedNotices);
+        h.Start(RegistryHarness.PodUid(36), RegistryHarness.ContainerId(36));
+        Assert.Null(h.Registry.Find(crashed.Id).Container);
+        Assert.True(crashedRing.Disposed);
+    }
+
+    [Fact]
+    public void WhenSlotsRunOut_AnEndedContainerWithoutARingIsNotEvicted_ItWouldFreeNothing()
+    {
+        using var h = new RegistryHarness(maxSlots: 2, spareRings: 1);
+        RecordedContainer first = h.Start(RegistryHarness.PodUid(37), RegistryHarness.ContainerId(37));
+        RecordedContainer second = h.Start(RegistryHarness.PodUid(38), RegistryHarness.ContainerId(38));
+        RecordedContainer ringless = h.Start(RegistryHarness.PodUid(39), RegistryHarness.ContainerId(39));
+        Assert.Null(ringless.Ring);
+        h.MainExit(ringless, pid: 1, waitStatus: 0);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+        h.MainExit(first, pid: 1, waitStatus: 0);
+
+        h.Start(RegistryHarness.PodUid(40), RegistryHarness.ContainerId(40));
+
+        Assert.Same(ringless, h.Registry.Find(ringless.Id).Container);
+        Assert.Null(h.Registry.Find(first.Id).Container);
+        Assert.NotNull(second.Ring);
+    }
+
+    [Fact]
+    public void TheSweepKeepsAnEndedContainerWhoseCrashNoticeStillWaits()
+    {
+        ContainerEventSubscription crashes = _h.Events.Subscribe(16, holdsContainers: true);
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(34), RegistryHarness.ContainerId(34));
+        _h.MainExit(c, pid: 1, waitStatus: 11);
+
+        _h.Time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(0, _h.Registry.Sweep());
+        Assert.NotNull(c.Ring);
+
+        Assert.True(crashes.Reader.TryRead(out ContainerNotice notice));
+        crashes.Handled(notice);
+        Assert.Equal(1, _h.Registry.Sweep());
+        Assert.Null(c.Ring);
+    }
+
+    [Fact]
+    public void ANoticeASubscriptionHadNoRoomFor_HoldsNothing()
+    {
+        ContainerEventSubscription crashes = _h.Events.Subscribe(1, holdsContainers: true);
+        RecordedContainer c = _h.Start(RegistryHarness.PodUid(35), RegistryHarness.ContainerId(35));
+
+        for (int i = 0; i < 3; i++)
+        {
+            _h.Registry.OnControl(new tl_control { kind = ControlKind.FatalSignal, cgroup_id = c.CgroupId, status = 11, pid = 7 }, c.CgroupPath);
+        }
+
+        Assert.Equal(1, c.AwaitedNotices);
+        Assert.Equal(2, crashes.DroppedTotal);
+        Assert.True(crashes.Reader.TryRead(out ContainerNotice notice));
+        crashes.Handled(notice);
+        Assert.Equal(0, c.AwaitedNotices);
+    }
+
+    [Fact]
     public void RunningOutOfKernelMemoryForRingsIsSurvived_AndTheSpareIsMadeOnTheNextSweep()
     {
         _h.Kernel.FailRingCreation = true;

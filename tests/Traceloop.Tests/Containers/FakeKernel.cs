@@ -130,9 +130,13 @@ internal sealed class FakeRing(int size) : IContainerRing
 
     public bool Disposed { get; private set; }
 
+    /// <summary>Runs at the start of every copy, on the copying thread: a test's probe of who copies when.</summary>
+    public Action? OnSnapshot { get; set; }
+
     public RingSnapshot Snapshot()
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
+        OnSnapshot?.Invoke();
         Snapshots++;
         return RingSnapshot.Take(Builder.Mapping);
     }

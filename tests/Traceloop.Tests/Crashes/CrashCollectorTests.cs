@@ -62,6 +62,83 @@ public sealed class CrashCollectorTests : IAsyncLifetime
         Assert.Single(Store.List(new SavedDumpQuery()));
     }
 
+    [Fact]
+    public async Task ACrashOfAContainerThatNeverGotARing_IsARefusalCountedInHealth_NeverAnEmptyDump()
+    {
+        // Eight slots, all taken by running containers: the ninth gets no ring, and nothing can be evicted for it.
+        for (int n = 10; n < 18; n++)
+        {
+            Start(n, pid: (uint)(100 + n), exitCode: 0);
+        }
+        RecordedContainer ringless = _host.Harness.Start(RegistryHarness.PodUid(18), RegistryHarness.ContainerId(18));
+        Assert.Null(ringless.Ring);
+        RecordedContainer saved = _host.Harness.Registry.Find(RegistryHarness.ContainerId(10)).Container!;
+
+        _host.Harness.MainExit(ringless, pid: 118, waitStatus: 11);
+        _host.Harness.MainExit(saved, pid: 110, waitStatus: 0);
+        _host.Harness.MainExit(_host.Harness.Registry.Find(RegistryHarness.ContainerId(11)).Container!, pid: 111, waitStatus: 11);
+
+        HealthStatus health = await EventuallyAsync(async () =>
+            await _host.Client.GetHealthAsync() is { CrashDumps: { Saved: 1 } } h ? h : null);
+        Assert.Equal((2L, 1L, 1L, 0L, 0L, 0L), (health.CrashDumps!.Triggered, health.CrashDumps.Saved, health.CrashDumps.NothingRecorded,
+            health.CrashDumps.BelowFloor, health.CrashDumps.Failed, health.CrashDumps.NoticesDropped));
+        Assert.Equal(RegistryHarness.ContainerId(11), Assert.Single(Store.List(new SavedDumpQuery())).Container!.Id);
+        // Every notice was handled: nothing holds the rings any more.
+        Assert.All(_host.Harness.Registry.List(), c => Assert.Equal(0, c.AwaitedNotices));
+    }
+
+    [Fact]
+    public async Task ManyCrashesAtOnce_CopyOneRingAtATime()
+    {
+        const int crashes = 6;
+        int copying = 0, most = 0;
+        var containers = new List<(RecordedContainer Container, int Pid)>();
+        for (int n = 20; n < 20 + crashes; n++)
+        {
+            RecordedContainer c = Start(n, pid: (uint)n, exitCode: 0, signal: 11);
+            ((FakeRing)c.Ring!).OnSnapshot = () =>
+            {
+                int now = Interlocked.Increment(ref copying);
+                InterlockedMax(ref most, now);
+                Thread.Sleep(30); // a large ring takes a while to copy
+                Interlocked.Decrement(ref copying);
+            };
+            containers.Add((c, n));
+        }
+
+        foreach ((RecordedContainer c, int pid) in containers)
+        {
+            _host.Harness.MainExit(c, pid, waitStatus: 11);
+        }
+
+        await EventuallyAsync(() => Store.List(new SavedDumpQuery()) is { Count: crashes } all ? all : null);
+        Assert.Equal(1, most);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (int seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe) where T : class
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<T?> probe) where T : class
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
