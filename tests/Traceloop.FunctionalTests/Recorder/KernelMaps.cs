@@ -24,7 +24,15 @@ internal sealed class KernelMaps
         var names = new Dictionary<string, int>();
         foreach (string fdinfo in Directory.EnumerateFiles($"/proc/{pid}/fdinfo"))
         {
-            string? mapId = File.ReadLines(fdinfo).FirstOrDefault(l => l.StartsWith("map_id:", StringComparison.Ordinal));
+            string? mapId;
+            try
+            {
+                mapId = File.ReadLines(fdinfo).FirstOrDefault(l => l.StartsWith("map_id:", StringComparison.Ordinal));
+            }
+            catch (IOException)
+            {
+                continue; // a descriptor the recorder closed meanwhile (a ring it mapped for a moment)
+            }
             if (mapId is null)
             {
                 continue;
