@@ -111,15 +111,27 @@ public sealed class RedactionTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ABadPattern_IsRefusedAtStartInOneSentence()
+    public async Task BadPatterns_FromTheConfigFileAndTheCommandLine_AreRefusedAtStartInOneSentenceEach()
     {
         RootRequirement.Ensure();
         using var cts = new CancellationTokenSource(Timeout);
-        (int code, string text) = await RecorderProcess.RunToExitAsync(
-            ["--socket", "/tmp/x.sock", "--redact", "ok", "--redact", "pw-(["], withoutCapabilities: false, cts.Token);
+        string config = Path.Join(Directory.CreateTempSubdirectory("traceloop-redact-config-").FullName, "config.json");
+        await File.WriteAllTextAsync(config, """{ "Redact": ["file-(", "fine"] }""", cts.Token);
+        try
+        {
+            (int code, string text) = await RecorderProcess.RunToExitAsync(
+                ["--socket", "/tmp/x.sock", "--config", config, "--redact", "ok", "--redact", "pw-(["], withoutCapabilities: false, cts.Token);
 
-        Assert.Equal(2, code);
-        Assert.Contains("traceloop-recorder: Redact pattern 'pw-([' is not a valid regular expression", text, StringComparison.Ordinal);
+            Assert.Equal(2, code);
+            // The command line's patterns add to the file's list: both are checked.
+            Assert.Contains("traceloop-recorder: Redact pattern 'file-(' is not a valid regular expression", text, StringComparison.Ordinal);
+            Assert.Contains("traceloop-recorder: Redact pattern 'pw-([' is not a valid regular expression", text, StringComparison.Ordinal);
+            Assert.Equal(2, text.Split('\n').Count(l => l.StartsWith("traceloop-recorder: Redact pattern", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(config)!, recursive: true);
+        }
     }
 
     private static void AssertLine(string text, string call, string part) =>
