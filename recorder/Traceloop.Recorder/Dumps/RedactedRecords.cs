@@ -172,7 +172,7 @@ internal static class RedactedRecords
                 return CaptureTable.StructFor(nr, p.arg, atExit, args) switch
                 {
                     null => redactor.Redact(data, pass), // a data buffer (the structs all have a renderer's capture)
-                    { Kind: StructKind.IoVec } => RedactIoVec(redactor, pass, data, out _),
+                    { Kind: StructKind.IoVec } => RedactIoVec(redactor, pass, data),
                     { Kind: StructKind.MsgHdr } => RedactMsgHdr(redactor, pass, data),
                     _ => null,
                 };
@@ -213,9 +213,8 @@ internal static class RedactedRecords
     /// buffer redacted with its length (<c>got</c>) set to the redacted size. Bytes past what the
     /// layout accounts for are redacted as one value, never copied as they are.
     /// </summary>
-    private static byte[]? RedactIoVec(Redactor redactor, RedactionPass pass, ReadOnlySpan<byte> data, out int consumed)
+    private static byte[]? RedactIoVec(Redactor redactor, RedactionPass pass, ReadOnlySpan<byte> data)
     {
-        consumed = data.Length;
         if (data.Length < IoVec.HeaderSize)
         {
             return redactor.Redact(data, pass);
@@ -278,7 +277,7 @@ internal static class RedactedRecords
 
         int iovBlock = IoVec.Measure(rest);
         ReadOnlySpan<byte> iov = rest[..iovBlock];
-        byte[]? redactedIov = RedactIoVec(redactor, pass, iov, out _);
+        byte[]? redactedIov = RedactIoVec(redactor, pass, iov);
         changed |= redactedIov is not null;
         output.Write(redactedIov ?? iov);
         rest = rest[iovBlock..];
