@@ -57,6 +57,13 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
+args = RedactArguments.Expand(args, out string? redactError);
+if (redactError is not null)
+{
+    Console.Error.WriteLine($"traceloop-recorder: {redactError}");
+    return 2;
+}
+
 // A bare --reset or --uninstall means "true" (the command-line provider wants a value after every switch).
 args = [.. args.Select((a, i) => a is "--reset" or "--uninstall" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? a + "=true" : a)];
 

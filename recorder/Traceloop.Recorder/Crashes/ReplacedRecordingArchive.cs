@@ -14,7 +14,7 @@ namespace Traceloop.Recorder.Crashes;
 /// before it is discarded: an upgrade that changes the programs keeps every container's history
 /// on disk instead of erasing it. Runs once, at start, before anything is served.
 /// </summary>
-internal sealed partial class ReplacedRecordingArchive(DumpStore store, TimeProvider time, ILogger<ReplacedRecordingArchive> logger) : IPinnedStateArchive
+internal sealed partial class ReplacedRecordingArchive(DumpStore store, TimeProvider time, ILogger<ReplacedRecordingArchive> logger, Redactor redactor) : IPinnedStateArchive
 {
     public int Save(IReadOnlyList<PinnedRing> rings, string reason)
     {
@@ -56,6 +56,7 @@ internal sealed partial class ReplacedRecordingArchive(DumpStore store, TimeProv
             Trigger = new DumpTrigger { Kind = DumpTriggerKinds.Replaced },
             DumpId = store.Ids.Next(),
         };
+        dump.Redact(redactor);
         var msgpack = new MemoryStream(64 * 1024);
         // A MemoryStream completes every write at once: nothing here waits.
         DumpWriter.WriteAsync(msgpack, dump, DumpFormat.MessagePack, last: null, CancellationToken.None).GetAwaiter().GetResult();

@@ -47,7 +47,26 @@ internal sealed class ContainerDump : IDisposable
 
     public BootClock Clock { get; }
 
-    public ReadOnlySpan<byte> Buffer => Snapshot is null ? default : Snapshot.Buffer;
+    /// <summary>The records the events point into: the snapshot's, or their redacted copy.</summary>
+    public ReadOnlySpan<byte> Buffer => _redacted ?? (Snapshot is null ? default : Snapshot.Buffer);
+
+    private byte[]? _redacted;
+
+    /// <summary>
+    /// Applies the <c>--redact</c> patterns: the events are pointed at a redacted copy of their
+    /// records, which every format is then written from. Done once, when the dump is taken,
+    /// before anything reads it; nothing happens without patterns.
+    /// </summary>
+    public void Redact(Redactor redactor)
+    {
+        if (!redactor.Enabled || Snapshot is null || Events.Length == 0 || _redacted is not null)
+        {
+            return;
+        }
+        RedactionPass pass = redactor.Begin();
+        _redacted = RedactedRecords.Rewrite(redactor, Snapshot.Buffer, Events, pass);
+        redactor.Finish(pass, Container.Id);
+    }
 
     /// <summary>Events lost to overwriting plus those dropped before the container had a ring.</summary>
     public long EventsLost => (Snapshot?.Lost ?? 0) + (long)Kernel.missed;

@@ -10,9 +10,12 @@ namespace Traceloop.Recorder.Dumps;
 /// Takes live dumps and describes recorded containers: what every endpoint and the dump keeper
 /// use, so a container is described and dumped the same way wherever it is asked for.
 /// </summary>
-internal sealed class DumpService(ContainerRegistry registry, ContainerNames names, PodCache pods, TimeProvider time)
+internal sealed class DumpService(ContainerRegistry registry, ContainerNames names, PodCache pods, TimeProvider time, Redactor redactor)
 {
-    /// <summary>A snapshot of the container's ring, paired into events and named as far as its names are known.</summary>
+    /// <summary>
+    /// A snapshot of the container's ring, paired into events, redacted (<c>--redact</c>) and named
+    /// as far as its names are known: live dumps, snapshots and crash dumps all start here.
+    /// </summary>
     public ContainerDump Take(RecordedContainer container)
     {
         KubernetesIdentity? known = names.Of(container);
@@ -30,7 +33,9 @@ internal sealed class DumpService(ContainerRegistry registry, ContainerNames nam
             }
         }
         TraceEvent[] events = snapshot is null ? [] : EventAssembler.Assemble(snapshot);
-        return new ContainerDump(container, snapshot, events, kernel, time.GetUtcNow()) { Names = known, Node = pods.NodeName };
+        var dump = new ContainerDump(container, snapshot, events, kernel, time.GetUtcNow()) { Names = known, Node = pods.NodeName };
+        dump.Redact(redactor);
+        return dump;
     }
 
     /// <summary>

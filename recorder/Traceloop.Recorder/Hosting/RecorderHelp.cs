@@ -26,6 +26,8 @@ internal static class RecorderHelp
           --max-string BYTES     bytes kept of a path argument        (default {Number(o.MaxStringBytes)})
           --max-bytes BYTES      bytes kept of a data buffer          (default {Number(o.MaxDataBytes)})
           --max-argv N           execve arguments kept                (default {Number(o.MaxArgv)})
+          --redact REGEX         replace matches in captured strings, argv, buffers and
+                                 command names by <redacted> (repeatable; default none)
           --socket-mode MODE     socket permission bits               (default {o.SocketMode})
           --socket-group NAME    group given the socket, if it exists (default {o.SocketGroup})
           --cgroup-hierarchy H   auto, unified, or a v1 controller    (default {o.CgroupHierarchy}{(o.CgroupHierarchy == "auto" ? ": v2 if mounted" : "")})

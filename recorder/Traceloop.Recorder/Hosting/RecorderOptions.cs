@@ -81,6 +81,13 @@ internal sealed class RecorderOptions
     /// <summary>Discard the pinned recording (its programs detach, its rings are freed) and exit: the last step of an uninstall.</summary>
     public bool Uninstall { get; set; }
 
+    /// <summary>
+    /// Regular expressions whose matches in captured strings, argv elements, data buffers and
+    /// command names are replaced by &lt;redacted&gt; before any dump is written or saved (see
+    /// Dumps/Redactor). --redact adds one (repeatable); the config file's "Redact" is a list.
+    /// </summary>
+    public string[] Redact { get; set; } = [];
+
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
 
     public int MinResponseRateBytes => ParseSize(MinResponseRate) ?? -1;

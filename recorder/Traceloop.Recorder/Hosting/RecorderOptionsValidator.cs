@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Bpf;
+using Traceloop.Recorder.Dumps;
 
 namespace Traceloop.Recorder.Hosting;
 
@@ -90,6 +91,13 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         if (TryParseMode(o.SocketMode) is null)
         {
             errors.Add($"SocketMode '{o.SocketMode}' must be octal permission bits such as 0660");
+        }
+        foreach (string? pattern in o.Redact)
+        {
+            if (Redactor.Check(pattern) is { } problem)
+            {
+                errors.Add($"Redact pattern '{pattern}' {problem}");
+            }
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

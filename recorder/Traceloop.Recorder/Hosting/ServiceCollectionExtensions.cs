@@ -37,6 +37,7 @@ internal static class ServiceCollectionExtensions
         services.AddKernelSide();
         services.AddKubernetesPodWatcher(configuration);
 
+        services.AddSingleton(sp => new Redactor(sp.GetRequiredService<IOptions<RecorderOptions>>().Value.Redact, sp.GetRequiredService<ILogger<Redactor>>()));
         services.AddSingleton<ContainerLookup>();
         services.AddSingleton<DumpService>();
         services.AddSingleton<DumpStore>();
