@@ -24,6 +24,9 @@ public sealed partial class InstallStepTests
         ["kubectl"] = "kubectl",
         ["lz4"] = "lz4",
         ["make"] = "make",
+        ["redis-benchmark"] = "redis-tools",
+        ["redis-cli"] = "redis-tools",
+        ["redis-server"] = "redis-server",
         ["runc"] = "runc",
         ["setpriv"] = "util-linux",
         ["strace"] = "strace",
@@ -110,6 +113,7 @@ public sealed partial class InstallStepTests
             "Runc.cs: runc", "BusyboxRootfs.cs: busybox", "RenderedManifests.cs: kubectl", "RecorderProcess.cs: setpriv",
             "PodSandbox.cs: bash", "ConfigMapReloadTests.cs: mv", "CgroupV1Tests.cs: stat",
             "run.sh: bpftool", "run.sh: clang", "run.sh: gcc", "run.sh: jq", "run.sh: runc", "run.sh: strace", "run.sh: curl",
+            "run.sh: redis-cli",
         }, found);
     }
 
