@@ -305,25 +305,31 @@ internal sealed partial class ContainerRegistry : IDisposable
             container.Slot = ctl.slot;
             container.Ring = ring;
         }
-        else if (TryAllocate() is (uint slot, IContainerRing fresh))
+        else if (AllocateLate() is (uint slot, IContainerRing fresh))
         {
             // The kernel's queue was empty: events until now are counted as missed.
             container.Slot = slot;
             container.Ring = fresh;
             container.Origin = RecordingOrigin.LateRing;
             container.RecordingSince = _time.GetUtcNow();
-            _kernel.UpdateContainer(ctl.cgroup_id, new tl_container { slot = slot });
+            // Read back, not rebuilt: the kernel counted the missed events (and may know the main pid) meanwhile.
+            tl_container entry = _kernel.TryGetContainer(ctl.cgroup_id, out tl_container current) ? current : default;
+            entry.slot = slot;
+            _kernel.UpdateContainer(ctl.cgroup_id, entry);
             LogLateRing(_logger, identity.Id);
         }
         else
         {
-            EvictOldestExited();
             LogNoSlot(_logger, identity.Id, _kernel.MaxSlots);
         }
         _byCgroup[ctl.cgroup_id] = container;
         RecordOwner(container);
         LogContainerNew(_logger, identity.Id, path, container.Slot);
     }
+
+    /// <summary>A ring for a container the kernel could not serve: a free slot, else the slot of the oldest ended container.</summary>
+    private (uint Slot, IContainerRing Ring)? AllocateLate() =>
+        TryAllocate() ?? (EvictOldestExited() ? TryAllocate() : null);
 
     private (uint Slot, IContainerRing Ring)? TryAllocate()
     {
@@ -516,16 +522,19 @@ internal sealed partial class ContainerRegistry : IDisposable
     }
 
     /// <summary>When slots run out, an ended container's history goes before a live one goes unrecorded.</summary>
-    private void EvictOldestExited()
+    /// <returns>True when a container was released (its slot is free).</returns>
+    private bool EvictOldestExited()
     {
         // One with a ring (evicting a ringless one frees no slot), and not one whose crash notice
         // still waits for its dump: that history is what it is kept for.
         RecordedContainer? oldest = _byCgroup.Values.Where(c => c.ExitedAt is not null && c.Ring is not null && c.AwaitedNotices == 0).MinBy(c => c.ExitedAt);
-        if (oldest is not null)
+        if (oldest is null)
         {
-            LogEvicted(_logger, oldest.Id);
-            Release(oldest);
+            return false;
         }
+        LogEvicted(_logger, oldest.Id);
+        Release(oldest);
+        return true;
     }
 
     private void Release(RecordedContainer c)

@@ -220,18 +220,21 @@ public sealed class ContainerRegistryTests : IDisposable
         Assert.Same(crashedRing, crashed.Ring);
         Assert.False(crashedRing.Disposed);
         Assert.Null(h.Registry.Find(clean.Id).Container);
-        Assert.Null(third.Ring);
+        // The evicted slot goes to the container that needed it, recorded from then on.
+        Assert.NotNull(third.Ring);
+        Assert.Equal(RecordingOrigin.LateRing, third.Origin);
 
-        // The evicted slot went to the queue; the next container takes it.
+        // The next one finds nothing it may evict: the crash is still to be saved.
         RecordedContainer fourth = h.Start(RegistryHarness.PodUid(33), RegistryHarness.ContainerId(33));
-        Assert.NotNull(fourth.Ring);
+        Assert.Null(fourth.Ring);
 
         // Once the collector is done with the crash, it is the one that goes.
         crashes.Handled(crashNotice);
         Assert.Equal(0, crashed.AwaitedNotices);
-        h.Start(RegistryHarness.PodUid(36), RegistryHarness.ContainerId(36));
+        RecordedContainer fifth = h.Start(RegistryHarness.PodUid(36), RegistryHarness.ContainerId(36));
         Assert.Null(h.Registry.Find(crashed.Id).Container);
         Assert.True(crashedRing.Disposed);
+        Assert.NotNull(fifth.Ring);
     }
 
     [Fact]
@@ -246,11 +249,12 @@ public sealed class ContainerRegistryTests : IDisposable
         h.Time.Advance(TimeSpan.FromSeconds(1));
         h.MainExit(first, pid: 1, waitStatus: 0);
 
-        h.Start(RegistryHarness.PodUid(40), RegistryHarness.ContainerId(40));
+        RecordedContainer fourth = h.Start(RegistryHarness.PodUid(40), RegistryHarness.ContainerId(40));
 
         Assert.Same(ringless, h.Registry.Find(ringless.Id).Container);
         Assert.Null(h.Registry.Find(first.Id).Container);
         Assert.NotNull(second.Ring);
+        Assert.NotNull(fourth.Ring);
     }
 
     [Fact]
@@ -387,5 +391,25 @@ public sealed class ContainerRegistryTests : IDisposable
 
         Assert.Equal(0, _h.Registry.Reconcile().ExitsRecovered);
         Assert.Null(c.ExitStatus);
+    }
+
+    [Fact]
+    public void ALateRingKeepsTheEventsTheKernelCountedAsMissed()
+    {
+        using var h = new RegistryHarness(maxSlots: 4, spareRings: 1);
+        h.Kernel.FreeSlots.Clear();
+        string path = RegistryHarness.PathOf(RegistryHarness.PodUid(50), RegistryHarness.ContainerId(50));
+        ulong id = h.MakeCgroup(path);
+        tl_control notice = h.Kernel.Mkdir(id);
+        Assert.Equal(RecordLayout.SlotPending, notice.slot);
+        // What the kernel did while the container waited for a ring: its events counted, its main pid set.
+        h.Kernel.Containers[id] = h.Kernel.Containers[id] with { missed = 17, main_pid = 4321 };
+
+        h.Registry.OnControl(notice, path);
+
+        RecordedContainer c = h.Registry.Find(RegistryHarness.ContainerId(50)).Container!;
+        Assert.NotNull(c.Ring);
+        Assert.Equal(RecordingOrigin.LateRing, c.Origin);
+        Assert.Equal((c.Slot, 17ul, 4321u), (h.Kernel.Containers[id].slot, h.Kernel.Containers[id].missed, h.Kernel.Containers[id].main_pid));
     }
 }
