@@ -34,23 +34,41 @@ internal static partial class UnixSocketEndpoint
     public static void Secure(string path, UnixFileMode mode, string group, ILogger logger)
     {
         File.SetUnixFileMode(path, mode);
-        int? gid = GroupId(group);
-        if (gid is { } g && Interop.Libc.chown(path, -1, g) != 0)
+        if (string.IsNullOrEmpty(group))
+        {
+            return;
+        }
+        if (GroupId(group, GroupFile) is not { } gid)
+        {
+            LogGroupUnknown(logger, group, GroupFile);
+        }
+        else if (Interop.Libc.chown(path, -1, gid) != 0)
         {
             LogChownFailed(logger, path, group);
         }
     }
 
-    private static int? GroupId(string group)
+    private const string GroupFile = "/etc/group";
+
+    /// <summary>
+    /// A numeric gid as it is (the only form that means the host's group from inside a container,
+    /// whose /etc/group is the image's), else the group of that name in <paramref name="groupFile"/>.
+    /// </summary>
+    internal static int? GroupId(string group, string groupFile)
     {
-        if (string.IsNullOrEmpty(group) || !File.Exists("/etc/group"))
+        if (int.TryParse(group, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int numeric))
+        {
+            return numeric;
+        }
+        if (!File.Exists(groupFile))
         {
             return null;
         }
-        foreach (string line in File.ReadLines("/etc/group"))
+        foreach (string line in File.ReadLines(groupFile))
         {
             string[] fields = line.Split(':');
-            if (fields.Length >= 3 && fields[0] == group && int.TryParse(fields[2], out int gid))
+            if (fields.Length >= 3 && fields[0] == group
+                && int.TryParse(fields[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int gid))
             {
                 return gid;
             }
@@ -68,6 +86,10 @@ internal static partial class UnixSocketEndpoint
         {
         }
     }
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information,
+        Message = "The socket stays root-only: there is no group {Group} in {GroupFile} (in a container that file is the image's; give --socket-group a numeric gid for a host group)")]
+    private static partial void LogGroupUnknown(ILogger logger, string group, string groupFile);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Could not give socket {Path} to group {Group}")]
     private static partial void LogChownFailed(ILogger logger, string path, string group);
