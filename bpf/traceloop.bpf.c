@@ -876,7 +876,8 @@ int tl_process_exit(__u64 *ctx)
 	struct tl_proc_exit *x;
 	struct ring *r;
 	__u64 pos;
-	__u32 seq, zero = 0;
+	__u32 seq, zero = 0, is_leader;
+	__s32 exit_code;
 
 	if (refetch_pending) {
 		/* A thread that dies inside a syscall whose string faulted never reaches its exit. */
@@ -886,37 +887,32 @@ int tl_process_exit(__u64 *ctx)
 			__sync_fetch_and_add(&refetch_pending, -1);
 	}
 	r = task_ring(task, &c);
-	if (!r) {
-		/*
-		 * A container that got no ring (every slot was taken) still reports its main
-		 * process's end, so its crash is a refusal the recorder logs and counts, not unseen.
-		 */
-		if (c && c->parent == 0 && c->main_pid == task->tgid && BPF_CORE_READ(task, signal, live.counter) == 0) {
-			struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
-
-			if (s) {
-				s->ctl.path[0] = 0;
-				notify(s, TL_CTL_MAIN_EXIT, c->slot, task_cgroup_id(task), 0, BPF_CORE_READ(task, exit_code), task->tgid);
-			}
-		}
+	if (!c)
 		return 0;
+	exit_code = BPF_CORE_READ(task, exit_code);
+	/* do_exit drops signal->live before this tracepoint: zero means the last thread. */
+	is_leader = BPF_CORE_READ(task, signal, live.counter) == 0;
+
+	if (r) {
+		x = reserve(r, sizeof(*x), &pos, &seq);
+		fill_header(&x->h, seq, sizeof(*x), TL_KIND_PROC_EXIT, 0, bpf_ktime_get_boot_ns(), task);
+		x->exit_code = exit_code;
+		x->is_leader = is_leader;
+		copy_comm(x->comm, task);
+		commit(r, &x->h, pos);
 	}
 
-	x = reserve(r, sizeof(*x), &pos, &seq);
-	fill_header(&x->h, seq, sizeof(*x), TL_KIND_PROC_EXIT, 0, bpf_ktime_get_boot_ns(), task);
-	x->exit_code = BPF_CORE_READ(task, exit_code);
-	/* do_exit drops signal->live before this tracepoint: zero means the last thread. */
-	x->is_leader = BPF_CORE_READ(task, signal, live.counter) == 0;
-	copy_comm(x->comm, task);
-	commit(r, &x->h, pos);
-
-	if (x->is_leader && c->parent == 0 && c->main_pid == x->h.pid) {
-		/* The container is over (its cgroup may live on until the runtime deletes it). */
+	/*
+	 * The container is over (its cgroup may live on until the runtime deletes it). Said with or
+	 * without a ring: a container that got none (every slot taken) still has its crash counted
+	 * as a refusal by the recorder, not left unseen.
+	 */
+	if (is_leader && c->parent == 0 && c->main_pid == task->tgid) {
 		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
 
 		if (s) {
 			s->ctl.path[0] = 0;
-			notify(s, TL_CTL_MAIN_EXIT, c->slot, task_cgroup_id(task), 0, x->exit_code, x->h.pid);
+			notify(s, TL_CTL_MAIN_EXIT, c->slot, task_cgroup_id(task), 0, exit_code, task->tgid);
 		}
 	}
 	return 0;
