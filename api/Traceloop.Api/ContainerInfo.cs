@@ -4,7 +4,7 @@ namespace Traceloop.Api;
 
 /// <summary>A recorded container, as <c>GET /containers</c> lists it.</summary>
 [MessagePackObject]
-public sealed class ContainerInfo
+public sealed record ContainerInfo
 {
     /// <summary>The runtime's container id (64 hex digits for containerd, CRI-O, docker, podman).</summary>
     [Key(0)] public required string Id { get; init; }

@@ -231,7 +231,8 @@ internal sealed partial class DumpKeeper : IDisposable
         KubernetesExitCode = end.ExitCode,
     };
 
-    private static ContainerInfo Named(ContainerInfo c, KubernetesIdentity names) => new()
+    /// <summary>The same container with the names Kubernetes gave it; everything the recorder measured stays.</summary>
+    private static ContainerInfo Named(ContainerInfo c, KubernetesIdentity names) => c with
     {
         Namespace = names.Pod.Namespace,
         Pod = names.Pod.Name,
@@ -241,22 +242,6 @@ internal sealed partial class DumpKeeper : IDisposable
         RestartCount = names.Container?.RestartCount ?? c.RestartCount,
         Node = names.Pod.NodeName ?? c.Node,
         ContainerKind = names.Container?.Kind.ToString().ToLowerInvariant() ?? c.ContainerKind,
-        Id = c.Id,
-        PodUid = c.PodUid,
-        CgroupId = c.CgroupId,
-        CgroupPath = c.CgroupPath,
-        Runtime = c.Runtime,
-        MainPid = c.MainPid,
-        FirstSeen = c.FirstSeen,
-        ExitedAt = c.ExitedAt,
-        BufferBytes = c.BufferBytes,
-        BufferFill = c.BufferFill,
-        EventsHeld = c.EventsHeld,
-        EventsLost = c.EventsLost,
-        ExitStatus = c.ExitStatus,
-        RecordingSince = c.RecordingSince,
-        RecordingOrigin = c.RecordingOrigin,
-        EventsMissed = c.EventsMissed,
     };
 
     public void Dispose()

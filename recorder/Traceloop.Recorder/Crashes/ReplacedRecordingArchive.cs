@@ -51,17 +51,11 @@ internal sealed partial class ReplacedRecordingArchive(DumpStore store, TimeProv
             snapshot.Dispose();
             return false;
         }
-        using var dump = new ContainerDump(container, snapshot, events, pinned.Entry, time.GetUtcNow())
-        {
-            Trigger = new DumpTrigger { Kind = DumpTriggerKinds.Replaced },
-            DumpId = store.Ids.Next(),
-        };
+        var dump = new ContainerDump(container, snapshot, events, pinned.Entry, time.GetUtcNow());
         dump.Redact(redactor);
-        var msgpack = new MemoryStream(64 * 1024);
-        // A MemoryStream completes every write at once: nothing here waits.
-        DumpWriter.WriteAsync(msgpack, dump, DumpFormat.MessagePack, last: null, CancellationToken.None).GetAwaiter().GetResult();
-        DumpHeader header = dump.ToHeader(null);
-        SaveOutcome outcome = store.Save(dump.DumpId, header, msgpack.GetBuffer().AsSpan(0, (int)msgpack.Length), DumpStore.KeyOf(header.Container));
+        // Into a MemoryStream, every write completes at once: nothing here waits.
+        (SaveOutcome outcome, _, _) = SavedDumps.WriteAsync(store, dump, new DumpTrigger { Kind = DumpTriggerKinds.Replaced }, CancellationToken.None)
+            .GetAwaiter().GetResult();
         if (outcome.Saved is not { } saved)
         {
             LogNotSaved(logger, container.Id, outcome.Refusal ?? "refused");
