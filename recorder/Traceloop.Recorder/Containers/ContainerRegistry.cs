@@ -305,7 +305,7 @@ internal sealed partial class ContainerRegistry : IDisposable
             container.Slot = ctl.slot;
             container.Ring = ring;
         }
-        else if (AllocateLate() is (uint slot, IContainerRing fresh))
+        else if (TryAllocate() is (uint slot, IContainerRing fresh))
         {
             // The kernel's queue was empty: events until now are counted as missed.
             container.Slot = slot;
@@ -320,16 +320,15 @@ internal sealed partial class ContainerRegistry : IDisposable
         }
         else
         {
+            // The freed slot goes to the queue, for the next container: this one may well be
+            // over already (its notice waited), and a ring now would hold nothing of it.
+            EvictOldestExited();
             LogNoSlot(_logger, identity.Id, _kernel.MaxSlots);
         }
         _byCgroup[ctl.cgroup_id] = container;
         RecordOwner(container);
         LogContainerNew(_logger, identity.Id, path, container.Slot);
     }
-
-    /// <summary>A ring for a container the kernel could not serve: a free slot, else the slot of the oldest ended container.</summary>
-    private (uint Slot, IContainerRing Ring)? AllocateLate() =>
-        TryAllocate() ?? (EvictOldestExited() ? TryAllocate() : null);
 
     private (uint Slot, IContainerRing Ring)? TryAllocate()
     {
@@ -522,19 +521,16 @@ internal sealed partial class ContainerRegistry : IDisposable
     }
 
     /// <summary>When slots run out, an ended container's history goes before a live one goes unrecorded.</summary>
-    /// <returns>True when a container was released (its slot is free).</returns>
-    private bool EvictOldestExited()
+    private void EvictOldestExited()
     {
         // One with a ring (evicting a ringless one frees no slot), and not one whose crash notice
         // still waits for its dump: that history is what it is kept for.
         RecordedContainer? oldest = _byCgroup.Values.Where(c => c.ExitedAt is not null && c.Ring is not null && c.AwaitedNotices == 0).MinBy(c => c.ExitedAt);
-        if (oldest is null)
+        if (oldest is not null)
         {
-            return false;
+            LogEvicted(_logger, oldest.Id);
+            Release(oldest);
         }
-        LogEvicted(_logger, oldest.Id);
-        Release(oldest);
-        return true;
     }
 
     private void Release(RecordedContainer c)

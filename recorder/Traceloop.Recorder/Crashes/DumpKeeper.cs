@@ -60,41 +60,25 @@ internal sealed partial class DumpKeeper : IDisposable
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         ContainerDump dump = await TakeAsync(container, endedPid, ct).ConfigureAwait(false);
-        if (dump.Snapshot is null)
+        if (dump.Snapshot is null || dump.Events.Length == 0)
         {
-            // The ring never came (every slot was taken when the container started) or went
-            // before the notice was handled (its pod was deselected, or it was released while
-            // no crash notice held it): an empty dump would say the container did nothing, so
-            // none is written.
-            dump.Dispose();
-            Interlocked.Increment(ref _nothingRecorded);
+            // The ring never came (every slot was taken when the container started), came only
+            // after the container's last event (a late ring: its events were counted as missed),
+            // or went before the notice was handled (its pod was deselected, or it was released
+            // while no crash notice held it): an empty dump would say the container did nothing,
+            // so none is written.
             string why = container.Slot == Bpf.RecordLayout.SlotPending
                 ? "it never got a ring (every slot was taken when it started; raise --max-containers)"
-                : "its ring was already released";
+                : dump.Snapshot is not null
+                    ? $"its ring came after its events ({dump.Kernel.missed} counted as missed while every slot was taken; raise --max-containers)"
+                    : "its ring was already released";
+            dump.Dispose();
+            Interlocked.Increment(ref _nothingRecorded);
             LogNothingRecorded(_logger, container.Id, trigger.Kind, trigger.Description, why);
             return new SaveOutcome(null, $"container {container.Id} has no ring to take a snapshot of: {why}; no {trigger.Kind} dump written",
                 0, [], NothingRecorded: true);
         }
-        SaveOutcome outcome;
-        string id;
-        ContainerInfo info;
-        int syscalls;
-        try
-        {
-            id = _store.Ids.Next();
-            dump.Trigger = trigger;
-            dump.DumpId = id;
-            var msgpack = new MemoryStream(64 * 1024);
-            await DumpWriter.WriteAsync(msgpack, dump, DumpFormat.MessagePack, last: null, ct).ConfigureAwait(false);
-            DumpHeader header = dump.ToHeader(null);
-            info = header.Container;
-            syscalls = dump.Events.Count(e => e.Type is not TraceEventType.ProcessExit and not TraceEventType.Signal);
-            outcome = _store.Save(id, header, msgpack.GetBuffer().AsSpan(0, (int)msgpack.Length), DumpStore.KeyOf(info));
-        }
-        finally
-        {
-            dump.Dispose();
-        }
+        (SaveOutcome outcome, ContainerInfo info, int syscalls) = await SavedDumps.WriteAsync(_store, dump, trigger, ct).ConfigureAwait(false);
         if (outcome.Saved is { } saved)
         {
             LogSaved(_logger, saved.Id, container.Id, info.Namespace ?? "", info.Pod ?? "", info.Container ?? "", trigger.Kind, trigger.Description,

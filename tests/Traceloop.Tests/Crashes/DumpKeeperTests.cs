@@ -76,4 +76,22 @@ public sealed class DumpKeeperTests
         Assert.Empty(host.Service<DumpStore>().List(new SavedDumpQuery()));
         Assert.Empty(Directory.GetFiles(host.Service<DumpStore>().Directory));
     }
+
+    [Fact]
+    public async Task ACrashWhoseRingHoldsNothing_IsARefusal_NeverAnEmptyDump()
+    {
+        await using ApiHost host = await ApiHost.StartAsync();
+        // Its ring came after its events (a late ring while every slot was taken): nothing is in it.
+        RecordedContainer c = StartWithCalls(host, 4, calls: 0);
+        var keeper = host.Service<DumpKeeper>();
+
+        SaveOutcome outcome = await keeper.KeepAsync(c, new DumpTrigger { Kind = DumpTriggerKinds.Signal, Signal = 11, SignalName = "SIGSEGV" }, endedPid: null,
+            CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Null(outcome.Saved);
+        Assert.True(outcome.NothingRecorded);
+        Assert.Contains("its ring came after its events", outcome.Refusal, StringComparison.Ordinal);
+        Assert.Equal(1, keeper.NothingRecorded);
+        Assert.Empty(host.Service<DumpStore>().List(new SavedDumpQuery()));
+    }
 }
