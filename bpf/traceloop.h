@@ -208,6 +208,18 @@ struct tl_container {
 	__u32 main_pid;  /* the first process to exec in the container */
 	__u64 missed;    /* events dropped while the container had no ring */
 	__u64 parent;    /* for nested cgroups: the container's own cgroup id, else 0 */
+	__u32 level;     /* enum tl_capture_level flags: what the kernel leaves out of its records */
+	__u32 pad;
+};
+
+/*
+ * Capture levels (value of the capture_levels map, copied into struct tl_container.level at
+ * cgroup_mkdir): what the kernel never copies from a container's memory, so it never enters the
+ * ring. 0 is full capture.
+ */
+enum tl_capture_level {
+	TL_LEVEL_NO_PAYLOAD = 1 << 0, /* data buffers (TL_CAP_DATA), iovec buffers and msghdr control data */
+	TL_LEVEL_NO_ARGV = 1 << 1,    /* execve's argv strings: only their count is kept */
 };
 
 enum tl_control_kind {
@@ -254,7 +266,7 @@ struct tl_control {
  * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
  * the meta map says they are exactly what it would load itself.
  */
-#define TL_STATE_VERSION 1
+#define TL_STATE_VERSION 2
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
 struct tl_meta {

@@ -10,8 +10,8 @@ namespace Traceloop.Recorder.Bpf;
 internal static class RecordLayout
 {
     public const int FormatVersion = 1;
-    /// <summary>TL_STATE_VERSION: the pinned maps and the structs only the recorder reads (tl_meta, tl_slot_owner).</summary>
-    public const int StateVersion = 1;
+    /// <summary>TL_STATE_VERSION: the pinned maps and the structs only the recorder and the kernel's bookkeeping read (tl_meta, tl_slot_owner, tl_container).</summary>
+    public const int StateVersion = 2;
     public const int MetaBuildLength = 32;
     public const int RingHeaderSize = 64;
     public const int MaxRecord = 4096;

@@ -57,6 +57,8 @@ public sealed class RecordLayoutTests
         ("tl_container", "main_pid", typeof(tl_container), "main_pid"),
         ("tl_container", "missed", typeof(tl_container), "missed"),
         ("tl_container", "parent", typeof(tl_container), "parent"),
+        ("tl_container", "level", typeof(tl_container), "level"),
+        ("tl_container", "pad", typeof(tl_container), "pad"),
         ("tl_control", "kind", typeof(tl_control), "kind"),
         ("tl_control", "slot", typeof(tl_control), "slot"),
         ("tl_control", "cgroup_id", typeof(tl_control), "cgroup_id"),
@@ -203,6 +205,8 @@ public sealed class RecordLayoutTests
         ("TL_ORIGIN_FIRST_SYSCALL", (long)RecordingOrigin.FirstSyscall),
         ("TL_ORIGIN_ADOPTED", (long)RecordingOrigin.Adopted),
         ("TL_ORIGIN_LATE_RING", (long)RecordingOrigin.LateRing),
+        ("TL_LEVEL_NO_PAYLOAD", (long)CaptureLevel.NoPayload),
+        ("TL_LEVEL_NO_ARGV", (long)CaptureLevel.NoArgv),
         ("TL_OWNER_EXIT_STATUS", (long)SlotOwnerFlags.ExitStatus),
     ];
 
