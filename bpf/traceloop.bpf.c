@@ -1196,3 +1196,61 @@ int tl_watch_errors(__u64 *ctx)
 		notify_trigger(c, cgid, TL_CTL_SYSCALL_ERROR, (__s32)ret, task->tgid, task->pid, key.nr);
 	return 0;
 }
+
+/*
+ * TCP state changes of the sockets recorded containers made: which peer a connect() reached or
+ * failed to reach, when a connection was reset. The container is the socket's own cgroup (set
+ * when it was created, copied to accepted sockets from their listener), not the current task's:
+ * the handshake's later steps and resets arrive in softirq context on whatever task ran.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int tl_tcp_state(__u64 *ctx)
+{
+	struct sock *sk = (struct sock *)ctx[0];
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tl_container *c;
+	struct tl_tcp *x;
+	struct ring *r;
+	__u64 cgid, pos;
+	__u32 seq;
+	__u16 family;
+
+	/* A v1-keyed host has no v2 cgroup id in its containers map: nothing to match. */
+	if (cfg.cgroup_subsys != 0)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) != 6 /* IPPROTO_TCP */)
+		return 0;
+	cgid = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	c = bpf_map_lookup_elem(&containers, &cgid);
+	if (!c)
+		return 0;
+	r = container_ring(c);
+	if (!r)
+		return 0;
+	x = reserve(r, sizeof(*x), &pos, &seq);
+	fill_header(&x->h, seq, sizeof(*x), TL_KIND_TCP, 0, bpf_ktime_get_boot_ns(), task);
+	/* The task is the socket's owner only when it is in the container (connect, close). */
+	if (task_cgroup_id(task) != cgid) {
+		x->h.pid = 0;
+		x->h.tid = 0;
+	}
+	x->sk = (__u64)sk;
+	x->oldstate = (__s32)ctx[1];
+	x->newstate = (__s32)ctx[2];
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	x->family = family;
+	x->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	x->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	x->pad = 0;
+	__builtin_memset(x->saddr, 0, sizeof(x->saddr) + sizeof(x->daddr));
+	if (family == 10 /* AF_INET6 */) {
+		BPF_CORE_READ_INTO((struct in6_addr *)x->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)x->daddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)x->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)x->daddr, sk, __sk_common.skc_daddr);
+	}
+	copy_comm(x->comm, task);
+	commit(r, &x->h, pos);
+	return 0;
+}

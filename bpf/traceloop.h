@@ -38,6 +38,7 @@ enum tl_kind {
 	TL_KIND_EXIT = 2,      /* struct tl_exit */
 	TL_KIND_PROC_EXIT = 3, /* struct tl_proc_exit: a thread ended */
 	TL_KIND_SIGNAL = 4,    /* struct tl_signal: a signal is being delivered */
+	TL_KIND_TCP = 6,       /* struct tl_tcp: a TCP socket of the container changed state */
 };
 
 /* struct tl_rec.flags */
@@ -192,6 +193,26 @@ struct tl_signal {
 	__s32 code;      /* si_code */
 	__u64 handler;   /* the action's sa_handler: 0 SIG_DFL, 1 SIG_IGN, else an address */
 	__u8 info[48];   /* the kernel_siginfo as the kernel holds it */
+	char comm[TL_COMM_LEN];
+};
+
+/*
+ * A TCP state change (tracepoint sock/inet_sock_set_state) of a socket the container made. It
+ * may fire in softirq context, on any task: pid and tid are the task's only when that task is
+ * the container's, else 0. The container is the socket's cgroup (cgroup v2), so on hosts that
+ * key containers by a v1 hierarchy there are no such records.
+ */
+struct tl_tcp {
+	struct tl_rec h;
+	__u64 sk;       /* the socket's kernel address: the records of one connection share it */
+	__s32 oldstate; /* TCP_ESTABLISHED = 1 ... TCP_NEW_SYN_RECV = 12, as in the kernel */
+	__s32 newstate;
+	__u16 family;   /* AF_INET or AF_INET6 */
+	__u16 sport;    /* host byte order */
+	__u16 dport;    /* host byte order */
+	__u16 pad;
+	__u8 saddr[16]; /* AF_INET: the first 4 bytes */
+	__u8 daddr[16];
 	char comm[TL_COMM_LEN];
 };
 
