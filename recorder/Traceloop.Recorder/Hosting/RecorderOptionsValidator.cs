@@ -92,6 +92,21 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add($"SocketMode '{o.SocketMode}' must be octal permission bits such as 0660");
         }
+        if (!string.IsNullOrEmpty(o.ClusterAddress))
+        {
+            if (ClusterEndpoint.ParseAddress(o.ClusterAddress) is null)
+            {
+                errors.Add($"ClusterAddress '{o.ClusterAddress}' must be host:port, [v6]:port or :port");
+            }
+            if (string.IsNullOrEmpty(o.ClusterTlsDir))
+            {
+                errors.Add("ClusterAddress needs ClusterTlsDir (tls.crt, tls.key, ca.crt): the cluster listener serves only mutual TLS");
+            }
+        }
+        else if (!string.IsNullOrEmpty(o.ClusterTlsDir))
+        {
+            errors.Add("ClusterTlsDir is set but ClusterAddress is not: give both to listen for the gateway");
+        }
         foreach (string? pattern in o.Redact)
         {
             if (Redactor.Check(pattern) is { } problem)
