@@ -141,12 +141,12 @@ if (options.Uninstall)
     }
 }
 // The cluster listener's files are read now, so a missing or broken Secret stops the start plainly.
-TlsDirectory? clusterTls = null;
+TlsFiles? clusterTls = null;
 if (options.ClusterAddress.Length > 0)
 {
     try
     {
-        clusterTls = TlsDirectory.Open(options.ClusterTlsDir);
+        clusterTls = TlsFiles.InDirectory(options.ClusterTlsDir);
     }
     catch (InvalidOperationException e)
     {
@@ -161,7 +161,7 @@ builder.WebHost.ConfigureKestrel(k =>
     k.ListenUnixSocket(options.SocketPath);
     if (clusterTls is not null)
     {
-        ClusterEndpoint.Listen(k, ClusterEndpoint.ParseAddress(options.ClusterAddress)!, clusterTls,
+        ClusterEndpoint.Listen(k, ListenAddress.Parse(options.ClusterAddress)!, clusterTls,
             k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Traceloop.Recorder.Hosting.ClusterEndpoint"));
     }
 });

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -20,7 +19,7 @@ internal static partial class ClusterEndpoint
     /// <summary>The identity (CN or DNS SAN) the gateway's client certificate carries.</summary>
     public const string GatewayIdentity = "traceloop-gateway";
 
-    public static void Listen(KestrelServerOptions kestrel, IPEndPoint address, TlsDirectory tls, ILogger logger)
+    public static void Listen(KestrelServerOptions kestrel, IPEndPoint address, TlsFiles tls, ILogger logger)
     {
         kestrel.Listen(address, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
         {
@@ -36,16 +35,6 @@ internal static partial class ClusterEndpoint
     internal static bool IsGateway(X509Certificate2 certificate, X509Certificate2Collection authorities) =>
         PeerCertificate.ChainsTo(certificate, authorities, PeerCertificate.ClientAuth) && PeerCertificate.Names(certificate, GatewayIdentity);
 
-    /// <summary>"host:port", "[v6]:port", or ":port" for every address.</summary>
-    public static IPEndPoint? ParseAddress(string text)
-    {
-        if (text.StartsWith(':') && int.TryParse(text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int port))
-        {
-            return port is > 0 and <= 65535 ? new IPEndPoint(IPAddress.IPv6Any, port) : null;
-        }
-        return IPEndPoint.TryParse(text, out IPEndPoint? endPoint) && endPoint.Port > 0 ? endPoint : null;
-    }
-
     private static bool Accept(X509Certificate2 certificate, X509Certificate2Collection authorities, ILogger logger)
     {
         if (IsGateway(certificate, authorities))
@@ -56,7 +45,7 @@ internal static partial class ClusterEndpoint
         return false;
     }
 
-    private static (X509Certificate2 Certificate, X509Certificate2Collection Authorities) Current(TlsDirectory tls, ILogger logger)
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Authorities) Current(TlsFiles tls, ILogger logger)
     {
         (X509Certificate2, X509Certificate2Collection) current = (tls.Certificate, tls.Authorities);
         if (tls.LastError is { } error)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Traceloop.Cluster;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Dumps;
 
@@ -94,7 +95,7 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         }
         if (!string.IsNullOrEmpty(o.ClusterAddress))
         {
-            if (ClusterEndpoint.ParseAddress(o.ClusterAddress) is null)
+            if (ListenAddress.Parse(o.ClusterAddress) is null)
             {
                 errors.Add($"ClusterAddress '{o.ClusterAddress}' must be host:port, [v6]:port or :port");
             }
