@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Traceloop.FunctionalTests.Kubernetes;
+using Traceloop.TestCommon.Certificates;
 
 namespace Traceloop.FunctionalTests.Gateway;
 
@@ -38,12 +39,12 @@ public sealed class ClusterCertificates : IDisposable
     public static ClusterCertificates Create()
     {
         string root = Directory.CreateTempSubdirectory("traceloop-cluster-tls-").FullName;
-        using X509Certificate2 ca = TestCertificates.CreateCa("traceloop-cluster-ca");
-        X509Certificate2 agent = TestCertificates.Issue(ca, "traceloop-agent", TestCertificates.ServerAuth, dns: "traceloop-agent");
-        X509Certificate2 gateway = TestCertificates.Issue(ca, "traceloop-gateway", TestCertificates.ClientAuth, dns: "traceloop-gateway");
-        using X509Certificate2 otherCa = TestCertificates.CreateCa("someone-else");
-        X509Certificate2 stranger = TestCertificates.Issue(otherCa, "traceloop-gateway", TestCertificates.ClientAuth);
-        var certificates = new ClusterCertificates(root, TestCertificates.PublicPart(ca), agent, gateway, stranger);
+        using X509Certificate2 ca = TestCa.CreateCa("traceloop-cluster-ca");
+        X509Certificate2 agent = TestCa.Issue(ca, "traceloop-agent", TestCa.ServerAuth, dns: "traceloop-agent");
+        X509Certificate2 gateway = TestCa.Issue(ca, "traceloop-gateway", TestCa.ClientAuth, dns: "traceloop-gateway");
+        using X509Certificate2 otherCa = TestCa.CreateCa("someone-else");
+        X509Certificate2 stranger = TestCa.Issue(otherCa, "traceloop-gateway", TestCa.ClientAuth);
+        var certificates = new ClusterCertificates(root, TestCa.PublicPart(ca), agent, gateway, stranger);
         Write(certificates.AgentDir, agent, certificates.Ca);
         Write(certificates.GatewayDir, gateway, certificates.Ca);
         return certificates;
@@ -52,7 +53,7 @@ public sealed class ClusterCertificates : IDisposable
     private static void Write(string dir, X509Certificate2 leaf, X509Certificate2 ca)
     {
         Directory.CreateDirectory(dir);
-        TestCertificates.WritePem(leaf, Path.Join(dir, "tls.crt"), Path.Join(dir, "tls.key"));
+        TestCa.WritePem(leaf, Path.Join(dir, "tls.crt"), Path.Join(dir, "tls.key"));
         File.WriteAllText(Path.Join(dir, "ca.crt"), ca.ExportCertificatePem());
     }
 

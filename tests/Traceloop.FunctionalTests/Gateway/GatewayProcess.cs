@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Traceloop.FunctionalTests.Kubernetes;
+using Traceloop.TestCommon.Certificates;
 
 namespace Traceloop.FunctionalTests.Gateway;
 
@@ -55,7 +56,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         string dir = Directory.CreateTempSubdirectory("traceloop-gateway-").FullName;
         string cert = Path.Join(dir, "serving.crt"), key = Path.Join(dir, "serving.key");
         // The API server's own serving certificate (127.0.0.1) will do: the fixture trusts its CA when forwarding.
-        TestCertificates.WritePem(api.Certificates.Server, cert, key);
+        TestCa.WritePem(api.Certificates.Server, cert, key);
         int port = FreePort();
         var psi = new ProcessStartInfo(BinaryPath) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in (string[])["--address", $"127.0.0.1:{port}", "--tls-cert", cert, "--tls-key", key, "--agent-tls-dir", cluster.GatewayDir,

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Traceloop.TestCommon.Certificates;
 
 namespace Traceloop.FunctionalTests.Kubernetes;
 
@@ -12,9 +13,6 @@ namespace Traceloop.FunctionalTests.Kubernetes;
 public sealed class TestCertificates : IDisposable
 {
     public const string FrontProxyName = "front-proxy-client";
-
-    public static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
-    public static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
 
     private TestCertificates(X509Certificate2 ca, X509Certificate2 server, X509Certificate2 frontProxyCa, X509Certificate2 frontProxyClient)
     {
@@ -40,63 +38,11 @@ public sealed class TestCertificates : IDisposable
 
     public static TestCertificates Create()
     {
-        using X509Certificate2 caWithKey = CreateCa("traceloop-test-ca");
-        X509Certificate2 server = Issue(caWithKey, "kube-apiserver", ServerAuth, IPAddress.Loopback, "localhost");
-        using X509Certificate2 frontProxyCa = CreateCa("front-proxy-ca");
-        X509Certificate2 client = Issue(frontProxyCa, FrontProxyName, ClientAuth);
-        return new TestCertificates(PublicPart(caWithKey), server, PublicPart(frontProxyCa), client);
-    }
-
-    /// <summary>A self-signed CA with its private key, valid for a day.</summary>
-    public static X509Certificate2 CreateCa(string name)
-    {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=" + name, caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        return caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-    }
-
-    /// <summary>A leaf signed by <paramref name="ca"/> for <paramref name="usage"/> (server or client), with its key, usable by SslStream.</summary>
-    public static X509Certificate2 Issue(X509Certificate2 ca, string commonName, Oid usage, IPAddress? ip = null, string? dns = null)
-    {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + commonName, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
-        if (ip is not null || dns is not null)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            if (ip is not null)
-            {
-                san.AddIpAddress(ip);
-            }
-            if (dns is not null)
-            {
-                san.AddDnsName(dns);
-            }
-            request.CertificateExtensions.Add(san.Build());
-        }
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
-        byte[] serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        using X509Certificate2 signed = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), serial);
-        // Round-tripped through PKCS#12 so that SslStream can use the key on every platform.
-        return X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
-    }
-
-    public static X509Certificate2 PublicPart(X509Certificate2 certificate) => X509CertificateLoader.LoadCertificate(certificate.RawData);
-
-    /// <summary>Writes a certificate and its key as PEM files <paramref name="certFile"/> and <paramref name="keyFile"/>.</summary>
-    public static void WritePem(X509Certificate2 certificate, string certFile, string keyFile)
-    {
-        File.WriteAllText(certFile, certificate.ExportCertificatePem());
-        using ECDsa key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("the certificate has no ECDSA key");
-        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        using X509Certificate2 caWithKey = TestCa.CreateCa("traceloop-test-ca");
+        X509Certificate2 server = TestCa.Issue(caWithKey, "kube-apiserver", TestCa.ServerAuth, IPAddress.Loopback, "localhost");
+        using X509Certificate2 frontProxyCa = TestCa.CreateCa("front-proxy-ca");
+        X509Certificate2 client = TestCa.Issue(frontProxyCa, FrontProxyName, TestCa.ClientAuth);
+        return new TestCertificates(TestCa.PublicPart(caWithKey), server, TestCa.PublicPart(frontProxyCa), client);
     }
 
     /// <summary>An HttpClient handler that trusts this CA only, as a Kubernetes client does with its ca.crt.</summary>
