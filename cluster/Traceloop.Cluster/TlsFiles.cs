@@ -11,7 +11,7 @@ namespace Traceloop.Cluster;
 /// the files are compared with what was loaded at most every <see cref="RecheckInterval"/> and
 /// reloaded when they differ; a half-written or broken set keeps the last good one in use.
 /// </summary>
-internal sealed class TlsFiles
+internal sealed class TlsFiles : ITlsCredentials
 {
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(10);
 

@@ -19,6 +19,7 @@ var switches = new Dictionary<string, string>
     ["--tls-cert"] = nameof(GatewayOptions.TlsCert),
     ["--tls-key"] = nameof(GatewayOptions.TlsKey),
     ["--agent-tls-dir"] = nameof(GatewayOptions.AgentTlsDir),
+    ["--issue-certificates"] = nameof(GatewayOptions.IssueCertificates),
     ["--kubeconfig"] = nameof(GatewayOptions.Kubeconfig),
     ["--agent-namespace"] = nameof(GatewayOptions.AgentNamespace),
     ["--agent-selector"] = nameof(GatewayOptions.AgentSelector),
@@ -33,6 +34,9 @@ if (args.Contains("--help") || args.Contains("-h"))
     Console.WriteLine(GatewayHelp.Text);
     return 0;
 }
+
+// A bare --issue-certificates means "true" (the command-line provider wants a value after every switch).
+args = [.. args.Select((a, i) => a == "--issue-certificates" && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? a + "=true" : a)];
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
 builder.Configuration.Sources.Clear();
@@ -53,7 +57,8 @@ builder.Logging.AddSimpleConsole(o =>
 });
 
 var options = new GatewayOptions();
-TlsFiles serving, agentTls;
+TlsFiles serving;
+TlsFiles? agentTls;
 try
 {
     builder.Configuration.Bind(options);
@@ -68,7 +73,7 @@ try
     }
     // Read now, so a missing or broken Secret stops the start with its reason.
     serving = TlsFiles.Open(options.TlsCert, options.TlsKey, null);
-    agentTls = TlsFiles.InDirectory(options.AgentTlsDir);
+    agentTls = options.IssueCertificates ? null : TlsFiles.InDirectory(options.AgentTlsDir);
     ApiServerConfig.Create(options);
 }
 catch (InvalidOperationException e)

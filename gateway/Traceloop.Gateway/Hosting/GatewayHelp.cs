@@ -17,7 +17,10 @@ internal static class GatewayHelp
           --tls-cert FILE         serving certificate (PEM), re-read when it changes (required)
           --tls-key FILE          its private key (PEM)                  (required)
           --agent-tls-dir DIR     tls.crt, tls.key, ca.crt: the gateway's client certificate for
-                                  the agents and the CA their certificates chain to (required)
+                                  the agents and the CA their certificates chain to
+          --issue-certificates    instead, be the cluster CA: keep Secrets traceloop-cluster-ca and
+                                  traceloop-agent-tls in the agent namespace, renewed at 2/3 of
+                                  their life (one of these two is required)
           --kubeconfig FILE       API server credentials (default: in-cluster service account, else KUBECONFIG)
           --agent-namespace NS    namespace of the agent pods            (default {o.AgentNamespace})
           --agent-selector LABELS label selector of the agent pods       (default {o.AgentSelector})

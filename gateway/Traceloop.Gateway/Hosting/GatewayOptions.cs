@@ -15,8 +15,17 @@ internal sealed class GatewayOptions
     /// <summary>The serving certificate's private key (PEM).</summary>
     public string TlsKey { get; set; } = "";
 
-    /// <summary>The gateway's client certificate for the agents: tls.crt, tls.key and the cluster CA in ca.crt.</summary>
+    /// <summary>
+    /// The gateway's client certificate for the agents: tls.crt, tls.key and the cluster CA in
+    /// ca.crt, made by someone else. Either this or <see cref="IssueCertificates"/>.
+    /// </summary>
     public string AgentTlsDir { get; set; } = "";
+
+    /// <summary>
+    /// Be the cluster CA: keep Secrets traceloop-cluster-ca and traceloop-agent-tls in
+    /// <see cref="AgentNamespace"/> and renew them (Certificates/CertificateIssuer).
+    /// </summary>
+    public bool IssueCertificates { get; set; }
 
     /// <summary>A kubeconfig for out-of-cluster use; empty means the in-cluster service account, else KUBECONFIG.</summary>
     public string Kubeconfig { get; set; } = "";

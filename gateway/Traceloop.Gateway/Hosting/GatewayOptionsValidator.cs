@@ -17,9 +17,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add("TlsCert and TlsKey (--tls-cert, --tls-key) are required: the aggregation layer speaks only HTTPS");
         }
-        if (string.IsNullOrEmpty(o.AgentTlsDir))
+        if (string.IsNullOrEmpty(o.AgentTlsDir) == !o.IssueCertificates)
         {
-            errors.Add("AgentTlsDir (--agent-tls-dir) is required: the agents accept only the gateway's client certificate");
+            errors.Add("give one of AgentTlsDir (--agent-tls-dir) and IssueCertificates (--issue-certificates): the agents accept only the gateway's client certificate, from files or from the gateway's own CA");
         }
         if (string.IsNullOrWhiteSpace(o.AgentNamespace))
         {

@@ -10,8 +10,8 @@ namespace Traceloop.Gateway.Kubernetes;
 internal sealed record AgentPod(string Name, string Node, string Ip);
 
 /// <summary>
-/// The four requests the gateway makes to the API server, as its own service account: the
-/// front-proxy ConfigMap, a pod (for its node), the agent pods, and SubjectAccessReviews. Sent by
+/// The requests the gateway makes to the API server, as its own service account: the front-proxy
+/// ConfigMap, a pod (for its node), the agent pods, SubjectAccessReviews, and the issuer's two Secrets. Sent by
 /// hand on one <see cref="KubernetesConnection"/> and read as JSON nodes, as the recorder does,
 /// so the generated client and its models stay out of the binary.
 /// </summary>
@@ -66,6 +66,63 @@ internal sealed class ApiServerClient(KubernetesConnection connection) : IDispos
             throw new KubernetesRequestException(response.StatusCode, $"the SubjectAccessReview was refused ({(int)response.StatusCode}): {Message(body)}");
         }
         return Parse(body);
+    }
+
+    /// <summary>A Secret's data (base64 decoded) and resource version; null when it does not exist.</summary>
+    public async Task<(Dictionary<string, string> Data, string ResourceVersion)?> GetSecretAsync(string ns, string name, CancellationToken ct)
+    {
+        JsonObject? secret = await GetAsync($"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets/{Uri.EscapeDataString(name)}", ct).ConfigureAwait(false);
+        if (secret is null)
+        {
+            return null;
+        }
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string key, JsonNode? value) in secret["data"] as JsonObject ?? [])
+        {
+            if (String(value) is { } encoded)
+            {
+                try
+                {
+                    data[key] = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+                }
+                catch (FormatException)
+                {
+                    throw new KubernetesRequestException(HttpStatusCode.BadGateway, $"Secret {ns}/{name} key {key} is not base64");
+                }
+            }
+        }
+        return (data, String(secret["metadata"]?["resourceVersion"]) ?? "");
+    }
+
+    /// <summary>
+    /// Creates the Secret (empty <paramref name="resourceVersion"/>) or replaces it at that version;
+    /// a conflict (someone else wrote it since) is a <see cref="KubernetesRequestException"/> with 409.
+    /// </summary>
+    public async Task PutSecretAsync(string ns, string name, string type, IReadOnlyDictionary<string, string> data, string resourceVersion, CancellationToken ct)
+    {
+        var encoded = new JsonObject();
+        foreach ((string key, string value) in data)
+        {
+            encoded[key] = Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
+        }
+        var metadata = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "traceloop-gateway" } };
+        if (resourceVersion.Length > 0)
+        {
+            metadata["resourceVersion"] = resourceVersion;
+        }
+        var secret = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Secret", ["metadata"] = metadata, ["type"] = type, ["data"] = encoded };
+        string collection = $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/secrets";
+        using var request = new HttpRequestMessage(resourceVersion.Length == 0 ? HttpMethod.Post : HttpMethod.Put,
+            new Uri(connection.BaseUri, resourceVersion.Length == 0 ? collection : $"{collection}/{Uri.EscapeDataString(name)}"))
+        {
+            Content = new StringContent(secret.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        using HttpResponseMessage response = await connection.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            string body = await ReadAsync(response, ct).ConfigureAwait(false);
+            throw new KubernetesRequestException(response.StatusCode, $"writing Secret {ns}/{name} answered {(int)response.StatusCode}: {Message(body)}");
+        }
     }
 
     public void Dispose() => connection.Dispose();

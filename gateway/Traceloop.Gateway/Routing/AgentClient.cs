@@ -6,8 +6,8 @@ using Traceloop.Gateway.Kubernetes;
 namespace Traceloop.Gateway.Routing;
 
 /// <summary>
-/// Calls an agent's cluster listener over mutual TLS: the gateway's client certificate (re-read as
-/// its Secret rotates), and an agent certificate accepted only when it chains to the cluster CA
+/// Calls an agent's cluster listener over mutual TLS: the gateway's client certificate (as it is
+/// now: re-read as its Secret rotates, or renewed by the issuer), and an agent certificate accepted only when it chains to the cluster CA
 /// and names <see cref="AgentIdentity"/>. The address is not checked against the certificate: pod
 /// IPs change with every restart, and the CA signs nothing but the agents and the gateway.
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed class AgentClient : IDisposable
     private readonly int _port;
     private readonly TimeSpan _timeout;
 
-    public AgentClient(TlsFiles tls, int port, TimeSpan timeout)
+    public AgentClient(ITlsCredentials tls, int port, TimeSpan timeout)
     {
         _port = port;
         _timeout = timeout;

@@ -11,7 +11,11 @@ public sealed class GatewayOptionsValidatorTests
         ValidateOptionsResult result = new GatewayOptionsValidator().Validate(null, new GatewayOptions());
 
         Assert.Contains("TlsCert and TlsKey (--tls-cert, --tls-key) are required", result.FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("AgentTlsDir (--agent-tls-dir) is required", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("give one of AgentTlsDir (--agent-tls-dir) and IssueCertificates (--issue-certificates)", result.FailureMessage, StringComparison.Ordinal);
+        var both = new GatewayOptions { TlsCert = "c", TlsKey = "k", AgentTlsDir = "/agent-tls", IssueCertificates = true };
+        Assert.Contains("give one of AgentTlsDir", new GatewayOptionsValidator().Validate(null, both).FailureMessage, StringComparison.Ordinal);
+        var issuing = new GatewayOptions { TlsCert = "c", TlsKey = "k", IssueCertificates = true };
+        Assert.True(new GatewayOptionsValidator().Validate(null, issuing).Succeeded);
     }
 
     [Fact]
