@@ -50,8 +50,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts the gateway against <paramref name="api"/> and waits until it answers /healthz.</summary>
-    public static async Task<GatewayProcess> StartAsync(ApiServerFixture api, ClusterCertificates cluster, int agentPort, CancellationToken ct)
+    /// <summary>
+    /// Starts the gateway against <paramref name="api"/> and waits until it answers /healthz; with
+    /// <paramref name="cluster"/> null it is the issuer of the cluster certificates (--issue-certificates).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(ApiServerFixture api, ClusterCertificates? cluster, int agentPort, CancellationToken ct)
     {
         string dir = Directory.CreateTempSubdirectory("traceloop-gateway-").FullName;
         string cert = Path.Join(dir, "serving.crt"), key = Path.Join(dir, "serving.key");
@@ -59,7 +62,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         TestCa.WritePem(api.Certificates.Server, cert, key);
         int port = FreePort();
         var psi = new ProcessStartInfo(BinaryPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in (string[])["--address", $"127.0.0.1:{port}", "--tls-cert", cert, "--tls-key", key, "--agent-tls-dir", cluster.GatewayDir,
+        string[] agentTls = cluster is null ? ["--issue-certificates"] : ["--agent-tls-dir", cluster.GatewayDir];
+        foreach (string a in (string[])["--address", $"127.0.0.1:{port}", "--tls-cert", cert, "--tls-key", key, .. agentTls,
             "--kubeconfig", api.WriteKubeconfig(), "--agent-port", $"{agentPort}", "--agent-timeout", "00:00:10"])
         {
             psi.ArgumentList.Add(a);

@@ -14,6 +14,8 @@
 //   GET  /api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication
 //        the front-proxy trust (ApiServerFixture.Aggregation.cs)
 //   POST /apis/authorization.k8s.io/v1/subjectaccessreviews  answered from a small RBAC table
+//   GET, PUT /api/v1/namespaces/{ns}/secrets/{name}, POST /api/v1/namespaces/{ns}/secrets
+//        Secrets kept in memory, a stale resourceVersion refused 409 (ApiServerFixture.Secrets.cs)
 //   *    /apis/traceloop.dev/...                              the aggregation layer: a user's
 //        request forwarded to the registered extension server with the front-proxy client
 //        certificate and X-Remote-User/X-Remote-Group
@@ -29,8 +31,9 @@
 //   - Pagination (limit/continue), resourceVersionMatch, sendInitialEvents (watch-list) and
 //     the "too large resource version" wait: a list always answers with the current state.
 //   - Set-based label selectors (in, notin), and field selectors on anything but pods.
-//   - Any resource but pods (read), events (create), that one ConfigMap (read) and
-//     SubjectAccessReviews (create); no PUT/PATCH/DELETE through HTTP:
+//   - Any resource but pods (read), events (create), that one ConfigMap (read),
+//     SubjectAccessReviews (create) and Secrets (get, create, replace); no other PUT, and no
+//     PATCH/DELETE through HTTP:
 //     tests change pods with the hooks below. No graceful deletion (deletionTimestamp first):
 //     a delete removes the pod at once with one DELETED event.
 //   - Client certificates and impersonation: the service-account token for the core paths, and
@@ -244,6 +247,7 @@ public sealed partial class ApiServerFixture : IAsyncDisposable
         app.Use(AuthenticateAsync);
         MapExec(app);
         MapAggregation(app);
+        MapSecrets(app);
         app.MapGet("/api/v1/pods", context => PodsAsync(context, null));
         app.MapGet("/api/v1/namespaces/{ns}/pods", context => PodsAsync(context, (string)context.Request.RouteValues["ns"]!));
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", GetPodAsync);
