@@ -86,6 +86,10 @@ builder.Services.AddTraceloopGateway(builder.Configuration, agentTls);
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.AddServerHeader = false;
+    // No request carries a body worth more than this (a snapshot's is empty); dumps are responses.
+    k.Limits.MaxRequestBodySize = 64 * 1024;
+    k.Limits.MaxConcurrentConnections = 512;
+    k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
     k.Listen(ListenAddress.Parse(options.Address)!, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
     {
         ServerCertificateSelector = (_, _) => serving.Certificate,

@@ -138,6 +138,35 @@ public sealed class AggregatedApiTests(AggregatedApiScene scene, ITestOutputHelp
     }
 
     [Fact]
+    public async Task AnAgentThatDoesNotAnswer_IsReportedInTheList_NotFatal()
+    {
+        using var cts = new CancellationTokenSource(AggregatedApiScene.Timeout);
+        using HttpClient alice = scene.Api.CreateUserClient("alice");
+        // Another node's agent, at an address where nothing listens.
+        var dead = new TestPod("traceloop-node-z", "traceloop")
+        {
+            Node = "node-z",
+            PodIp = "127.0.0.2",
+            Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "traceloop" },
+            Containers = [new TestContainer("recorder", "traceloop:test") { ContainerId = TestPod.NewContainerId() }],
+        };
+        scene.Api.AddPod(dead);
+        try
+        {
+            JsonObject shop = await JsonOf(await alice.GetAsync($"{Prefix}/namespaces/shop/pods", cts.Token), cts.Token);
+
+            Assert.Equal("web", (string?)Assert.Single(shop["items"]!.AsArray())!["pod"]);
+            JsonNode unreachable = Assert.Single(shop["unreachableNodes"]!.AsArray())!;
+            Assert.Equal(("node-z", "traceloop-node-z"), ((string?)unreachable["node"], (string?)unreachable["agent"]));
+            Assert.False(string.IsNullOrEmpty((string?)unreachable["reason"]));
+        }
+        finally
+        {
+            scene.Api.DeletePod(dead);
+        }
+    }
+
+    [Fact]
     public async Task ARequestStraightToTheGateway_WithoutTheFrontProxyCertificate_IsUnauthorized_WhateverItsHeaders()
     {
         using var cts = new CancellationTokenSource(AggregatedApiScene.Timeout);
