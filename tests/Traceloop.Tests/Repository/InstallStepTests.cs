@@ -20,6 +20,7 @@ public sealed partial class InstallStepTests
         ["clang"] = "clang",
         ["curl"] = "curl",
         ["gcc"] = "gcc",
+        ["go"] = "golang-go",
         ["jq"] = "jq",
         ["kubectl"] = "kubectl",
         ["lz4"] = "lz4",
