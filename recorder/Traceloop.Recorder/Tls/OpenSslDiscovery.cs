@@ -12,7 +12,7 @@ internal sealed class OpenSslDiscovery
     internal static readonly string[] ProbedFunctions = ["SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex"];
 
     private readonly string _proc;
-    private readonly Dictionary<FileIdentity, string[]> _functionsByFile = [];
+    private readonly Dictionary<FileIdentity, OpenSslFunction[]> _functionsByFile = [];
 
     public OpenSslDiscovery(string proc = "/proc") => _proc = proc;
 
@@ -43,7 +43,7 @@ internal sealed class OpenSslDiscovery
                 continue;
             }
             string hostPath = root + entry.Path;
-            if (!_functionsByFile.TryGetValue(entry.File, out string[]? functions))
+            if (!_functionsByFile.TryGetValue(entry.File, out OpenSslFunction[]? functions))
             {
                 try
                 {
@@ -57,7 +57,7 @@ internal sealed class OpenSslDiscovery
                 }
                 _functionsByFile[entry.File] = functions;
             }
-            if (functions.Contains("SSL_write"))
+            if (functions.Any(f => f.Name == "SSL_write"))
             {
                 bool isLibSsl = Path.GetFileName(entry.Path).StartsWith("libssl.so", StringComparison.Ordinal);
                 found.Add(new OpenSslLibrary(entry.File, entry.Path, hostPath, isLibSsl, functions));
@@ -66,13 +66,23 @@ internal sealed class OpenSslDiscovery
         return new OpenSslScan(found, skipped, malformed);
     }
 
-    private static string[] DefinedFunctions(string path)
+    private static OpenSslFunction[] DefinedFunctions(string path)
     {
         using ElfFile elf = ElfFile.Open(path);
-        return [.. elf.ReadSymbols()
-            .Where(s => s.IsDefined && s.Type == ElfSymbolType.Func && ProbedFunctions.Contains(s.Name))
-            .Select(s => s.Name)
-            .Distinct()
-            .Order(StringComparer.Ordinal)];
+        var functions = new List<OpenSslFunction>();
+        foreach (ElfSymbol symbol in elf.ReadSymbols())
+        {
+            if (!symbol.IsDefined || symbol.Type != ElfSymbolType.Func || !ProbedFunctions.Contains(symbol.Name)
+                || functions.Any(f => f.Name == symbol.Name))
+            {
+                continue;
+            }
+            // A symbol no segment maps cannot be probed; leaving it out says so more plainly than an offset would.
+            if (elf.TryGetFileOffset(symbol.Value, out long offset))
+            {
+                functions.Add(new OpenSslFunction(symbol.Name, offset));
+            }
+        }
+        return [.. functions.OrderBy(f => f.Name, StringComparer.Ordinal)];
     }
 }

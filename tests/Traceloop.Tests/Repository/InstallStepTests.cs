@@ -25,6 +25,7 @@ public sealed partial class InstallStepTests
         ["kubectl"] = "kubectl",
         ["lz4"] = "lz4",
         ["make"] = "make",
+        ["openssl"] = "openssl",
         ["redis-benchmark"] = "redis-tools",
         ["redis-cli"] = "redis-tools",
         ["redis-server"] = "redis-server",

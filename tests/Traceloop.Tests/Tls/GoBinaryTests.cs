@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Traceloop.Recorder.Tls;
+using Traceloop.TestCommon.Tls;
 
 namespace Traceloop.Tests.Tls;
 

@@ -1,4 +1,5 @@
 using Traceloop.Recorder.Tls;
+using Traceloop.TestCommon.Tls;
 
 namespace Traceloop.Tests.Tls;
 

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Traceloop.Tests.Tls;
+namespace Traceloop.TestCommon.Tls;
 
 /// <summary>
 /// Go and C programs built by the tests, each once per test run however many tests ask (a Go
-/// build of a crypto/tls client takes seconds), in a directory removed when the run ends.
+/// build of a crypto/tls client takes seconds), in a directory removed when the run ends. Shared
+/// by the unit tests (which read the binaries) and the functional tests (which run them under probes).
 /// </summary>
-internal static class BuiltPrograms
+public static class BuiltPrograms
 {
     public static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(3);
 
@@ -160,11 +161,6 @@ internal static class BuiltPrograms
         {
             try
             {
-                // Go leaves some of its cache read-only; a directory must be writable to be emptied.
-                foreach (string d in Directory.EnumerateDirectories(directory, "*", SearchOption.AllDirectories))
-                {
-                    File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                }
                 Directory.Delete(directory, recursive: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
