@@ -78,7 +78,7 @@ internal sealed class ElfFile : IDisposable
         {
             throw new ElfFormatException($"{Path}: section {section.Name} has no bytes in the file");
         }
-        if ((long)section.Size > MaxSectionRead)
+        if (section.Size > (ulong)MaxSectionRead)
         {
             throw new ElfFormatException($"{Path}: section {section.Name} is {section.Size} bytes, more than the {MaxSectionRead} read whole");
         }
@@ -96,7 +96,15 @@ internal sealed class ElfFile : IDisposable
         int done = 0;
         while (done < count)
         {
-            int n = RandomAccess.Read(_file, buffer.AsSpan(done), offset + done);
+            int n;
+            try
+            {
+                n = RandomAccess.Read(_file, buffer.AsSpan(done), offset + done);
+            }
+            catch (IOException e)
+            {
+                throw new ElfFormatException($"{Path}: reading {count} bytes at offset {offset}: {e.Message}", e);
+            }
             if (n == 0)
             {
                 throw new ElfFormatException($"{Path}: the file ended at {offset + done} while reading {count} bytes at {offset}");
@@ -208,7 +216,11 @@ internal sealed class ElfFile : IDisposable
         {
             throw new ElfFormatException($"{Path}: program header entries of {entrySize} bytes, not {ProgramHeaderSize}");
         }
-        byte[] table = ReadAt(checked((long)at), count * ProgramHeaderSize);
+        if (at > (ulong)Length)
+        {
+            throw new ElfFormatException($"{Path}: program headers at {at} lie past the end of the file");
+        }
+        byte[] table = ReadAt((long)at, count * ProgramHeaderSize);
         var segments = new List<ElfSegment>();
         for (int i = 0; i < count; i++)
         {
@@ -259,11 +271,11 @@ internal sealed class ElfFile : IDisposable
                 BinaryPrimitives.ReadUInt32LittleEndian(s[40..]));
         }
         var namesHeader = raw[namesIndex];
-        if (namesHeader.Size > (ulong)MaxSectionRead)
+        if (namesHeader.Size > (ulong)MaxSectionRead || namesHeader.Offset > (ulong)Length)
         {
-            throw new ElfFormatException($"{Path}: section name table of {namesHeader.Size} bytes");
+            throw new ElfFormatException($"{Path}: the section name table ({namesHeader.Size} bytes at offset {namesHeader.Offset}) lies outside the file or is too large");
         }
-        byte[] names = ReadAt(checked((long)namesHeader.Offset), (int)namesHeader.Size);
+        byte[] names = ReadAt((long)namesHeader.Offset, (int)namesHeader.Size);
         var sections = new List<ElfSection>(count);
         foreach (var s in raw)
         {

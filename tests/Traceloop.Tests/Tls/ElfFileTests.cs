@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Traceloop.Recorder.Tls;
 using Traceloop.TestCommon.Tls;
 
@@ -65,6 +66,22 @@ public sealed class ElfFileTests : IDisposable
         var e = Assert.Throws<ElfFormatException>(() => ElfFile.Open(path));
 
         Assert.Contains("outside the file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(32, 56)] // e_phoff, e_phentsize at 54, e_phnum at 56
+    [InlineData(40, 60)] // e_shoff, e_shentsize at 58, e_shnum at 60
+    public void HeadersPointingPastTheFile_AreRefused(int offsetField, int countField)
+    {
+        byte[] header = Header();
+        BinaryPrimitives.WriteUInt64LittleEndian(header.AsSpan(offsetField), ulong.MaxValue - 7);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(countField - 2), (ushort)(offsetField == 32 ? 56 : 64));
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(countField), 1);
+        string path = Write("far", header);
+
+        var e = Assert.Throws<ElfFormatException>(() => ElfFile.Open(path));
+
+        Assert.Contains("past the end of the file", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

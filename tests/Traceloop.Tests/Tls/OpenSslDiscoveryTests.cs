@@ -57,6 +57,11 @@ public sealed class OpenSslDiscoveryTests
             OpenSslLibrary own = Assert.Single(scan.Libraries, l => !l.IsLibSsl);
             Assert.Equal(binary, own.MappedPath);
             Assert.Equal(["SSL_write"], own.Functions.Select(f => f.Name));
+            // The offset is where the function's code is in the file: "return num" is mov %edx,%eax; ret
+            // (after an endbr64 where gcc adds one).
+            byte[] code = File.ReadAllBytes(binary).AsSpan((int)own.Functions[0].FileOffset, 7).ToArray();
+            byte[] body = code.AsSpan(0, 4).SequenceEqual<byte>([0xf3, 0x0f, 0x1e, 0xfa]) ? code[4..] : code[..3];
+            Assert.Equal([0x89, 0xd0, 0xc3], body);
             Assert.NotEqual(libssl.File, own.File);
 
             // A second scan reads the same files from what it remembered and finds the same.
