@@ -1195,8 +1195,9 @@ struct tl_tls_key {
 	__u32 library; /* enum tl_tls_library */
 };
 
+/* LRU: a call whose thread or goroutine died before returning leaves an entry nobody deletes. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, struct tl_tls_key);
 	__type(value, struct tl_tls_call);
