@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
+using Traceloop.Recorder.Metrics;
 
 // traceloop-recorder: the node daemon. See README.md for the options and the API.
 
@@ -49,6 +50,8 @@ var switches = new Dictionary<string, string>
     ["--dumps-min-free"] = nameof(CrashOptions.DumpsMinFreeBytes),
     ["--dump-event-interval"] = nameof(CrashOptions.DumpEventInterval),
     ["--trigger-cooldown"] = nameof(CrashOptions.TriggerCooldown),
+    ["--metrics"] = nameof(MetricsOptions.Metrics),
+    ["--metrics-address"] = nameof(MetricsOptions.MetricsAddress),
 };
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -113,11 +116,14 @@ catch (InvalidOperationException e)
     Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
     return 2;
 }
+var metricsOptions = new MetricsOptions();
+builder.Configuration.Bind(metricsOptions);
 ValidateOptionsResult validation = new RecorderOptionsValidator().Validate(null, options);
 ValidateOptionsResult crashValidation = new CrashOptionsValidator().Validate(null, crashOptions);
-if (validation.Failed || crashValidation.Failed)
+ValidateOptionsResult metricsValidation = new MetricsOptionsValidator().Validate(null, metricsOptions);
+if (validation.Failed || crashValidation.Failed || metricsValidation.Failed)
 {
-    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []))
+    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []).Concat(metricsValidation.Failures ?? []))
     {
         Console.Error.WriteLine($"traceloop-recorder: {failure}");
     }
@@ -142,6 +148,11 @@ builder.WebHost.ConfigureKestrel(k =>
     // Only the Unix socket: no TCP listener exists unless someone adds one deliberately.
     // Its limits are set with the services (ApiLimits), so the tests that host the API have them too.
     k.ListenUnixSocket(options.SocketPath);
+    // And TCP only when asked, for Prometheus in the cluster; it serves /metrics alone (MetricsEndpoints).
+    if (metricsOptions.Endpoint() is { } metricsEndpoint)
+    {
+        k.Listen(metricsEndpoint);
+    }
 });
 
 WebApplication app;

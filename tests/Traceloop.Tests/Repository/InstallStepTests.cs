@@ -24,6 +24,8 @@ public sealed partial class InstallStepTests
         ["kubectl"] = "kubectl",
         ["lz4"] = "lz4",
         ["make"] = "make",
+        ["prometheus"] = "prometheus",
+        ["promtool"] = "prometheus",
         ["redis-benchmark"] = "redis-tools",
         ["redis-cli"] = "redis-tools",
         ["redis-server"] = "redis-server",
