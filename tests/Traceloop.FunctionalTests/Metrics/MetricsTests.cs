@@ -119,6 +119,52 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task TheCountersArePinned_ARecorderKilledAndStartedAgainShowsWhatWasCountedMeanwhile()
+    {
+        RootRequirement.Ensure();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        RecorderProcess first = await RecorderProcess.StartAsync(["--spare-rings", "16"], cts.Token);
+        RecorderProcess? second = null;
+        int n = Random.Shared.Next(5, 30), m = Random.Shared.Next(30, 90);
+        MetricsWorkload workload = await MetricsWorkload.StartAsync(n, m, $"/no-such-{Guid.NewGuid():N}", distinct: 0, cts.Token);
+        try
+        {
+            await using RuncContainer container = workload.Container;
+            (string, string) me = ("container", container.Id);
+            Exposition before = await Eventually.GetAsync(async () =>
+            {
+                Exposition e = await ScrapeAsync(first, cts.Token);
+                return e.Value(Syscalls, me, ("syscall", "access")) > 0 ? e : null;
+            }, TimeSpan.FromSeconds(30), "the waiting container's access calls to be counted");
+
+            await first.KillAsync();
+            // The calls happen while no recorder runs: the pinned programs count them.
+            workload.Go();
+            Assert.Equal(0, await container.WaitForExitAsync(cts.Token));
+            second = await first.RestartAsync(ct: cts.Token);
+            Assert.Contains("Took over the recording pinned in", second.Output, StringComparison.Ordinal);
+
+            Exposition after = await Eventually.GetAsync(async () =>
+            {
+                Exposition e = await ScrapeAsync(second, cts.Token);
+                return e.Find(Syscalls, me).Any() ? e : null;
+            }, TimeSpan.FromSeconds(30), "the taken-over container's series");
+            Assert.Equal(n, Delta(before, after, Errors, me, ("syscall", "openat"), ("errno", "ENOENT")));
+            Assert.Equal(m, Delta(before, after, Syscalls, me, ("syscall", "getppid")));
+            AssertHistogramConsistent(after, container.Id, "getppid");
+        }
+        finally
+        {
+            workload.RemoveGoFile();
+            await (second ?? first).DisposeAsync();
+            if (second is not null)
+            {
+                await first.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task WithoutAMetricsAddress_TheRecorderListensOnNoTcpPort()
     {
         RootRequirement.Ensure();
