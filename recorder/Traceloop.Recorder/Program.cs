@@ -5,9 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Traceloop.Cluster;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
+using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Metrics;
 
 // traceloop-recorder: the node daemon. See README.md for the options and the API.
@@ -15,6 +17,8 @@ using Traceloop.Recorder.Metrics;
 var switches = new Dictionary<string, string>
 {
     ["--socket"] = nameof(RecorderOptions.SocketPath),
+    ["--cluster-address"] = nameof(RecorderOptions.ClusterAddress),
+    ["--cluster-tls-dir"] = nameof(RecorderOptions.ClusterTlsDir),
     ["--data-dir"] = nameof(RecorderOptions.DataDir),
     ["--ring-size"] = nameof(RecorderOptions.RingSize),
     ["--max-containers"] = nameof(RecorderOptions.MaxContainers),
@@ -116,14 +120,25 @@ catch (InvalidOperationException e)
     Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
     return 2;
 }
+var captureOptions = new CaptureOptions();
+try
+{
+    builder.Configuration.GetSection(CaptureOptions.Section).Bind(captureOptions);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+    return 2;
+}
 var metricsOptions = new MetricsOptions();
 builder.Configuration.Bind(metricsOptions);
 ValidateOptionsResult validation = new RecorderOptionsValidator().Validate(null, options);
 ValidateOptionsResult crashValidation = new CrashOptionsValidator().Validate(null, crashOptions);
+ValidateOptionsResult captureValidation = new CaptureOptionsValidator().Validate(null, captureOptions);
 ValidateOptionsResult metricsValidation = new MetricsOptionsValidator().Validate(null, metricsOptions);
-if (validation.Failed || crashValidation.Failed || metricsValidation.Failed)
+if (validation.Failed || crashValidation.Failed || captureValidation.Failed || metricsValidation.Failed)
 {
-    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []).Concat(metricsValidation.Failures ?? []))
+    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []).Concat(captureValidation.Failures ?? []).Concat(metricsValidation.Failures ?? []))
     {
         Console.Error.WriteLine($"traceloop-recorder: {failure}");
     }
@@ -143,11 +158,30 @@ if (options.Uninstall)
         return 1;
     }
 }
+// The cluster listener's files are read now, so a missing or broken Secret stops the start plainly.
+TlsFiles? clusterTls = null;
+if (options.ClusterAddress.Length > 0)
+{
+    try
+    {
+        clusterTls = TlsFiles.InDirectory(options.ClusterTlsDir);
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+        return 2;
+    }
+}
 builder.WebHost.ConfigureKestrel(k =>
 {
-    // Only the Unix socket: no TCP listener exists unless someone adds one deliberately.
-    // Its limits are set with the services (ApiLimits), so the tests that host the API have them too.
+    // The Unix socket, and a TCP listener only when --cluster-address asks for one.
+    // Their limits are set with the services (ApiLimits), so the tests that host the API have them too.
     k.ListenUnixSocket(options.SocketPath);
+    if (clusterTls is not null)
+    {
+        ClusterEndpoint.Listen(k, ListenAddress.Parse(options.ClusterAddress)!, clusterTls,
+            k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Traceloop.Recorder.Hosting.ClusterEndpoint"));
+    }
     // And TCP only when asked, for Prometheus in the cluster; it serves /metrics alone (MetricsEndpoints).
     if (metricsOptions.Endpoint() is { } metricsEndpoint)
     {

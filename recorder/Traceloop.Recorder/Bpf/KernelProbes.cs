@@ -36,7 +36,7 @@ internal sealed partial class KernelProbes : IDisposable
 
     /// <summary>The maps the recorder uses, pinned under these names.</summary>
     private static readonly string[] PinnedMaps =
-        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "watched_errors", "control_drops", "slot_owners", "meta",
+        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta",
          "syscall_stats", "syscall_errors", "syscall_series", "metrics_drops"];
 
     private readonly SafeBpfObjectHandle? _object;
@@ -61,6 +61,7 @@ internal sealed partial class KernelProbes : IDisposable
         Control = Add("control");
         Captures = Add("captures");
         ExcludedPods = Add("excluded_pods");
+        CaptureLevels = Add("capture_levels");
         WatchedErrors = Add("watched_errors");
         ControlDrops = Add("control_drops");
         SlotOwners = Add("slot_owners");
@@ -96,6 +97,9 @@ internal sealed partial class KernelProbes : IDisposable
 
     /// <summary>Pod cgroup directory names (<see cref="tl_pod_name"/>) whose containers the kernel must not adopt.</summary>
     public BpfMap ExcludedPods { get; }
+
+    /// <summary>Pod cgroup directory names (<see cref="tl_pod_name"/>) → <see cref="CaptureLevel"/>; the all-zero name holds the default.</summary>
+    public BpfMap CaptureLevels { get; }
 
     /// <summary><see cref="tl_watched_error"/> → 1: the syscall failures the syscall-error trigger reports.</summary>
     public BpfMap WatchedErrors { get; }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Metrics;
 
 namespace Traceloop.Recorder.Http;
@@ -23,12 +25,17 @@ internal static class MetricsEndpoints
     }
 
     /// <summary>
-    /// The TCP listener (--metrics-address) serves /metrics and nothing else: the API's dumps hold
-    /// every argument a container passed, and it is only ever on the Unix socket.
+    /// The metrics listener (--metrics-address) serves /metrics and nothing else: the API's dumps
+    /// hold every argument a container passed, and it is plain HTTP. Other listeners (the socket,
+    /// the cluster's mutual-TLS one) are told apart by their port and pass.
     /// </summary>
-    public static IApplicationBuilder UseMetricsOnlyOverTcp(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseMetricsOnlyOverTcp(this IApplicationBuilder app)
     {
-        if (context.Connection.LocalIpAddress is not null && !(HttpMethods.IsGet(context.Request.Method) && context.Request.Path == Path))
+        int? metricsPort = app.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value.Endpoint()?.Port;
+        return metricsPort is not { } port ? app : app.Use(async (context, next) =>
+    {
+        if (context.Connection.LocalIpAddress is not null && context.Connection.LocalPort == port
+            && !(HttpMethods.IsGet(context.Request.Method) && context.Request.Path == Path))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             context.Response.ContentType = "text/plain; charset=utf-8";
@@ -37,4 +44,5 @@ internal static class MetricsEndpoints
         }
         await next(context).ConfigureAwait(false);
     });
+    }
 }

@@ -33,6 +33,7 @@ internal static class ApiSamples
         RecordingSince = T0.AddSeconds(2),
         RecordingOrigin = RecordingOrigins.LateRing,
         EventsMissed = 17,
+        CaptureLevel = CaptureLevelNames.NoPayloadNoArgv,
     };
 
     public static ContainerInfo SparseContainer() => new()
@@ -132,7 +133,60 @@ internal static class ApiSamples
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 0, Args = [], Completion = SyscallCompletion.EnterLost, Ret = long.MinValue, DurationNs = long.MaxValue },
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 231, Completion = SyscallCompletion.NoReturn, ProcessEnded = true },
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 202, Completion = SyscallCompletion.Unfinished, Comm = "" },
+        TcpEvent(),
+        HttpEvent(),
     ];
+
+    public static TraceEventDto HttpEvent() => new()
+    {
+        Kind = TraceEventKind.Syscall,
+        TimestampNs = 1_714_996_984_200_000_000,
+        Pid = 4242,
+        Tid = 4242,
+        Comm = "server",
+        Nr = 1,
+        Name = "write",
+        Ret = 17,
+        DurationNs = 3_000,
+        Text = "write(7, \"HTTP/1.1 200 OK\\r\\n\", 17) = 17",
+        Seq = 100,
+        Http = new HttpMessage
+        {
+            Type = HttpMessageNames.Response,
+            Role = HttpMessageNames.Server,
+            Method = "GET",
+            Path = "/api/checkout/a-long-pa",
+            PathTruncated = true,
+            Status = 200,
+            Reason = "OK",
+            LatencyNs = 1_234_567,
+            Fd = 7,
+        },
+    };
+
+    public static TraceEventDto TcpEvent() => new()
+    {
+        Kind = TraceEventKind.Tcp,
+        TimestampNs = 1_714_996_984_123_456_789,
+        Pid = 4242,
+        Tid = 4243,
+        Comm = "client",
+        Nr = -1,
+        Name = "tcp",
+        Text = "--- tcp [::1]:41234 > [::1]:1 SYN_SENT -> CLOSE ---",
+        Seq = 99,
+        Container = "shop/web/app",
+        Tcp = new TcpStateChange
+        {
+            Socket = 0xffff_8881_0000_1234,
+            OldState = "SYN_SENT",
+            NewState = "CLOSE",
+            LocalAddress = "::1",
+            LocalPort = 41234,
+            RemoteAddress = "::1",
+            RemotePort = 1,
+        },
+    };
 
     public static void Equal(ContainerInfo? expected, ContainerInfo? actual)
     {
@@ -166,6 +220,7 @@ internal static class ApiSamples
         EqualTime(expected.RecordingSince, actual.RecordingSince);
         Assert.Equal(expected.RecordingOrigin, actual.RecordingOrigin);
         Assert.Equal(expected.EventsMissed, actual.EventsMissed);
+        Assert.Equal(expected.CaptureLevel, actual.CaptureLevel);
     }
 
     public static void Equal(DumpHeader expected, DumpHeader actual)
@@ -240,6 +295,19 @@ internal static class ApiSamples
         Assert.Equal(expected.ProcessEnded, actual.ProcessEnded);
         Assert.Equal(expected.Text, actual.Text);
         Assert.Equal(expected.Seq, actual.Seq);
+        Assert.Equal(expected.Container, actual.Container);
+        Assert.Equal(expected.Http is null, actual.Http is null);
+        if (expected.Http is { } h && actual.Http is { } k)
+        {
+            Assert.Equal((h.Type, h.Role, h.Method, h.Path, h.PathTruncated, h.Status, h.Reason, h.LatencyNs, h.Fd),
+                (k.Type, k.Role, k.Method, k.Path, k.PathTruncated, k.Status, k.Reason, k.LatencyNs, k.Fd));
+        }
+        Assert.Equal(expected.Tcp is null, actual.Tcp is null);
+        if (expected.Tcp is { } t && actual.Tcp is { } u)
+        {
+            Assert.Equal((t.Socket, t.OldState, t.NewState, t.LocalAddress, t.LocalPort, t.RemoteAddress, t.RemotePort),
+                (u.Socket, u.OldState, u.NewState, u.LocalAddress, u.LocalPort, u.RemoteAddress, u.RemotePort));
+        }
     }
 
     private static void EqualTime(DateTimeOffset? expected, DateTimeOffset? actual)
