@@ -33,7 +33,7 @@ public sealed class AggregatedApiTests : IAsyncLifetime
             Json([Container("shop", "checkout", "app", "node-a"), Container("bank", "ledger", "db", "node-a"), Container(null, null, null, "node-a")]),
             hidden: 2, unreachable: ["node-b"]));
 
-        (int code, string output, string error) = await RunAsync("ls", "-A");
+        (int code, string output, string error) = await PluginAsync("ls", "-A");
 
         Assert.Equal(3, code);
         string[] rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -53,11 +53,11 @@ public sealed class AggregatedApiTests : IAsyncLifetime
         _api.Answer("GET", $"{P}/namespaces/shop/pods", 200, Envelope("RecordedContainerList", Json([Container("shop", "checkout", "app", "node-a")])));
         _api.Answer("GET", $"{P}/namespaces/shop/crashdumps", 200, Envelope("CrashDumpList", "[]"));
 
-        (int code, string output, string error) = await RunAsync("ls", "-o", "json");
+        (int code, string output, string error) = await PluginAsync("ls", "-o", "json");
         Assert.Equal((0, ""), (code, error));
         Assert.Equal("checkout", Assert.Single(JsonSerializer.Deserialize(output, TraceloopJson.Context.ListContainerInfo)!).Pod);
 
-        (code, output, error) = await RunAsync("crashes");
+        (code, output, error) = await PluginAsync("crashes");
         Assert.Equal((0, "", "No saved dumps found in shop namespace.\n"), (code, output, error));
     }
 
@@ -68,7 +68,7 @@ public sealed class AggregatedApiTests : IAsyncLifetime
         _api.Answer("GET", $"{P}/crashdumps", 200, Envelope("CrashDumpList",
             JsonSerializer.Serialize(new List<SavedDumpInfo> { older, newer }, TraceloopJson.Context.ListSavedDumpInfo), hidden: 1));
 
-        (int code, string output, string error) = await RunAsync("crashes", "-A");
+        (int code, string output, string error) = await PluginAsync("crashes", "-A");
 
         Assert.Equal(0, code);
         string[] rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -87,12 +87,12 @@ public sealed class AggregatedApiTests : IAsyncLifetime
             JsonSerializer.Serialize(new List<SavedDumpInfo> { Dump("20260101T020000Z-cccc", Now) }, TraceloopJson.Context.ListSavedDumpInfo));
         _api.Answer("DELETE", $"{P}/namespaces/shop/crashdumps/20260101T020000Z-cccc", 204, "");
 
-        Assert.Equal((0, "openat(...) = 3\n", ""), await RunAsync("dump", "checkout", "-c", "app", "--last", "5"));
-        Assert.Equal((0, "{\"syscall\":\"read\"}\n", ""), await RunAsync("get", "20260101T000000Z-aaaa", "-n", "bank", "-o", "json"));
-        (int code, string output, string error) = await RunAsync("snapshot", "checkout");
+        Assert.Equal((0, "openat(...) = 3\n", ""), await PluginAsync("dump", "checkout", "-c", "app", "--last", "5"));
+        Assert.Equal((0, "{\"syscall\":\"read\"}\n", ""), await PluginAsync("get", "20260101T000000Z-aaaa", "-n", "bank", "-o", "json"));
+        (int code, string output, string error) = await PluginAsync("snapshot", "checkout");
         Assert.Equal((0, ""), (code, error));
         Assert.StartsWith("20260101T020000Z-cccc ", output.Split('\n')[1], StringComparison.Ordinal);
-        Assert.Equal((0, "deleted 20260101T020000Z-cccc\n", ""), await RunAsync("rm", "20260101T020000Z-cccc"));
+        Assert.Equal((0, "deleted 20260101T020000Z-cccc\n", ""), await PluginAsync("rm", "20260101T020000Z-cccc"));
         Assert.All(_api.Requests, r => Assert.Equal($"Bearer {ContractDouble.Token}", r.Authorization));
     }
 
@@ -106,7 +106,7 @@ public sealed class AggregatedApiTests : IAsyncLifetime
     public async Task EachStatus_IsOneClearLine_AndTheFailureExit(int status, string reason, string message, string expected)
     {
         _api.Answer("GET", $"{P}/namespaces/shop/pods/checkout/dump?format=text", status, ContractDouble.Status(status, reason, message));
-        Assert.Equal((2, "", expected + "\n"), await RunAsync("dump", "checkout"));
+        Assert.Equal((2, "", expected + "\n"), await PluginAsync("dump", "checkout"));
     }
 
     [Fact]
@@ -114,13 +114,13 @@ public sealed class AggregatedApiTests : IAsyncLifetime
     {
         string wrong = _api.WriteKubeconfig(token: "stolen");
         Assert.Equal((2, "", "error: unauthorized: the API server rejected the kubeconfig's credentials: Unauthorized\n"),
-            await RunWithAsync(wrong, "ls"));
+            await PluginWithAsync(wrong, "ls"));
 
         Assert.Equal((2, "", "error: cannot list saved dumps in all namespaces: the API server does not serve traceloop.dev/v1alpha1; is Traceloop installed (APIService v1alpha1.traceloop.dev)?\n"),
-            await RunAsync("crashes", "-A"));
+            await PluginAsync("crashes", "-A"));
 
         _api.Answer("GET", $"{P}/pods", 200, "{\"kind\":\"RecordedContainerList\"}");
-        (int code, string output, string error) = await RunAsync("ls", "-A");
+        (int code, string output, string error) = await PluginAsync("ls", "-A");
         Assert.Equal((2, ""), (code, output));
         Assert.Equal("error: the Traceloop API sent an unreadable answer to list recorded pods in all namespaces: no items array\n", error);
     }
@@ -134,14 +134,14 @@ public sealed class AggregatedApiTests : IAsyncLifetime
         // The new double's kubeconfig, pointed at the port nothing listens on any more.
         string kubeconfig = _api.WriteKubeconfig();
         File.WriteAllText(kubeconfig, File.ReadAllText(kubeconfig).Replace(_api.Url.ToString().TrimEnd('/'), url, StringComparison.Ordinal));
-        (int code, _, string error) = await RunWithAsync(kubeconfig, "ls");
+        (int code, _, string error) = await PluginWithAsync(kubeconfig, "ls");
         Assert.Equal(2, code);
         Assert.StartsWith($"error: cannot reach the API server {url}/ to list recorded pods in namespace shop: ", error, StringComparison.Ordinal);
     }
 
-    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunWithAsync(_kubeconfig, args);
+    private Task<(int Code, string Output, string Error)> PluginAsync(params string[] args) => PluginWithAsync(_kubeconfig, args);
 
-    private static async Task<(int Code, string Output, string Error)> RunWithAsync(string kubeconfig, params string[] args)
+    private static async Task<(int Code, string Output, string Error)> PluginWithAsync(string kubeconfig, params string[] args)
     {
         using var output = new MemoryStream();
         var error = new StringWriter();
