@@ -18,7 +18,7 @@ internal static class ApiFailure
             HttpStatusCode.Unauthorized => $"unauthorized: the API server rejected the kubeconfig's credentials: {detail}",
             HttpStatusCode.Forbidden => $"forbidden: cannot {what}: {detail}",
             HttpStatusCode.NotFound when IsDiscoveryMiss(detail) =>
-                $"cannot {what}: the API server does not serve {TraceloopApi.Group}/{TraceloopApi.Version}; is Traceloop installed (APIService v1alpha1.traceloop.dev)?",
+                $"cannot {what}: the API server does not serve this {TraceloopApi.Group}/{TraceloopApi.Version} request; is Traceloop installed (APIService v1alpha1.traceloop.dev), and as new as this plugin?",
             HttpStatusCode.NotFound => $"not found: {detail}",
             HttpStatusCode.ServiceUnavailable =>
                 $"cannot {what}: the Traceloop API is unavailable (is the traceloop-gateway running? kubectl get apiservice v1alpha1.traceloop.dev): {detail}",

@@ -116,7 +116,7 @@ public sealed class AggregatedApiTests : IAsyncLifetime
         Assert.Equal((2, "", "error: unauthorized: the API server rejected the kubeconfig's credentials: Unauthorized\n"),
             await PluginWithAsync(wrong, "ls"));
 
-        Assert.Equal((2, "", "error: cannot list saved dumps in all namespaces: the API server does not serve traceloop.dev/v1alpha1; is Traceloop installed (APIService v1alpha1.traceloop.dev)?\n"),
+        Assert.Equal((2, "", "error: cannot list saved dumps in all namespaces: the API server does not serve this traceloop.dev/v1alpha1 request; is Traceloop installed (APIService v1alpha1.traceloop.dev), and as new as this plugin?\n"),
             await PluginAsync("crashes", "-A"));
 
         _api.Answer("GET", $"{P}/pods", 200, "{\"kind\":\"RecordedContainerList\"}");
