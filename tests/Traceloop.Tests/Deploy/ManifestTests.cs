@@ -141,6 +141,13 @@ public sealed class ManifestTests
         V1ContainerPort target = Assert.Single(Assert.Single(gateway.Spec.Template.Spec.Containers).Ports);
         Assert.Equal(port.TargetPort.Value, target.Name);
         Assert.Equal(":" + target.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), Arg(gateway.Spec.Template.Spec.Containers[0], "--address"));
+        // The gateway finds the agents by the DaemonSet's own selector, which no gateway pod matches.
+        V1Container container = gateway.Spec.Template.Spec.Containers[0];
+        Assert.Equal(Namespace, Arg(container, "--agent-namespace"));
+        Assert.Equal(Manifests.Arg("--cluster-address"), ":" + Arg(container, "--agent-port"));
+        Dictionary<string, string> agentSelector = Arg(container, "--agent-selector")!.Split(',').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal(Manifests.DaemonSet.Spec.Selector.MatchLabels, agentSelector);
+        Assert.False(agentSelector.All(l => gateway.Spec.Template.Metadata.Labels.TryGetValue(l.Key, out string? v) && v == l.Value));
         // The agent pods' labels select no gateway pod, and the reverse.
         Assert.NotEqual(Manifests.DaemonSet.Spec.Selector.MatchLabels["app.kubernetes.io/component"], service.Spec.Selector["app.kubernetes.io/component"]);
     }
