@@ -84,7 +84,10 @@ public sealed class TestCertificates : IDisposable
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         byte[] serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
-        using X509Certificate2 signed = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), serial);
+        // Never past the CA's own end: a CA made a moment earlier (in the same second of the next
+        // day) would otherwise make Create refuse the leaf.
+        DateTimeOffset notAfter = new DateTimeOffset(ca.NotAfter) is var caEnd && caEnd < now.AddDays(1) ? caEnd : now.AddDays(1);
+        using X509Certificate2 signed = request.Create(ca, now.AddMinutes(-5), notAfter, serial);
         // Round-tripped through PKCS#12 so that SslStream can use the key on every platform.
         return X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
     }
