@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Every program a test, script or benchmark starts comes from one of these lists; the unit test
 # Repository/InstallStepTests fails when one is started that no list names.
-TRACELOOP_BUILD_PACKAGES=(clang llvm make libbpf-dev libbpf1 linux-libc-dev gcc libc6-dev zlib1g-dev curl)
+TRACELOOP_BUILD_PACKAGES=(clang llvm make libbpf-dev libbpf1 linux-libc-dev gcc libc6-dev zlib1g-dev curl libssl3 ca-certificates)
 # kubectl is the Kubernetes project's package, which this project's machines carry; Debian's
 # kubernetes-client (1.20) cannot render deploy/ (its kustomize predates `labels:` and `patches:`).
 # golang-go: the TLS tests build Go programs (crypto/tls clients, stripped and not) with `go build`;

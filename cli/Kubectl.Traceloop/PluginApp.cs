@@ -12,8 +12,8 @@ internal static class PluginApp
     {
         var root = new RootCommand("""
             Traceloop: what did my pod do before it died? Reads the syscall flight recorder of the
-            Traceloop agent on each node, through pods/exec into the agent pods (RBAC: create on
-            pods/exec in the agent namespace).
+            Traceloop agent on each node through the API server's traceloop.dev API, as you: RBAC
+            on the pod's namespace decides (roles traceloop-viewer and traceloop-admin).
 
             Exit codes: 0 success, 1 usage, 2 failure, 3 partial (some nodes' agents did not answer;
             the rest was printed, and stderr names the nodes).
@@ -24,6 +24,7 @@ internal static class PluginApp
         root.Add(CrashesCommand.Create(console));
         root.Add(GetCommand.Create(console));
         root.Add(SnapshotCommand.Create(console));
+        root.Add(RmCommand.Create(console));
         return root;
     }
 
@@ -51,7 +52,7 @@ internal static class PluginApp
             }
             catch (MessagePackSerializationException e)
             {
-                await console.Error.WriteLineAsync("error: the agent sent a dump that cannot be read: " + e.Message).ConfigureAwait(false);
+                await console.Error.WriteLineAsync("error: the Traceloop API sent a dump that cannot be read: " + e.Message).ConfigureAwait(false);
                 return ExitCode.Failed.ToPluginStatus();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

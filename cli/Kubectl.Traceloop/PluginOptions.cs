@@ -25,16 +25,9 @@ internal static class PluginOptions
         Recursive = true,
     };
 
-    public static readonly Option<string> AgentNamespace = new("--agent-namespace")
-    {
-        Description = "Where the Traceloop agent DaemonSet runs",
-        DefaultValueFactory = _ => KubeSettings.DefaultAgentNamespace,
-        Recursive = true,
-    };
-
     public static readonly Option<int> Timeout = new("--request-timeout")
     {
-        Description = "Seconds to wait for each API call and each agent",
+        Description = "Seconds to wait for each API call",
         DefaultValueFactory = _ => (int)KubeSettings.DefaultTimeout.TotalSeconds,
         Recursive = true,
     };
@@ -68,7 +61,6 @@ internal static class PluginOptions
         root.Add(Kubeconfig);
         root.Add(Context);
         root.Add(Namespace);
-        root.Add(AgentNamespace);
         root.Add(Timeout);
     }
 
@@ -79,8 +71,7 @@ internal static class PluginOptions
         {
             throw new PluginException("--request-timeout must be a positive number of seconds", ExitCode.Usage);
         }
-        string agentNamespace = result.GetValue(AgentNamespace) ?? KubeSettings.DefaultAgentNamespace;
         return new KubeSettings(result.GetValue(Kubeconfig), result.GetValue(Context), result.GetValue(Namespace), allNamespaces,
-            string.IsNullOrWhiteSpace(agentNamespace) ? KubeSettings.DefaultAgentNamespace : agentNamespace.Trim(), TimeSpan.FromSeconds(seconds));
+            TimeSpan.FromSeconds(seconds));
     }
 }

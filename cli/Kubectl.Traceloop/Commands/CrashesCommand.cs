@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Kubectl.Traceloop.Agents;
+using Kubectl.Traceloop.Api;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
 using Traceloop.Api;
@@ -7,7 +7,7 @@ using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
 
-/// <summary><c>kubectl traceloop crashes [-A]</c>: the dumps the agents kept on disk (crashes and snapshots), cluster-wide.</summary>
+/// <summary><c>kubectl traceloop crashes [-A]</c>: the dumps the agents kept on disk (crashes and snapshots).</summary>
 internal static class CrashesCommand
 {
     public static Command Create(CliConsole console)
@@ -19,20 +19,15 @@ internal static class CrashesCommand
         {
             bool allNamespaces = result.GetValue(all);
             using KubeSession session = KubeSession.Open(PluginOptions.Settings(result, allNamespaces));
-            IReadOnlyList<AgentPod> agents = await new AgentLocator(session).AllAsync(ct).ConfigureAwait(false);
-            string path = allNamespaces ? "/dumps" : "/dumps?namespace=" + Uri.EscapeDataString(session.Namespace);
-            var api = new AgentApi(session);
-            FanOutResult<List<SavedDumpInfo>> answers = await FanOut.RunAsync(agents,
-                async (agent, token) => AgentJson.Parse(await api.GetAsync(agent, path, token).ConfigureAwait(false),
-                    TraceloopJson.Context.ListSavedDumpInfo, agent), ct).ConfigureAwait(false);
-            ExitCode code = answers.Report(console.Error);
-            List<(SavedDumpInfo Dump, string Node)> rows = [.. answers.Answers
-                .SelectMany(a => a.Value.Select(d => (d, a.Agent.Node)))
-                .OrderByDescending(r => r.d.TakenAt)];
-            ListingWriter.Write(console, result.GetValue(output)!, [.. rows.Select(r => r.Dump)], TraceloopJson.Context.ListSavedDumpInfo,
+            string? ns = allNamespaces ? null : session.Namespace;
+            string what = ns is null ? "list saved dumps in all namespaces" : $"list saved dumps in namespace {ns}";
+            byte[] body = await new TraceloopApi(session).GetAsync(TraceloopApi.Path(ns, "crashdumps"), what, ct).ConfigureAwait(false);
+            var list = RecordedList<SavedDumpInfo>.Parse(body, TraceloopJson.Context.ListSavedDumpInfo, what);
+            List<SavedDumpInfo> rows = [.. list.Items.OrderByDescending(d => d.TakenAt)];
+            ListingWriter.Write(console, result.GetValue(output)!, rows, TraceloopJson.Context.ListSavedDumpInfo,
                 () => PluginTables.Dumps(rows, DateTimeOffset.UtcNow),
-                allNamespaces ? "No saved dumps found." : $"No saved dumps found in {session.Namespace} namespace.");
-            return code;
+                ns is null ? "No saved dumps found." : $"No saved dumps found in {ns} namespace.");
+            return list.Report(console.Error, "saved dumps");
         });
         return command;
     }

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Kubectl.Traceloop.Agents;
+using Kubectl.Traceloop.Api;
 using Kubectl.Traceloop.Kube;
-using Kubectl.Traceloop.Output;
 using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
@@ -28,12 +27,11 @@ internal static class DumpCommand
             }
             using KubeSession session = KubeSession.Open(PluginOptions.Settings(result));
             string name = result.GetValue(pod)!;
-            AgentPod agent = await new AgentLocator(session).ForPodAsync(session.Namespace, name, ct).ConfigureAwait(false);
             string format = result.GetValue(output)!;
-            string path = $"/pods/{Uri.EscapeDataString(session.Namespace)}/{Uri.EscapeDataString(name)}/dump?format={DumpOutput.WireFormat(format)}"
+            string path = TraceloopApi.PodPath(session.Namespace, name, "dump") + $"?format={DumpOutput.WireFormat(format)}"
                 + (result.GetValue(container) is { } c ? "&container=" + Uri.EscapeDataString(c) : "")
                 + (result.GetValue(last) is { } n ? "&last=" + n.ToString(CultureInfo.InvariantCulture) : "");
-            byte[] body = await new AgentApi(session).GetAsync(agent, path, ct).ConfigureAwait(false);
+            byte[] body = await new TraceloopApi(session).GetAsync(path, $"dump pod {session.Namespace}/{name}", ct).ConfigureAwait(false);
             await DumpOutput.WriteAsync(console, format, body, ct).ConfigureAwait(false);
             return ExitCode.Success;
         });

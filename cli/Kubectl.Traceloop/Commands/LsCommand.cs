@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Kubectl.Traceloop.Agents;
+using Kubectl.Traceloop.Api;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
 using Traceloop.Api;
@@ -7,7 +7,7 @@ using Traceloop.Cli.Common;
 
 namespace Kubectl.Traceloop.Commands;
 
-/// <summary><c>kubectl traceloop ls [-A]</c>: the recorded pods' containers on every node.</summary>
+/// <summary><c>kubectl traceloop ls [-A]</c>: the recorded pods' containers, in one namespace or in every one the user may list.</summary>
 internal static class LsCommand
 {
     public static Command Create(CliConsole console)
@@ -19,17 +19,12 @@ internal static class LsCommand
         {
             bool allNamespaces = result.GetValue(all);
             using KubeSession session = KubeSession.Open(PluginOptions.Settings(result, allNamespaces));
-            IReadOnlyList<AgentPod> agents = await new AgentLocator(session).AllAsync(ct).ConfigureAwait(false);
-            string path = allNamespaces ? "/containers" : "/containers?namespace=" + Uri.EscapeDataString(session.Namespace);
-            var api = new AgentApi(session);
-            FanOutResult<List<ContainerInfo>> answers = await FanOut.RunAsync(agents,
-                async (agent, token) => AgentJson.Parse(await api.GetAsync(agent, path, token).ConfigureAwait(false),
-                    TraceloopJson.Context.ListContainerInfo, agent), ct).ConfigureAwait(false);
-            ExitCode code = answers.Report(console.Error);
-            // Containers outside Kubernetes (a node's own runc or docker) have no pod to show here;
-            // a container named by its pod also has the pod's node.
-            List<ContainerInfo> rows = [.. answers.Answers
-                .SelectMany(a => a.Value)
+            string? ns = allNamespaces ? null : session.Namespace;
+            string what = ns is null ? "list recorded pods in all namespaces" : $"list recorded pods in namespace {ns}";
+            byte[] body = await new TraceloopApi(session).GetAsync(TraceloopApi.Path(ns, "pods"), what, ct).ConfigureAwait(false);
+            var list = RecordedList<ContainerInfo>.Parse(body, TraceloopJson.Context.ListContainerInfo, what);
+            // Containers outside Kubernetes (a node's own runc or docker) have no pod to show here.
+            List<ContainerInfo> rows = [.. list.Items
                 .Where(c => c.Pod is not null)
                 .OrderBy(c => c.Namespace, StringComparer.Ordinal)
                 .ThenBy(c => c.Pod, StringComparer.Ordinal)
@@ -37,8 +32,8 @@ internal static class LsCommand
                 .ThenBy(c => c.FirstSeen)];
             ListingWriter.Write(console, result.GetValue(output)!, rows, TraceloopJson.Context.ListContainerInfo,
                 () => PluginTables.Pods(rows, DateTimeOffset.UtcNow),
-                allNamespaces ? "No recorded pods found." : $"No recorded pods found in {session.Namespace} namespace.");
-            return code;
+                ns is null ? "No recorded pods found." : $"No recorded pods found in {ns} namespace.");
+            return list.Report(console.Error, "recorded pods");
         });
         return command;
     }

@@ -1,5 +1,7 @@
 using System.CommandLine;
-using Kubectl.Traceloop.Agents;
+using System.Net.Http;
+using System.Text.Json;
+using Kubectl.Traceloop.Api;
 using Kubectl.Traceloop.Kube;
 using Kubectl.Traceloop.Output;
 using Traceloop.Api;
@@ -20,13 +22,21 @@ internal static class SnapshotCommand
         {
             using KubeSession session = KubeSession.Open(PluginOptions.Settings(result));
             string name = result.GetValue(pod)!;
-            AgentPod agent = await new AgentLocator(session).ForPodAsync(session.Namespace, name, ct).ConfigureAwait(false);
-            string path = $"/pods/{Uri.EscapeDataString(session.Namespace)}/{Uri.EscapeDataString(name)}/snapshot"
+            string path = TraceloopApi.PodPath(session.Namespace, name, "snapshot")
                 + (result.GetValue(container) is { } c ? "?container=" + Uri.EscapeDataString(c) : "");
-            byte[] body = await new AgentApi(session).CallAsync(agent, "POST", path, ct).ConfigureAwait(false);
-            List<SavedDumpInfo> saved = AgentJson.Parse(body, TraceloopJson.Context.ListSavedDumpInfo, agent);
+            string what = $"snapshot pod {session.Namespace}/{name}";
+            byte[] body = await new TraceloopApi(session).SendAsync(HttpMethod.Post, path, what, ct).ConfigureAwait(false);
+            List<SavedDumpInfo> saved;
+            try
+            {
+                saved = JsonSerializer.Deserialize(body, TraceloopJson.Context.ListSavedDumpInfo) ?? [];
+            }
+            catch (JsonException e)
+            {
+                throw new PluginException($"the Traceloop API sent an unreadable answer to {what}: {e.Message}", ExitCode.Failed, e);
+            }
             ListingWriter.Write(console, result.GetValue(output)!, saved, TraceloopJson.Context.ListSavedDumpInfo,
-                () => PluginTables.Dumps(saved.Select(d => (d, agent.Node)), DateTimeOffset.UtcNow), $"No recorded container of pod {name} to snapshot.");
+                () => PluginTables.Dumps(saved, DateTimeOffset.UtcNow), $"No recorded container of pod {name} to snapshot.");
             return ExitCode.Success;
         });
         return command;

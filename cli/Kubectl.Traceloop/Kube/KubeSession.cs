@@ -15,7 +15,7 @@ internal sealed class KubeSession : IDisposable
         Namespace = ns;
         Settings = settings;
         SocketsHttpHandler? handler = null;
-        // The client keeps its TLS-configured handler private; the exec WebSocket needs it.
+        // The client keeps its TLS-configured handler private; calls to the aggregated API need it.
         config.FirstMessageHandlerSetup = h =>
         {
             h.ConnectTimeout = TimeSpan.FromSeconds(10);
@@ -36,8 +36,6 @@ internal sealed class KubeSession : IDisposable
     public string Namespace { get; }
 
     public KubeSettings Settings { get; }
-
-    public string AgentNamespace => Settings.AgentNamespace;
 
     public TimeSpan Timeout => Settings.Timeout ?? KubeSettings.DefaultTimeout;
 

@@ -6,11 +6,7 @@ internal sealed record KubeSettings(
     string? Context = null,
     string? Namespace = null,
     bool AllNamespaces = false,
-    string AgentNamespace = KubeSettings.DefaultAgentNamespace,
     TimeSpan? Timeout = null)
 {
-    /// <summary>Where deploy/ installs the agent DaemonSet.</summary>
-    public const string DefaultAgentNamespace = "traceloop";
-
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 }

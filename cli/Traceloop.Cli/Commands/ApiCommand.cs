@@ -6,8 +6,8 @@ using Traceloop.Cli.Common;
 namespace Traceloop.Cli.Commands;
 
 /// <summary>
-/// <c>traceloop api METHOD PATH</c>: the exec bridge of the kubectl plugin. The plugin runs it in
-/// the agent pod through <c>pods/exec</c>, so RBAC on exec governs who reaches the socket. Its
+/// <c>traceloop api METHOD PATH</c>: one raw request to the socket, for scripts and for the
+/// DaemonSet's exec probes (which the kubelet runs in the pod; no user execs into it). Its
 /// contract is fixed: the raw body on stdout and exit 0 for a 2xx; <c>HTTP code: detail</c> on
 /// stderr and exit 3 for an HTTP error; the client's sentence and exit 2 when the socket cannot
 /// be reached; exit 1 for bad arguments.
@@ -20,7 +20,7 @@ internal static class ApiCommand
     {
         var method = new Argument<string>("METHOD") { Description = "GET, POST or DELETE" };
         var path = new Argument<string>("PATH") { Description = "The request path and query, starting with / (e.g. /containers?namespace=shop)" };
-        var command = new Command("api", "Send one request to the recorder's API and print the raw answer (used by kubectl traceloop through pods/exec)")
+        var command = new Command("api", "Send one request to the recorder's API and print the raw answer (used by the DaemonSet's probes)")
         {
             method,
             path,

@@ -3,6 +3,7 @@ extern alias KubernetesFull;
 using System.Security.Cryptography;
 using KubernetesFull::k8s.Models;
 using Traceloop.FunctionalTests.Containers;
+using Traceloop.FunctionalTests.Gateway;
 using Traceloop.FunctionalTests.Recorder;
 using Traceloop.Recorder.Containers;
 using Traceloop.TestCommon.Deploy;
@@ -11,8 +12,9 @@ namespace Traceloop.FunctionalTests.Deploy;
 
 /// <summary>
 /// Runs the recorder as the DaemonSet's pod would run it, with what the rendered manifest says:
-/// its args (socket, data directory and config file moved to a temporary directory), the
-/// ConfigMap's config file, its literal environment, and as root holding exactly the added
+/// its args (socket, data directory and config file moved to a temporary directory, the cluster
+/// listener moved to a free loopback port with certificates as Secret traceloop-agent-tls holds
+/// them), the ConfigMap's config file, its literal environment, and as root holding exactly the added
 /// capabilities with no_new_privs (allowPrivilegeEscalation: false). Like a non-privileged pod
 /// on a cgroup v2 node, the process sits in a kubelet-style container cgroup and has a cgroup
 /// namespace of its own, with the host's hierarchy mounted above it. Not reproduced: the
@@ -21,12 +23,14 @@ namespace Traceloop.FunctionalTests.Deploy;
 internal sealed class PodSandbox : IAsyncDisposable
 {
     private readonly string _podPath;
+    private readonly ClusterCertificates _cluster;
 
-    private PodSandbox(string id, string podPath, RecorderProcess recorder)
+    private PodSandbox(string id, string podPath, RecorderProcess recorder, ClusterCertificates cluster)
     {
         Id = id;
         _podPath = podPath;
         Recorder = recorder;
+        _cluster = cluster;
     }
 
     /// <summary>The sandbox's container id: its cgroup is named after it, as a pod container's is.</summary>
@@ -48,11 +52,14 @@ internal sealed class PodSandbox : IAsyncDisposable
         string socket = Path.Join(dir, "traceloop.sock");
         string config = Path.Join(dir, "config.json");
         await File.WriteAllTextAsync(config, manifests.ConfigJson, ct).ConfigureAwait(false);
+        ClusterCertificates cluster = ClusterCertificates.Create();
         var moved = new Dictionary<string, string>
         {
             ["--socket"] = socket,
             ["--data-dir"] = Path.Join(dir, "data"),
             ["--config"] = config,
+            ["--cluster-address"] = $"127.0.0.1:{GatewayProcess.FreePort()}",
+            ["--cluster-tls-dir"] = cluster.AgentDir,
         };
         var args = new List<string>();
         for (int i = 0; i < container.Args.Count; i++)
@@ -83,11 +90,12 @@ internal sealed class PodSandbox : IAsyncDisposable
         try
         {
             RecorderProcess recorder = await RecorderProcess.StartAsync(launcher, RecorderProcess.BinaryPath, args, dir, socket, env, ct).ConfigureAwait(false);
-            return new PodSandbox(id, podPath, recorder);
+            return new PodSandbox(id, podPath, recorder, cluster);
         }
         catch
         {
             KubeletCgroups.Remove($"{podPath}/{id}", podPath);
+            cluster.Dispose();
             throw;
         }
     }
@@ -96,5 +104,6 @@ internal sealed class PodSandbox : IAsyncDisposable
     {
         await Recorder.DisposeAsync().ConfigureAwait(false);
         KubeletCgroups.Remove(CgroupPath, _podPath);
+        _cluster.Dispose();
     }
 }

@@ -44,12 +44,25 @@ public sealed class ManifestTests
 
         Assert.Equal(
         [
-            "ClusterRole/traceloop-agent", "ClusterRole/traceloop-agent-exec", "ClusterRole/traceloop-user",
-            "ClusterRoleBinding/traceloop-agent", "ConfigMap/traceloop-config", "DaemonSet/traceloop",
-            "Namespace/traceloop", "PriorityClass/traceloop-node-critical", "ServiceAccount/traceloop",
+            "APIService/v1alpha1.traceloop.dev",
+            "ClusterRole/traceloop-admin", "ClusterRole/traceloop-agent", "ClusterRole/traceloop-gateway", "ClusterRole/traceloop-viewer",
+            "ClusterRoleBinding/traceloop-agent", "ClusterRoleBinding/traceloop-gateway", "ClusterRoleBinding/traceloop-gateway:system:auth-delegator",
+            "ConfigMap/traceloop-config", "DaemonSet/traceloop", "Deployment/traceloop-gateway",
+            "Namespace/traceloop", "PriorityClass/traceloop-node-critical", "Role/traceloop-gateway",
+            "RoleBinding/traceloop-gateway", "RoleBinding/traceloop-gateway:extension-apiserver-authentication-reader",
+            "Service/traceloop-gateway", "ServiceAccount/traceloop", "ServiceAccount/traceloop-gateway",
         ], kinds);
-        Assert.All(new IMetadata<V1ObjectMeta>[] { Manifests.DaemonSet, Manifests.Single<V1ConfigMap>("traceloop-config"), Manifests.Single<V1ServiceAccount>("traceloop") },
+        Assert.All(new IMetadata<V1ObjectMeta>[]
+            {
+                Manifests.DaemonSet, Manifests.Single<V1ConfigMap>("traceloop-config"), Manifests.Single<V1ServiceAccount>("traceloop"),
+                Manifests.Single<V1Deployment>("traceloop-gateway"), Manifests.Single<V1Service>("traceloop-gateway"),
+                Manifests.Single<V1ServiceAccount>("traceloop-gateway"), Manifests.Single<V1Role>("traceloop-gateway"),
+                Manifests.Single<V1RoleBinding>("traceloop-gateway"),
+            },
             o => Assert.Equal(Namespace, o.Metadata.NamespaceProperty));
+        // The one object outside traceloop, on purpose: the front-proxy CA is read in kube-system.
+        Assert.Equal("kube-system",
+            Manifests.Single<V1RoleBinding>("traceloop-gateway:extension-apiserver-authentication-reader").Metadata.NamespaceProperty);
         Assert.Equal("privileged", Manifests.Single<V1Namespace>(Namespace).Metadata.Labels["pod-security.kubernetes.io/enforce"]);
     }
 
@@ -59,20 +72,152 @@ public sealed class ManifestTests
         V1ClusterRole role = Manifests.Single<V1ClusterRole>("traceloop-agent");
         Assert.Equal(["pods: get,list,watch", "events: create"], Describe(role.Rules));
 
-        V1ClusterRoleBinding binding = Assert.Single(Manifests.All<V1ClusterRoleBinding>());
+        V1ClusterRoleBinding binding = Assert.Single(Manifests.All<V1ClusterRoleBinding>(), b => b.Subjects.Any(s => s.Name == "traceloop"));
         Assert.Equal(("ClusterRole", "traceloop-agent"), (binding.RoleRef.Kind, binding.RoleRef.Name));
         Rbacv1Subject subject = Assert.Single(binding.Subjects);
         Assert.Equal(("ServiceAccount", "traceloop", Namespace), (subject.Kind, subject.Name, subject.NamespaceProperty));
         Assert.Equal("traceloop", Manifests.PodSpec.ServiceAccountName);
-        Assert.Empty(Manifests.All<V1RoleBinding>());
+        // The agent's service account is bound to nothing else, in no namespace.
+        Assert.DoesNotContain(Manifests.All<V1RoleBinding>(), b => b.Subjects.Any(s => s.Name == "traceloop"));
     }
 
     [Fact]
-    public void TheUserRolesGrantWhatThePluginNeeds_AndAreBoundToNobody()
+    public void TheUserRolesGrantTheTraceloopApi_AndAreBoundToNobody()
     {
-        Assert.Equal(["pods: get,list"], Describe(Manifests.Single<V1ClusterRole>("traceloop-user").Rules));
-        Assert.Equal(["pods: get,list", "pods/exec: get,create"], Describe(Manifests.Single<V1ClusterRole>("traceloop-agent-exec").Rules));
-        Assert.DoesNotContain(Manifests.All<V1ClusterRoleBinding>(), b => b.RoleRef.Name != "traceloop-agent");
+        Assert.Equal(["traceloop.dev pods: get,list", "traceloop.dev pods/dump: get", "traceloop.dev crashdumps: get,list"],
+            Describe(Manifests.Single<V1ClusterRole>("traceloop-viewer").Rules));
+        Assert.Equal(
+            ["traceloop.dev pods: get,list", "traceloop.dev pods/dump: get", "traceloop.dev crashdumps: get,list,delete", "traceloop.dev pods/snapshot: create"],
+            Describe(Manifests.Single<V1ClusterRole>("traceloop-admin").Rules));
+        Assert.DoesNotContain(Manifests.All<V1ClusterRoleBinding>(), b => b.RoleRef.Name is "traceloop-viewer" or "traceloop-admin");
+        Assert.DoesNotContain(Manifests.All<V1RoleBinding>(), b => b.RoleRef.Name is "traceloop-viewer" or "traceloop-admin");
+        // The roles are what the plugin's help and the docs tell a user to ask for.
+        string docs = File.ReadAllText(Path.Combine(RenderedManifests.RepoRoot(), "docs", "KUBECTL_PLUGIN.md"));
+        Assert.Contains("traceloop-viewer", docs, StringComparison.Ordinal);
+        Assert.Contains("traceloop-admin", docs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoRoleGrantsPodsExec_OrAnyWildcardThatWouldInclude_InAnyRenderedManifest()
+    {
+        IEnumerable<(string Role, V1PolicyRule Rule)> rules =
+        [
+            .. Manifests.All<V1ClusterRole>().SelectMany(r => (r.Rules ?? []).Select(rule => ($"ClusterRole/{r.Metadata.Name}", rule))),
+            .. Manifests.All<V1Role>().SelectMany(r => (r.Rules ?? []).Select(rule => ($"Role/{r.Metadata.Name}", rule))),
+            .. RenderedManifests.Privileged.All<V1ClusterRole>().SelectMany(r => (r.Rules ?? []).Select(rule => ($"ClusterRole/{r.Metadata.Name} (privileged)", rule))),
+            .. RenderedManifests.Privileged.All<V1Role>().SelectMany(r => (r.Rules ?? []).Select(rule => ($"Role/{r.Metadata.Name} (privileged)", rule))),
+        ];
+        Assert.NotEmpty(rules);
+        foreach ((string role, V1PolicyRule rule) in rules)
+        {
+            Assert.DoesNotContain("*", rule.ApiGroups ?? []);
+            Assert.DoesNotContain("*", rule.Resources ?? []);
+            Assert.DoesNotContain("*", rule.Verbs);
+            if (rule.ApiGroups?.Contains("") == true)
+            {
+                Assert.False(rule.Resources?.Any(r => r is "pods/exec" or "pods/attach" or "pods/*" or "nodes/proxy") == true,
+                    $"{role} grants {string.Join(',', rule.Resources!)}: no role may reach into a pod or a node");
+            }
+        }
+        Assert.DoesNotContain(Manifests.All<V1ClusterRole>(), r => r.Metadata.Name == "traceloop-agent-exec");
+    }
+
+    [Fact]
+    public void TheApiServiceSendsTraceloopDevToTheGatewaysService_WithTheCaBundleLeftToTheGateway()
+    {
+        V1APIService api = Assert.Single(Manifests.All<V1APIService>());
+        Assert.Equal(("v1alpha1.traceloop.dev", "traceloop.dev", "v1alpha1"), (api.Metadata.Name, api.Spec.Group, api.Spec.Version));
+        Assert.Equal((Namespace, "traceloop-gateway", 443), (api.Spec.Service.NamespaceProperty, api.Spec.Service.Name, api.Spec.Service.Port));
+        Assert.True(api.Spec.GroupPriorityMinimum > 0);
+        Assert.True(api.Spec.VersionPriority > 0);
+        Assert.Null(api.Spec.CaBundle);
+        Assert.NotEqual(true, api.Spec.InsecureSkipTLSVerify);
+
+        V1Service service = Manifests.Single<V1Service>("traceloop-gateway");
+        V1ServicePort port = Assert.Single(service.Spec.Ports);
+        Assert.Equal(443, port.Port);
+        V1Deployment gateway = Manifests.Single<V1Deployment>("traceloop-gateway");
+        Assert.All(service.Spec.Selector, l => Assert.Equal(l.Value, gateway.Spec.Template.Metadata.Labels[l.Key]));
+        V1ContainerPort target = Assert.Single(Assert.Single(gateway.Spec.Template.Spec.Containers).Ports);
+        Assert.Equal(port.TargetPort.Value, target.Name);
+        Assert.Equal(":" + target.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), Arg(gateway.Spec.Template.Spec.Containers[0], "--address"));
+        // The gateway finds the agents by the DaemonSet's own selector, which no gateway pod matches.
+        V1Container container = gateway.Spec.Template.Spec.Containers[0];
+        Assert.Equal(Namespace, Arg(container, "--agent-namespace"));
+        Assert.Equal(Manifests.Arg("--cluster-address"), ":" + Arg(container, "--agent-port"));
+        Dictionary<string, string> agentSelector = Arg(container, "--agent-selector")!.Split(',').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal(Manifests.DaemonSet.Spec.Selector.MatchLabels, agentSelector);
+        Assert.False(agentSelector.All(l => gateway.Spec.Template.Metadata.Labels.TryGetValue(l.Key, out string? v) && v == l.Value));
+        // The agent pods' labels select no gateway pod, and the reverse.
+        Assert.NotEqual(Manifests.DaemonSet.Spec.Selector.MatchLabels["app.kubernetes.io/component"], service.Spec.Selector["app.kubernetes.io/component"]);
+    }
+
+    [Fact]
+    public void TheGatewayRunsTwoNonRootReplicas_WithNothingWritableAndNoCapabilities()
+    {
+        V1Deployment gateway = Manifests.Single<V1Deployment>("traceloop-gateway");
+        Assert.Equal(2, gateway.Spec.Replicas);
+        V1PodSpec pod = gateway.Spec.Template.Spec;
+        Assert.Equal("traceloop-gateway", pod.ServiceAccountName);
+        Assert.Equal(true, pod.AutomountServiceAccountToken);
+        Assert.Equal(true, pod.SecurityContext.RunAsNonRoot);
+        Assert.NotEqual(0, pod.SecurityContext.RunAsUser);
+        Assert.Equal("RuntimeDefault", pod.SecurityContext.SeccompProfile.Type);
+        Assert.NotEqual(true, pod.HostPID);
+        Assert.NotEqual(true, pod.HostNetwork);
+        Assert.DoesNotContain(pod.Volumes, v => v.HostPath is not null);
+        V1Container container = Assert.Single(pod.Containers);
+        Assert.Equal("/usr/local/bin/traceloop-gateway", Assert.Single(container.Command));
+        Assert.Equal("traceloop:0.1.0", container.Image);
+        Assert.Equal(true, container.SecurityContext.ReadOnlyRootFilesystem);
+        Assert.Equal(false, container.SecurityContext.AllowPrivilegeEscalation);
+        Assert.Equal(true, container.SecurityContext.RunAsNonRoot);
+        Assert.Equal(["ALL"], container.SecurityContext.Capabilities.Drop);
+        Assert.Null(container.SecurityContext.Capabilities.Add);
+        V1Volume tls = Assert.Single(pod.Volumes, v => v.Secret is not null);
+        Assert.Equal("traceloop-gateway-tls", tls.Secret.SecretName);
+        Assert.Contains(container.VolumeMounts, m => m.Name == tls.Name && m.ReadOnlyProperty == true
+            && Arg(container, "--tls-cert") == m.MountPath + "/tls.crt" && Arg(container, "--agent-tls-dir") == m.MountPath);
+    }
+
+    [Fact]
+    public void TheGatewayMayDelegateAuthReadThePodsItRoutesAndOnlyItsOwnSecrets()
+    {
+        Assert.Equal(("ClusterRole", "system:auth-delegator"), BoundTo<V1ClusterRoleBinding>("traceloop-gateway:system:auth-delegator"));
+        Assert.Equal(("Role", "extension-apiserver-authentication-reader"), BoundTo<V1RoleBinding>("traceloop-gateway:extension-apiserver-authentication-reader"));
+        Assert.Equal(("ClusterRole", "traceloop-gateway"), BoundTo<V1ClusterRoleBinding>("traceloop-gateway"));
+        Assert.Equal(("Role", "traceloop-gateway"), BoundTo<V1RoleBinding>("traceloop-gateway"));
+
+        Assert.Equal([" pods: get", "apiregistration.k8s.io apiservices[v1alpha1.traceloop.dev]: get,update"],
+            Describe(Manifests.Single<V1ClusterRole>("traceloop-gateway").Rules));
+        Assert.Equal(
+        [
+            " pods: list",
+            " secrets[traceloop-cluster-ca,traceloop-agent-tls,traceloop-gateway-tls]: get,update",
+            // RBAC cannot limit create by name; the only unnamed secrets verb.
+            " secrets: create",
+        ], Describe(Manifests.Single<V1Role>("traceloop-gateway").Rules));
+    }
+
+    [Fact]
+    public void TheAgentListensForTheGatewayOnItsClusterPort_WithItsCertificateMountedReadOnly()
+    {
+        Assert.Equal(":9444", Manifests.Arg("--cluster-address"));
+        Assert.Equal("/etc/traceloop/cluster-tls", Manifests.Arg("--cluster-tls-dir"));
+        V1ContainerPort port = Assert.Single(Manifests.Recorder.Ports);
+        Assert.Equal((9444, "TCP"), (port.ContainerPort, port.Protocol));
+        Assert.NotEqual(true, Manifests.PodSpec.HostNetwork);
+
+        V1Volume config = Assert.Single(Manifests.PodSpec.Volumes, v => v.Name == "config");
+        V1SecretProjection secret = Assert.Single(config.Projected.Sources, s => s.Secret is not null).Secret;
+        Assert.Equal("traceloop-agent-tls", secret.Name);
+        Assert.NotEqual(true, secret.Optional);
+        Assert.Equal(["cluster-tls/ca.crt", "cluster-tls/tls.crt", "cluster-tls/tls.key"], secret.Items.Select(i => i.Path).Order(StringComparer.Ordinal));
+        V1VolumeMount mount = Assert.Single(Manifests.Recorder.VolumeMounts, m => m.Name == "config");
+        Assert.Equal(true, mount.ReadOnlyProperty);
+        Assert.Equal(Manifests.Arg("--cluster-tls-dir"), mount.MountPath + "/cluster-tls");
+        // The agent and the gateway talk to the API server, so their tokens are mounted, explicitly.
+        Assert.Equal(true, Manifests.PodSpec.AutomountServiceAccountToken);
     }
 
     [Fact]
@@ -141,7 +286,7 @@ public sealed class ManifestTests
     {
         Assert.Equal(
         [
-            "/etc/traceloop <- configMap traceloop-config (ro)",
+            "/etc/traceloop <- configMap traceloop-config + secret traceloop-agent-tls (ro)",
             "/run/traceloop <- hostPath /run/traceloop DirectoryOrCreate (rw)",
             "/sys/fs/bpf <- hostPath /sys/fs/bpf Directory (rw)",
             "/sys/fs/cgroup <- hostPath /sys/fs/cgroup Directory (ro)",
@@ -262,14 +407,36 @@ public sealed class ManifestTests
     private static string[] SettableProperties(Type options) =>
         options.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name).ToArray();
 
+    /// <summary>Core-group rules as "pods: get,list"; others prefixed by their group; names in brackets.</summary>
     private static string[] Describe(IEnumerable<V1PolicyRule> rules) =>
         rules.SelectMany(r =>
         {
-            Assert.Equal([""], r.ApiGroups);
-            Assert.Null(r.ResourceNames);
+            string group = Assert.Single(r.ApiGroups);
             Assert.Null(r.NonResourceURLs);
-            return r.Resources.Select(resource => $"{resource}: {string.Join(',', r.Verbs)}");
+            string names = r.ResourceNames is { } n ? $"[{string.Join(',', n)}]" : "";
+            string prefix = group.Length == 0 && !rules.Any(x => x.ApiGroups.Single().Length > 0 || x.ResourceNames is not null) ? "" : group + " ";
+            return r.Resources.Select(resource => $"{prefix}{resource}{names}: {string.Join(',', r.Verbs)}");
         }).ToArray();
+
+    private static (string Kind, string Name) BoundTo<T>(string name) where T : IMetadata<V1ObjectMeta>
+    {
+        T binding = Manifests.Single<T>(name);
+        (V1RoleRef roleRef, IList<Rbacv1Subject> subjects) = binding switch
+        {
+            V1ClusterRoleBinding c => (c.RoleRef, c.Subjects),
+            V1RoleBinding r => (r.RoleRef, r.Subjects),
+            _ => throw new InvalidOperationException(typeof(T).Name),
+        };
+        Rbacv1Subject subject = Assert.Single(subjects);
+        Assert.Equal(("ServiceAccount", "traceloop-gateway", Namespace), (subject.Kind, subject.Name, subject.NamespaceProperty));
+        return (roleRef.Kind, roleRef.Name);
+    }
+
+    private static string? Arg(V1Container container, string flag)
+    {
+        int i = container.Args.IndexOf(flag);
+        return i >= 0 && i + 1 < container.Args.Count ? container.Args[i + 1] : null;
+    }
 
     private static string[] Mounts(RenderedManifests manifests)
     {
@@ -281,6 +448,7 @@ public sealed class ManifestTests
             {
                 { HostPath: { } h } => $"hostPath {h.Path} {h.Type}",
                 { ConfigMap: { } c } => $"configMap {c.Name}",
+                { Projected: { } p } => string.Join(" + ", p.Sources.Select(s => s.ConfigMap is { } c ? $"configMap {c.Name}" : s.Secret is { } x ? $"secret {x.Name}" : "other")),
                 { EmptyDir: not null } => "emptyDir",
                 _ => "other",
             };

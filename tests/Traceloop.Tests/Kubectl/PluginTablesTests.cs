@@ -26,11 +26,11 @@ public sealed class PluginTablesTests
     }
 
     [Fact]
-    public void TheDumpsTable_NamesPodContainerTrigger_AndTheAgentsNode()
+    public void TheDumpsTable_NamesPodContainerTrigger_AndThePodsNode()
     {
-        (SavedDumpInfo, string)[] rows =
+        SavedDumpInfo[] rows =
         [
-            (new SavedDumpInfo
+            new SavedDumpInfo
             {
                 Id = "20260101T115800Z-1a2b",
                 Container = Container("shop", "checkout", "app", "node-a", 1, 0, TimeSpan.Zero),
@@ -38,8 +38,9 @@ public sealed class PluginTablesTests
                 TakenAt = Now.AddMinutes(-2),
                 SizeBytes = 2048,
                 Node = "node-a.internal.example",
-            }, "node-a"),
-            (new() { Id = "bad", Corrupt = true, Error = "truncated", TakenAt = Now.AddDays(-1), SizeBytes = 10, Node = "host-b" }, "node-b"),
+            },
+            // Unnamed (corrupt): the recorder's own node name is all there is.
+            new() { Id = "bad", Corrupt = true, Error = "truncated", TakenAt = Now.AddDays(-1), SizeBytes = 10, Node = "node-b" },
         ];
         var output = new StringWriter();
         PluginTables.Dumps(rows, Now).Write(output);

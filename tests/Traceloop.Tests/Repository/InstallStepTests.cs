@@ -47,7 +47,7 @@ public sealed partial class InstallStepTests
         "sh", "bash", "cat", "cp", "mv", "rm", "ln", "ls", "mkdir", "rmdir", "stat", "od", "tr", "cut", "sort", "head",
         "tail", "date", "seq", "sleep", "kill", "id", "env", "mktemp", "dirname", "basename", "uname", "nproc", "getconf",
         "install", "tee", "wc", "grep", "sed", "find", "awk", "echo", "printf", "true", "false", "test", "pwd",
-        "apt-get", "dpkg-query", "git", "dotnet",
+        "apt-get", "dpkg-query", "git", "dotnet", "chroot", "ldd", "ldconfig",
     };
 
     /// <summary>Where programs are started, and the prereqs.sh lists installed before they run there.</summary>
