@@ -6,16 +6,19 @@ namespace Traceloop.Tests.Deploy;
 public sealed class MetricsOverlayTests
 {
     [Fact]
-    public void TheBaseOpensNoPort_TheMetricsOverlayOpens9431WithTheScrapeAnnotations()
+    public void TheBaseOpensNoMetricsPort_TheMetricsOverlayOpens9431WithTheScrapeAnnotations()
     {
         RenderedManifests base_ = RenderedManifests.Default;
         Assert.Null(base_.Arg("--metrics-address"));
-        Assert.Null(base_.Recorder.Ports);
+        // The base's one port is the cluster listener the gateway reaches the agent on.
+        Assert.DoesNotContain(base_.Recorder.Ports, p => p.ContainerPort == 9431 || p.Name == "metrics");
 
         RenderedManifests metrics = RenderedManifests.Metrics;
         Assert.Equal(":9431", metrics.Arg("--metrics-address"));
-        var port = Assert.Single(metrics.Recorder.Ports);
+        var port = Assert.Single(metrics.Recorder.Ports, p => p.Name == "metrics");
         Assert.Equal(("metrics", 9431, "TCP"), (port.Name, port.ContainerPort, port.Protocol));
+        // The overlay adds its port; it does not replace the base's.
+        Assert.Equal(base_.Recorder.Ports.Count + 1, metrics.Recorder.Ports.Count);
         IDictionary<string, string> annotations = metrics.DaemonSet.Spec.Template.Metadata.Annotations;
         Assert.Equal("true", annotations["prometheus.io/scrape"]);
         Assert.Equal("9431", annotations["prometheus.io/port"]);
