@@ -13,9 +13,12 @@ internal static class ApiRequestMetrics
     /// <summary>After routing, so the label is the route's template (bounded), never the raw path.</summary>
     public static IApplicationBuilder UseApiRequestMetrics(this IApplicationBuilder app)
     {
-        RecorderMetrics metrics = app.ApplicationServices.GetRequiredService<RecorderMetrics>();
+        // Resolved per request, not here: RecorderMetrics needs the loaded kernel, and building it
+        // while the pipeline is set up would throw a failed load (no CAP_BPF) past Program's
+        // handling, as an unhandled exception instead of its one-sentence reason.
         return app.Use(async (context, next) =>
         {
+            RecorderMetrics metrics = context.RequestServices.GetRequiredService<RecorderMetrics>();
             long start = Stopwatch.GetTimestamp();
             try
             {

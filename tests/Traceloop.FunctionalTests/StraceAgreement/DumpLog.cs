@@ -31,18 +31,29 @@ internal static partial class DumpLog
         // The dump opens with '#' comment lines (container, node, counts).
         string[] lines = dumpText.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')).ToArray();
         var problems = new List<string>();
-        if (lines.Length != events.Count)
+        // An event that carried an HTTP message is followed by that message's own line.
+        int expected = events.Count + events.Count(e => e.Http is not null);
+        if (lines.Length != expected)
         {
-            problems.Add($"the text dump has {lines.Length} lines, the JSON dump {events.Count} events");
+            problems.Add($"the text dump has {lines.Length} lines, the JSON dump {events.Count} events ({expected} lines with their HTTP messages)");
             return problems;
         }
-        for (int i = 0; i < lines.Length; i++)
+        int line = 0;
+        for (int i = 0; i < events.Count; i++, line++)
         {
             string expectedPid = events[i].Tid == events[i].Pid ? $"{events[i].Pid}" : $"{events[i].Pid}/{events[i].Tid}";
-            string[] fields = lines[i].Split(' ', 3);
-            if (fields.Length < 3 || fields[1] != expectedPid || !lines[i].EndsWith(" " + events[i].Text, StringComparison.Ordinal))
+            string[] fields = lines[line].Split(' ', 3);
+            if (fields.Length < 3 || fields[1] != expectedPid || !lines[line].EndsWith(" " + events[i].Text, StringComparison.Ordinal))
             {
-                problems.Add($"text line {i + 1} '{lines[i]}' is not event {events[i].Seq} '{expectedPid} ... {events[i].Text}'");
+                problems.Add($"text line {line + 1} '{lines[line]}' is not event {events[i].Seq} '{expectedPid} ... {events[i].Text}'");
+            }
+            if (events[i].Http is not null)
+            {
+                line++;
+                if (!lines[line].Contains(" --- http ", StringComparison.Ordinal))
+                {
+                    problems.Add($"text line {line + 1} '{lines[line]}' is not event {events[i].Seq}'s HTTP message");
+                }
             }
         }
         return problems;
