@@ -418,6 +418,7 @@ internal sealed partial class DumpStore
             Node = header.Node,
             Trigger = record.Info.Trigger ?? header.Trigger,
             DumpId = id,
+            CompleteFrom = header.CompleteFrom,
         }, events);
     }
 
