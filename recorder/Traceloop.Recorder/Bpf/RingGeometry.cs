@@ -44,6 +44,24 @@ internal readonly record struct RingGeometry(int Size, int SubRings)
         return new RingGeometry(size, subRings);
     }
 
+    /// <summary>The most sub-rings a ring of <paramref name="size"/> bytes is split into on any machine: size / <see cref="MinSubRingSize"/>.</summary>
+    public static int MaxSubRings(int size) => For(size, int.MaxValue).SubRings;
+
+    /// <summary>
+    /// Kernel memory one container's ring pins on any machine, in whole pages: the data, and an
+    /// overhang and a header line for each of at most <see cref="MaxSubRings"/> sub-rings.
+    /// </summary>
+    public static long MaxKernelBytes(int size) => RoundToPages(For(size, int.MaxValue).ValueSize);
+
+    /// <summary>Kernel memory this ring pins: the map value, rounded to pages as the kernel allocates it.</summary>
+    public long KernelBytes => RoundToPages(ValueSize);
+
+    private static long RoundToPages(long bytes)
+    {
+        long page = Environment.SystemPageSize;
+        return (bytes + page - 1) / page * page;
+    }
+
     /// <summary>The split for this machine: its possible CPUs are the ids bpf_get_smp_processor_id returns.</summary>
     public static RingGeometry ForThisMachine(int size) => For(size, PossibleCpus.Count);
 }

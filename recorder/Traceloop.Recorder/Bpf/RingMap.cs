@@ -28,7 +28,7 @@ internal sealed class RingMap : IDisposable
     public int ValueSize => Geometry.ValueSize;
 
     /// <summary>Kernel memory the ring pins, rounded to pages as the kernel allocates it.</summary>
-    public long KernelBytes => RoundToPages(ValueSize);
+    public long KernelBytes => Geometry.KernelBytes;
 
     /// <summary>Creates the ring map, or the inner-map template when <paramref name="template"/> is set.</summary>
     public static RingMap Create(RingGeometry geometry, bool template = false)
@@ -126,19 +126,13 @@ internal sealed class RingMap : IDisposable
     /// <summary>Maps the ring read-only; dispose the result to unmap.</summary>
     public SafeMmapHandle MapReadOnly()
     {
-        nuint length = (nuint)RoundToPages(ValueSize);
+        nuint length = (nuint)KernelBytes;
         nint address = Interop.Libc.mmap(0, length, Interop.Libc.PROT_READ, Interop.Libc.MAP_SHARED, Map.Fd, 0);
         if (address == Interop.Libc.MAP_FAILED)
         {
             throw BpfException.FromErrno("mapping a ring buffer", Marshal.GetLastPInvokeError());
         }
         return new SafeMmapHandle(address, length);
-    }
-
-    private static long RoundToPages(long bytes)
-    {
-        long page = Environment.SystemPageSize;
-        return (bytes + page - 1) / page * page;
     }
 
     public void Dispose() => Map.Dispose();
