@@ -12,7 +12,7 @@ namespace Traceloop.Recorder.Records;
 /// <param name="Head">Bytes ever reserved.</param>
 /// <param name="Records">Records ever reserved.</param>
 /// <param name="Size">Bytes of data of all sub-rings together.</param>
-/// <param name="Fill">Share of the data area in use, as <see cref="RingSnapshot.Fill"/> gives it.</param>
+/// <param name="Fill">Share of the history window in use, that of the fullest sub-ring, as <see cref="RingSnapshot.Fill"/> gives it.</param>
 /// <param name="Held">
 /// Records the ring holds: in each sub-ring all of them until it wraps; after that, the share of its
 /// bytes that records of its mean size fill. A dump counts them exactly.
@@ -44,8 +44,8 @@ internal readonly record struct RingCounters(ulong Head, ulong Records, ulong Si
             throw new CorruptRingException($"ring header gives {nsub} sub-rings, which is not a power of two whose headers fit the {mapping.Length}-byte mapping");
         }
         ulong subSize = size / nsub;
-        ulong head = 0, records = 0, used = 0;
-        double held = 0;
+        ulong head = 0, records = 0;
+        double held = 0, fill = 0;
         for (int i = 0; i < (int)nsub; i++)
         {
             int line = RecordLayout.RingHeaderSize + i * RecordLayout.SubRingHeaderSize;
@@ -53,10 +53,10 @@ internal readonly record struct RingCounters(ulong Head, ulong Records, ulong Si
             ulong r = Load(ref start, line + 8);
             head += h;
             records += r;
-            used += Math.Min(h, subSize);
+            fill = Math.Max(fill, Math.Min(1.0, (double)h / subSize));
             held += h <= subSize ? r : Math.Round(r * ((double)subSize / h));
         }
-        return new RingCounters(head, records, size, Math.Min(1.0, (double)used / size), (long)held);
+        return new RingCounters(head, records, size, fill, (long)held);
     }
 
     private static ulong Load(ref byte start, int offset) =>

@@ -37,20 +37,20 @@ internal sealed class RingSnapshot : IDisposable
         RingSize = ringSize;
         SubRings = subRings.Length;
         ulong completeFrom = 0;
-        double used = 0;
+        double fill = 0;
         foreach (SubRingWalk w in subRings)
         {
             Head += w.Head;
             RecordsReserved += w.Reserved;
             Lost += w.Lost;
-            used += Math.Min(w.Head, w.Size);
+            fill = Math.Max(fill, w.Size == 0 ? 0 : Math.Min(1.0, (double)w.Head / w.Size));
             if (w.Wrapped)
             {
                 WrappedSubRings++;
                 completeFrom = Math.Max(completeFrom, w.OldestTimestamp);
             }
         }
-        Fill = ringSize == 0 ? 0 : Math.Min(1.0, used / ringSize);
+        Fill = fill;
         CompleteFrom = completeFrom;
     }
 
@@ -95,7 +95,11 @@ internal sealed class RingSnapshot : IDisposable
     /// </summary>
     public ulong CompleteFrom { get; }
 
-    /// <summary>Share of the data area in use.</summary>
+    /// <summary>
+    /// Share of the ring's history window in use: that of its fullest sub-ring, so 1 means the
+    /// ring overwrites its oldest records somewhere (a thread that keeps to one CPU fills only
+    /// that CPU's sub-ring, and overwrites once it is full, however empty the others are).
+    /// </summary>
     public double Fill { get; }
 
     public ReadOnlySpan<byte> RecordBytes(in RecordRef r) => Buffer.Slice(r.Offset, r.Length);

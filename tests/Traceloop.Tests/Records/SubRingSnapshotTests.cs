@@ -45,7 +45,8 @@ public sealed class SubRingSnapshotTests
         Assert.Equal((2, 0, 0L, 0UL), (snapshot.SubRings, snapshot.WrappedSubRings, snapshot.Lost, snapshot.CompleteFrom));
         Assert.Equal(ring.Head, snapshot.Head);
         Assert.Equal(5UL, snapshot.RecordsReserved);
-        Assert.Equal((double)ring.Head / 8192, snapshot.Fill);
+        // The fullest sub-ring's share: sub-ring 1 holds 208 of its 4096 bytes.
+        Assert.Equal(208.0 / 4096, snapshot.Fill);
         Assert.Equal([10UL, 20, 30, 40, 50], snapshot.Records.Select(r => MemoryMarshal.Read<tl_rec>(snapshot.RecordBytes(r)).ts));
     }
 
@@ -93,6 +94,12 @@ public sealed class SubRingSnapshotTests
         Assert.Equal(overwritten, snapshot.Lost);
         Assert.Equal(ring.ExpectedLost(), snapshot.Lost);
         Assert.Equal(ring.RecordsReserved, (ulong)(snapshot.Records.Count + snapshot.Lost));
+        // One sub-ring overwrites, so the ring is full, whatever the other holds; and the
+        // listing's counters say the same without a copy.
+        Assert.Equal(1.0, snapshot.Fill);
+        RingCounters counters = RingCounters.Read(ring.Mapping);
+        Assert.Equal((1.0, ring.Head, ring.RecordsReserved, 8192UL), (counters.Fill, counters.Head, counters.Records, counters.Size));
+        Assert.Equal(3, counters.Held - snapshot.Records.Count(r => r.SubRing == 1));
     }
 
     [Fact]
