@@ -80,6 +80,17 @@ struct {
 } excluded_pods SEC(".maps");
 
 /*
+ * Capture levels by pod cgroup directory name, like excluded_pods; the all-zero name holds the
+ * level of every container whose pod has no entry (and of containers outside Kubernetes).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4097);
+	__type(key, struct tl_pod_name);
+	__type(value, __u32);
+} capture_levels SEC(".maps");
+
+/*
  * Threads whose entry string could not be read (not paged in yet): thread id -> syscall.
  * Their exit reads it again. refetch_pending keeps the common exit from looking here.
  */
@@ -268,6 +279,7 @@ struct cap_ctx {
 	__u8 flags;      /* enum tl_rec_flags */
 	__u8 reread;     /* this pass re-reads entry strings at exit */
 	__u8 faulted;    /* an entry string could not be read */
+	__u32 level;     /* the container's enum tl_capture_level */
 };
 
 static __always_inline __u64 ctx_arg(struct cap_ctx *c, __u32 i)
@@ -430,7 +442,7 @@ static long iov_step(__u32 i, struct iov_ctx *v)
  * within end; returns where it ended. bound < 0: no bound (data written by the program).
  */
 static __always_inline __u32 gather_iov(struct scratch *s, __u32 start, __u32 end, __u64 iov, __u64 vlen, long bound,
-					__u8 *truncated)
+					__u8 buffers, __u8 *truncated)
 {
 	struct iov_ctx v = { .iov = iov, .left = bound < 0 ? 0 : bound, .end = end, .bounded = bound >= 0 };
 	__u32 count = vlen < TL_MAX_IOV ? vlen : TL_MAX_IOV;
@@ -450,7 +462,9 @@ static __always_inline __u32 gather_iov(struct scratch *s, __u32 start, __u32 en
 	if (count < vlen && iov)
 		*truncated = 1;
 	v.cursor = start + 8 + count * 16;
-	bpf_loop(count, iov_step, &v, 0);
+	/* Without buffers the layout ends after the array: the reader shows each base as an address. */
+	if (buffers)
+		bpf_loop(count, iov_step, &v, 0);
 	if (v.truncated)
 		*truncated = 1;
 	return v.cursor;
@@ -500,7 +514,12 @@ static __always_inline long gather_msghdr(struct cap_ctx *c, struct scratch *s, 
 	control = *(__u64 *)(hdr + 32);
 	controllen = *(__u64 *)(hdr + 40);
 	at = gather_block(s, start + 56, end, name, namelen, TL_MAX_SOCKADDR, truncated);
-	at = gather_iov(s, at, end, iov, iovlen, it->size_src == TL_SIZE_RET ? c->ret : -1, truncated);
+	if (c->level & TL_LEVEL_NO_PAYLOAD) {
+		/* The array, but no buffer and no control data. */
+		at = gather_iov(s, at, end, iov, iovlen, -1, 0, truncated);
+		return gather_block(s, at, end, 0, 0, 0, truncated) - start;
+	}
+	at = gather_iov(s, at, end, iov, iovlen, it->size_src == TL_SIZE_RET ? c->ret : -1, 1, truncated);
 	at = gather_block(s, at, end, control, controllen, it->limit, truncated);
 	return at - start;
 }
@@ -547,13 +566,19 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 {
 	__u32 off, room, want, size;
 	struct tl_payload *p;
-	__u8 *data;
+	__u8 *data, kind;
 	__u64 ptr;
 	long n;
 
 	if (!c || !s || !it)
 		return 1;
 	off = c->off;
+	kind = it->kind;
+	/* Capture levels: a data buffer is not read at all (the argument stays an address), argv becomes its count. */
+	if ((c->level & TL_LEVEL_NO_PAYLOAD) && kind == TL_CAP_BYTES && (it->flags & TL_CAP_DATA))
+		return 0;
+	if ((c->level & TL_LEVEL_NO_ARGV) && kind == TL_CAP_STRV)
+		kind = TL_CAP_STRV_COUNT;
 	/* At exit, entry items run again only to re-read a string that faulted at entry. */
 	if (idx < c->nenter && c->reread != 1)
 		return 0;
@@ -576,7 +601,7 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 	p->len = 0;
 	p->pad2 = 0;
 
-	switch (it->kind) {
+	switch (kind) {
 	case TL_CAP_STR:
 		p->kind = TL_PAYLOAD_STR;
 		size = room < cfg.max_str ? room : cfg.max_str;
@@ -656,7 +681,7 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 		__u32 start = off + sizeof(*p);
 
 		p->len = gather_iov(s, start, start + room, ptr, ctx_arg(c, it->size_arg),
-				    it->size_src == TL_SIZE_RET ? c->ret : -1, &truncated) - start;
+				    it->size_src == TL_SIZE_RET ? c->ret : -1, !(c->level & TL_LEVEL_NO_PAYLOAD), &truncated) - start;
 		if (truncated) {
 			p->flags |= TL_PAYLOAD_TRUNCATED;
 			c->flags |= TL_REC_TRUNCATED;
@@ -746,6 +771,7 @@ int tl_sys_enter(__u64 *ctx)
 	cc.sp = regs->sp;
 	spec = bpf_map_lookup_elem(&captures, &nr);
 	if (spec && spec->enter) {
+		cc.level = c->level;
 		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
 		cc.spec = spec;
 		cc.nr = nr;
@@ -809,6 +835,7 @@ int tl_sys_exit(__u64 *ctx)
 		cc.ret = ret;
 		cc.spec = spec;
 		cc.nr = nr;
+		cc.level = c->level;
 		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
 		if (cc.s) {
 			__u32 first = spec->enter;
@@ -991,7 +1018,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 	struct tl_container fresh = {}, *parent;
 	struct scratch *s;
 	__u64 id, parent_id;
-	__u32 zero = 0, slot;
+	__u32 zero = 0, slot, *level;
 
 	/* Only the hierarchy whose ids task_cgroup_id() returns. */
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != cfg.hierarchy_id)
@@ -1012,6 +1039,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 		/* A cgroup made inside a container (systemd in a container, runc exec --cgroup). */
 		fresh.slot = parent->slot;
 		fresh.parent = parent->parent ? parent->parent : parent_id;
+		fresh.level = parent->level;
 	} else {
 		if (!looks_like_container(s->name))
 			return 0;
@@ -1019,6 +1047,13 @@ int tl_cgroup_mkdir(__u64 *ctx)
 		bpf_probe_read_kernel_str(s->parent.name, sizeof(s->parent.name), BPF_CORE_READ(cgrp, self.parent, cgroup, kn, name));
 		if (bpf_map_lookup_elem(&excluded_pods, &s->parent))
 			return 0;
+		level = bpf_map_lookup_elem(&capture_levels, &s->parent);
+		if (!level) {
+			/* The default: the all-zero name. s->parent is rebuilt from the name on each call. */
+			__builtin_memset(&s->parent, 0, sizeof(s->parent));
+			level = bpf_map_lookup_elem(&capture_levels, &s->parent);
+		}
+		fresh.level = level ? *level : 0;
 		if (bpf_map_pop_elem(&free_slots, &slot))
 			slot = TL_SLOT_PENDING;
 		fresh.slot = slot;
@@ -1164,5 +1199,63 @@ int tl_watch_errors(__u64 *ctx)
 	c = bpf_map_lookup_elem(&containers, &cgid);
 	if (c && trigger_due(cgid, bpf_ktime_get_boot_ns()))
 		notify_trigger(c, cgid, TL_CTL_SYSCALL_ERROR, (__s32)ret, task->tgid, task->pid, key.nr);
+	return 0;
+}
+
+/*
+ * TCP state changes of the sockets recorded containers made: which peer a connect() reached or
+ * failed to reach, when a connection was reset. The container is the socket's own cgroup (set
+ * when it was created, copied to accepted sockets from their listener), not the current task's:
+ * the handshake's later steps and resets arrive in softirq context on whatever task ran.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int tl_tcp_state(__u64 *ctx)
+{
+	struct sock *sk = (struct sock *)ctx[0];
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tl_container *c;
+	struct tl_tcp *x;
+	struct ring *r;
+	__u64 cgid, tag;
+	__u32 seq;
+	__u16 family;
+
+	/* A v1-keyed host has no v2 cgroup id in its containers map: nothing to match. */
+	if (cfg.cgroup_subsys != 0)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) != 6 /* IPPROTO_TCP */)
+		return 0;
+	cgid = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	c = bpf_map_lookup_elem(&containers, &cgid);
+	if (!c)
+		return 0;
+	r = container_ring(c);
+	if (!r)
+		return 0;
+	x = reserve(r, sizeof(*x), &tag, &seq);
+	fill_header(&x->h, seq, sizeof(*x), TL_KIND_TCP, 0, bpf_ktime_get_boot_ns(), task);
+	/* The task is the socket's owner only when it is in the container (connect, close). */
+	if (task_cgroup_id(task) != cgid) {
+		x->h.pid = 0;
+		x->h.tid = 0;
+	}
+	x->sk = (__u64)sk;
+	x->oldstate = (__s32)ctx[1];
+	x->newstate = (__s32)ctx[2];
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	x->family = family;
+	x->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	x->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	x->pad = 0;
+	__builtin_memset(x->saddr, 0, sizeof(x->saddr) + sizeof(x->daddr));
+	if (family == 10 /* AF_INET6 */) {
+		BPF_CORE_READ_INTO((struct in6_addr *)x->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)x->daddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)x->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)x->daddr, sk, __sk_common.skc_daddr);
+	}
+	copy_comm(x->comm, task);
+	commit(&x->h, tag);
 	return 0;
 }

@@ -47,6 +47,7 @@ enum tl_kind {
 	TL_KIND_EXIT = 2,      /* struct tl_exit */
 	TL_KIND_PROC_EXIT = 3, /* struct tl_proc_exit: a thread ended */
 	TL_KIND_SIGNAL = 4,    /* struct tl_signal: a signal is being delivered */
+	TL_KIND_TCP = 6,       /* struct tl_tcp: a TCP socket of the container changed state */
 };
 
 /* struct tl_rec.flags */
@@ -215,6 +216,26 @@ struct tl_signal {
 	char comm[TL_COMM_LEN];
 };
 
+/*
+ * A TCP state change (tracepoint sock/inet_sock_set_state) of a socket the container made. It
+ * may fire in softirq context, on any task: pid and tid are the task's only when that task is
+ * the container's, else 0. The container is the socket's cgroup (cgroup v2), so on hosts that
+ * key containers by a v1 hierarchy there are no such records.
+ */
+struct tl_tcp {
+	struct tl_rec h;
+	__u64 sk;       /* the socket's kernel address: the records of one connection share it */
+	__s32 oldstate; /* TCP_ESTABLISHED = 1 ... TCP_NEW_SYN_RECV = 12, as in the kernel */
+	__s32 newstate;
+	__u16 family;   /* AF_INET or AF_INET6 */
+	__u16 sport;    /* host byte order */
+	__u16 dport;    /* host byte order */
+	__u16 pad;
+	__u8 saddr[16]; /* AF_INET: the first 4 bytes */
+	__u8 daddr[16];
+	char comm[TL_COMM_LEN];
+};
+
 struct tl_proc_exit {
 	struct tl_rec h;
 	__s32 exit_code; /* as wait(2) encodes it: (status << 8) | termsig, 0x80 for a core dump */
@@ -228,6 +249,18 @@ struct tl_container {
 	__u32 main_pid;  /* the first process to exec in the container */
 	__u64 missed;    /* events dropped while the container had no ring */
 	__u64 parent;    /* for nested cgroups: the container's own cgroup id, else 0 */
+	__u32 level;     /* enum tl_capture_level flags: what the kernel leaves out of its records */
+	__u32 pad;
+};
+
+/*
+ * Capture levels (value of the capture_levels map, copied into struct tl_container.level at
+ * cgroup_mkdir): what the kernel never copies from a container's memory, so it never enters the
+ * ring. 0 is full capture.
+ */
+enum tl_capture_level {
+	TL_LEVEL_NO_PAYLOAD = 1 << 0, /* data buffers (TL_CAP_DATA), iovec buffers and msghdr control data */
+	TL_LEVEL_NO_ARGV = 1 << 1,    /* execve's argv strings: only their count is kept */
 };
 
 enum tl_control_kind {
@@ -274,7 +307,7 @@ struct tl_control {
  * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
  * the meta map says they are exactly what it would load itself.
  */
-#define TL_STATE_VERSION 1
+#define TL_STATE_VERSION 2
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
 struct tl_meta {

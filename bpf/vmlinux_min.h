@@ -97,6 +97,32 @@ struct k_sigaction {
 	struct sigaction sa;
 };
 
+/* Read whole (16 bytes): the kernel's s6_addr is a macro over a union member. */
+struct in6_addr {
+	__u8 bytes[16];
+};
+
+/* Field names only: CO-RE finds them inside the kernel's anonymous unions. */
+struct sock_common {
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+};
+
+struct sock_cgroup_data {
+	struct cgroup *cgroup;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	__u16 sk_protocol;
+	struct sock_cgroup_data sk_cgrp_data;
+};
+
 #pragma clang attribute pop
 
 #endif

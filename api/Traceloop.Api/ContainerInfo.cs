@@ -82,6 +82,14 @@ public sealed record ContainerInfo
     [Key(23)] public long EventsMissed { get; init; }
 
     /// <summary>
+    /// What the kernel copies from this container's memory: <c>full</c>, <c>no-payload</c> (no
+    /// buffer contents: those arguments are addresses), <c>no-argv</c> (execve arguments counted,
+    /// not kept) or <c>no-payload,no-argv</c>. Null from a recorder that did not say. A level set
+    /// while the container ran applies from then on.
+    /// </summary>
+    [Key(24)] public string? CaptureLevel { get; init; }
+
+    /// <summary>
     /// Why the ring could not be read, when it could not: a listing reports that container's row
     /// with this set (and the ring's figures zero) and serves the others as usual. Listings are
     /// JSON only; a dump's header never has it (a ring that cannot be read cannot be dumped), so it
@@ -114,6 +122,30 @@ public static class RecordingOrigins
         Adopted => "when the recorder found the container already running; what it did before was never recorded",
         LateRing => "when a ring became free after the container started; its events before that were counted, not recorded",
         _ => origin,
+    };
+}
+
+/// <summary>The values of <see cref="ContainerInfo.CaptureLevel"/>.</summary>
+public static class CaptureLevelNames
+{
+    public const string Full = "full";
+
+    /// <summary>The kernel copied no buffer contents (read, write, send, recv and their vectors, msghdr control data).</summary>
+    public const string NoPayload = "no-payload";
+
+    /// <summary>The kernel kept only how many arguments each execve had.</summary>
+    public const string NoArgv = "no-argv";
+
+    public const string NoPayloadNoArgv = NoPayload + "," + NoArgv;
+
+    /// <summary>A sentence for a dump's header: what the level left out.</summary>
+    public static string Describe(string level) => level switch
+    {
+        Full => "everything the capture plan names was copied",
+        NoPayload => "the kernel copied no buffer contents; those arguments show as addresses",
+        NoArgv => "the kernel kept only how many arguments each execve had",
+        NoPayloadNoArgv => "the kernel copied no buffer contents (those arguments show as addresses) and no execve arguments",
+        _ => level,
     };
 }
 

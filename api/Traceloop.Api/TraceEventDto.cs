@@ -9,6 +9,8 @@ public enum TraceEventKind
     ProcessExit = 1,
     /// <summary>A signal being delivered; <see cref="TraceEventDto.Nr"/> is its number, <see cref="TraceEventDto.Name"/> its name.</summary>
     Signal = 2,
+    /// <summary>A TCP state change of a socket the container made: <see cref="TraceEventDto.Tcp"/>.</summary>
+    Tcp = 3,
 }
 
 /// <summary>How much of a syscall the recording holds.</summary>
@@ -91,4 +93,28 @@ public sealed class TraceEventDto
 
     /// <summary>In a dump of several containers (a pod's): which container, by name or id.</summary>
     [Key(17)] public string? Container { get; set; }
+
+    /// <summary>For <see cref="TraceEventKind.Tcp"/>: the connection and its change.</summary>
+    [Key(18)] public TcpStateChange? Tcp { get; init; }
+}
+
+/// <summary>A TCP socket's state change (the kernel's tracepoint sock/inet_sock_set_state).</summary>
+[MessagePackObject]
+public sealed class TcpStateChange
+{
+    /// <summary>The socket's kernel address: the changes of one connection share it.</summary>
+    [Key(0)] public ulong Socket { get; init; }
+
+    /// <summary>"ESTABLISHED", "SYN_SENT", ... as the kernel names them.</summary>
+    [Key(1)] public required string OldState { get; init; }
+
+    [Key(2)] public required string NewState { get; init; }
+
+    [Key(3)] public required string LocalAddress { get; init; }
+
+    [Key(4)] public int LocalPort { get; init; }
+
+    [Key(5)] public required string RemoteAddress { get; init; }
+
+    [Key(6)] public int RemotePort { get; init; }
 }

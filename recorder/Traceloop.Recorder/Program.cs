@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
+using Traceloop.Recorder.Kubernetes;
 
 // traceloop-recorder: the node daemon. See README.md for the options and the API.
 
@@ -113,11 +114,22 @@ catch (InvalidOperationException e)
     Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
     return 2;
 }
+var captureOptions = new CaptureOptions();
+try
+{
+    builder.Configuration.GetSection(CaptureOptions.Section).Bind(captureOptions);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+    return 2;
+}
 ValidateOptionsResult validation = new RecorderOptionsValidator().Validate(null, options);
 ValidateOptionsResult crashValidation = new CrashOptionsValidator().Validate(null, crashOptions);
-if (validation.Failed || crashValidation.Failed)
+ValidateOptionsResult captureValidation = new CaptureOptionsValidator().Validate(null, captureOptions);
+if (validation.Failed || crashValidation.Failed || captureValidation.Failed)
 {
-    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []))
+    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []).Concat(captureValidation.Failures ?? []))
     {
         Console.Error.WriteLine($"traceloop-recorder: {failure}");
     }

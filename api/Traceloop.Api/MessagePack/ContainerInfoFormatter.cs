@@ -5,7 +5,7 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="ContainerInfo"/> as an array indexed by its [Key]s.</summary>
 public static class ContainerInfoFormatter
 {
-    private const int FieldCount = 24;
+    private const int FieldCount = 25;
 
     public static void Write(ref MessagePackWriter writer, ContainerInfo? value)
     {
@@ -39,6 +39,7 @@ public static class ContainerInfoFormatter
         WireFormat.WriteTime(ref writer, value.RecordingSince);
         writer.Write(value.RecordingOrigin);
         writer.Write(value.EventsMissed);
+        writer.Write(value.CaptureLevel);
     }
 
     public static ContainerInfo? Read(ref MessagePackReader reader)
@@ -58,6 +59,7 @@ public static class ContainerInfoFormatter
         DateTimeOffset? exitedAt = null, since = null;
         string? origin = null;
         long missed = 0;
+        string? level = null;
         long bufferBytes = 0, held = 0, lost = 0;
         double fill = 0;
         for (int i = 0; i < count; i++)
@@ -88,6 +90,7 @@ public static class ContainerInfoFormatter
                 case 21: since = WireFormat.ReadNullableTime(ref reader); break;
                 case 22: origin = reader.ReadString(); break;
                 case 23: missed = reader.ReadInt64(); break;
+                case 24: level = reader.ReadString(); break;
                 default: WireFormat.Skip(ref reader); break; // a newer writer's field
             }
         }
@@ -117,6 +120,7 @@ public static class ContainerInfoFormatter
             RecordingSince = since,
             RecordingOrigin = origin,
             EventsMissed = missed,
+            CaptureLevel = level,
         };
     }
 }

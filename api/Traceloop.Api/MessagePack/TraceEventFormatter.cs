@@ -5,7 +5,8 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="TraceEventDto"/> (and its <see cref="SyscallArg"/>s) as arrays indexed by their [Key]s.</summary>
 public static class TraceEventFormatter
 {
-    private const int FieldCount = 18;
+    private const int FieldCount = 19;
+    private const int TcpFieldCount = 7;
     private const int ArgFieldCount = 5;
     private const int MaxArgs = 64;
 
@@ -65,6 +66,55 @@ public static class TraceEventFormatter
         writer.Write(value.Text);
         writer.Write(value.Seq);
         writer.Write(value.Container);
+        WriteTcp(ref writer, value.Tcp);
+    }
+
+    private static void WriteTcp(ref MessagePackWriter writer, TcpStateChange? tcp)
+    {
+        if (tcp is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(TcpFieldCount);
+        writer.Write(tcp.Socket);
+        writer.Write(tcp.OldState);
+        writer.Write(tcp.NewState);
+        writer.Write(tcp.LocalAddress);
+        writer.Write(tcp.LocalPort);
+        writer.Write(tcp.RemoteAddress);
+        writer.Write(tcp.RemotePort);
+    }
+
+    private static TcpStateChange? ReadTcp(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        int fields = WireFormat.ReadArrayHeader(ref reader, 64, "a TCP state change");
+        ulong socket = 0;
+        string oldState = "", newState = "", local = "", remote = "";
+        int localPort = 0, remotePort = 0;
+        for (int i = 0; i < fields; i++)
+        {
+            switch (i)
+            {
+                case 0: socket = reader.ReadUInt64(); break;
+                case 1: oldState = reader.ReadString() ?? ""; break;
+                case 2: newState = reader.ReadString() ?? ""; break;
+                case 3: local = reader.ReadString() ?? ""; break;
+                case 4: localPort = reader.ReadInt32(); break;
+                case 5: remote = reader.ReadString() ?? ""; break;
+                case 6: remotePort = reader.ReadInt32(); break;
+                default: WireFormat.Skip(ref reader); break;
+            }
+        }
+        return new TcpStateChange
+        {
+            Socket = socket, OldState = oldState, NewState = newState,
+            LocalAddress = local, LocalPort = localPort, RemoteAddress = remote, RemotePort = remotePort,
+        };
     }
 
     public static TraceEventDto? Read(ref MessagePackReader reader)
@@ -85,6 +135,7 @@ public static class TraceEventFormatter
         bool? ended = null;
         long seq = 0;
         string? container = null;
+        TcpStateChange? tcp = null;
         for (int i = 0; i < count; i++)
         {
             switch (i)
@@ -107,6 +158,7 @@ public static class TraceEventFormatter
                 case 15: text = reader.ReadString(); break;
                 case 16: seq = reader.ReadInt64(); break;
                 case 17: container = reader.ReadString(); break;
+                case 18: tcp = ReadTcp(ref reader); break;
                 default: WireFormat.Skip(ref reader); break;
             }
         }
@@ -130,6 +182,7 @@ public static class TraceEventFormatter
             Text = text,
             Seq = seq,
             Container = container,
+            Tcp = tcp,
         };
     }
 

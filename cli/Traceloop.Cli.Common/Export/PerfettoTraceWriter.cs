@@ -149,6 +149,13 @@ public static class PerfettoTraceWriter
                 WriteTimes(writer, e, origin);
                 writer.WriteNumber("dur", Microseconds(sliceEnd - e.TimestampNs));
                 break;
+            case TraceEventKind.Tcp when e.Tcp is { } tcp:
+                writer.WriteString("name", $"tcp {tcp.NewState}");
+                writer.WriteString("cat", "tcp");
+                writer.WriteString("ph", "i");
+                writer.WriteString("s", "t");
+                WriteTimes(writer, e, origin);
+                break;
             case TraceEventKind.Signal:
                 writer.WriteString("name", e.Name ?? $"signal {e.Nr}");
                 writer.WriteString("cat", "signal");
@@ -215,6 +222,13 @@ public static class PerfettoTraceWriter
         if (e.ExitStatus is { } status)
         {
             writer.WriteNumber("wait_status", status);
+        }
+        if (e.Tcp is { } tcp)
+        {
+            writer.WriteString("local", $"{tcp.LocalAddress}:{tcp.LocalPort}");
+            writer.WriteString("remote", $"{tcp.RemoteAddress}:{tcp.RemotePort}");
+            writer.WriteString("from", tcp.OldState);
+            writer.WriteString("to", tcp.NewState);
         }
         if (e.Text is not null)
         {

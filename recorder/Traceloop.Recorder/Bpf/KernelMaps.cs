@@ -14,6 +14,8 @@ internal struct tl_container
     public uint main_pid;
     public ulong missed;
     public ulong parent;
+    public CaptureLevel level;
+    public uint pad;
 }
 
 internal enum ControlKind : uint

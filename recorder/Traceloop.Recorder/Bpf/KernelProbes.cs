@@ -39,7 +39,7 @@ internal sealed partial class KernelProbes : IDisposable
 
     /// <summary>The maps the recorder uses, pinned under these names.</summary>
     private static readonly string[] PinnedMaps =
-        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "watched_errors", "control_drops", "slot_owners", "meta"];
+        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta"];
 
     private readonly SafeBpfObjectHandle? _object;
     private readonly List<SafeBpfLinkHandle> _links = [];
@@ -63,6 +63,7 @@ internal sealed partial class KernelProbes : IDisposable
         Control = Add("control");
         Captures = Add("captures");
         ExcludedPods = Add("excluded_pods");
+        CaptureLevels = Add("capture_levels");
         WatchedErrors = Add("watched_errors");
         ControlDrops = Add("control_drops");
         SlotOwners = Add("slot_owners");
@@ -94,6 +95,9 @@ internal sealed partial class KernelProbes : IDisposable
 
     /// <summary>Pod cgroup directory names (<see cref="tl_pod_name"/>) whose containers the kernel must not adopt.</summary>
     public BpfMap ExcludedPods { get; }
+
+    /// <summary>Pod cgroup directory names (<see cref="tl_pod_name"/>) → <see cref="CaptureLevel"/>; the all-zero name holds the default.</summary>
+    public BpfMap CaptureLevels { get; }
 
     /// <summary><see cref="tl_watched_error"/> → 1: the syscall failures the syscall-error trigger reports.</summary>
     public BpfMap WatchedErrors { get; }

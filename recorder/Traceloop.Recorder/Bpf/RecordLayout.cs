@@ -10,8 +10,8 @@ namespace Traceloop.Recorder.Bpf;
 internal static class RecordLayout
 {
     public const int FormatVersion = 2;
-    /// <summary>TL_STATE_VERSION: the pinned maps and the structs only the recorder reads (tl_meta, tl_slot_owner).</summary>
-    public const int StateVersion = 1;
+    /// <summary>TL_STATE_VERSION: the pinned maps and the structs only the recorder and the kernel's bookkeeping read (tl_meta, tl_slot_owner, tl_container).</summary>
+    public const int StateVersion = 2;
     public const int MetaBuildLength = 32;
     public const int RingHeaderSize = 64;
     /// <summary>sizeof(struct tl_sub_hdr): each sub-ring's head on its own cache line.</summary>
@@ -34,6 +34,8 @@ internal enum RecordKind : byte
     Exit = 2,
     ProcessExit = 3,
     Signal = 4,
+    /// <summary>A TCP state change of a socket the container made (struct tl_tcp).</summary>
+    Tcp = 6,
 }
 
 [Flags]
@@ -137,6 +139,22 @@ internal unsafe struct tl_signal
     public int code;
     public ulong handler;
     public fixed byte info[48];
+    public fixed byte comm[RecordLayout.CommLength];
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_tcp
+{
+    public tl_rec h;
+    public ulong sk;
+    public int oldstate;
+    public int newstate;
+    public ushort family;
+    public ushort sport;
+    public ushort dport;
+    public ushort pad;
+    public fixed byte saddr[16];
+    public fixed byte daddr[16];
     public fixed byte comm[RecordLayout.CommLength];
 }
 

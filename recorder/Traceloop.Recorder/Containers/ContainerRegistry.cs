@@ -15,6 +15,7 @@ internal sealed partial class ContainerRegistry : IDisposable
     private readonly RingPool _pool;
     private readonly CgroupFs _cgroups;
     private readonly PodExclusions _exclusions;
+    private readonly PodCaptureLevels _levels;
     private readonly ContainerEvents _events;
     private readonly TimeProvider _time;
     private readonly TimeSpan _grace;
@@ -24,12 +25,13 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     /// <param name="grace">How long an ended container's history stays.</param>
     /// <param name="spareRings">Rings kept made ahead for the kernel to hand out at cgroup_mkdir.</param>
-    public ContainerRegistry(IRecordingKernel kernel, CgroupFs cgroups, PodExclusions exclusions, ContainerEvents events,
+    public ContainerRegistry(IRecordingKernel kernel, CgroupFs cgroups, PodExclusions exclusions, PodCaptureLevels levels, ContainerEvents events,
         TimeSpan grace, int spareRings, TimeProvider time, ILogger<ContainerRegistry> logger)
     {
         _kernel = kernel;
         _cgroups = cgroups;
         _exclusions = exclusions;
+        _levels = levels;
         _events = events;
         _grace = grace;
         _time = time;
@@ -70,6 +72,7 @@ internal sealed partial class ContainerRegistry : IDisposable
                 && SlotOwner.ToContainer(owner, slot, entry.main_pid) is { } c)
             {
                 c.Ring = ring;
+                c.CaptureLevel = entry.level;
                 foreach ((ulong nestedId, tl_container nested) in entries)
                 {
                     if (nested.parent == owner.cgroup_id)
@@ -132,6 +135,53 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     private bool Excluded(ContainerIdentity identity) => identity.PodUid is { } uid && _exclusions.IsExcluded(uid);
 
+    /// <summary>
+    /// Brings every recorded container (and the cgroups nested in it) to the capture level its pod
+    /// has now. A change applies to the syscalls from here on; what the ring already holds stays
+    /// as it was recorded. Returns how many containers changed.
+    /// </summary>
+    public int ApplyCaptureLevels()
+    {
+        int changed = 0;
+        lock (_gate)
+        {
+            foreach (RecordedContainer c in _byCgroup.Values)
+            {
+                CaptureLevel level = _levels.For(c.Identity.PodUid);
+                if (level == c.CaptureLevel || c.ExitedAt is not null)
+                {
+                    continue;
+                }
+                c.CaptureLevel = level;
+                SetKernelLevel(c.CgroupId, level);
+                foreach (ulong nested in c.NestedCgroups)
+                {
+                    SetKernelLevel(nested, level);
+                }
+                LogCaptureLevel(_logger, c.Id, CaptureLevels.Format(level));
+                changed++;
+            }
+        }
+        return changed;
+    }
+
+    // Read, change, write: the kernel's entry also holds the missed count and the main pid.
+    private void SetKernelLevel(ulong cgroupId, CaptureLevel level)
+    {
+        if (_kernel.TryGetContainer(cgroupId, out tl_container entry) && entry.level != level)
+        {
+            entry.level = level;
+            try
+            {
+                _kernel.UpdateContainer(cgroupId, entry);
+            }
+            catch (BpfException)
+            {
+                // The cgroup went away meanwhile: nothing of it is recorded any more.
+            }
+        }
+    }
+
     /// <summary>Stops recording a pod's containers and drops their history. Returns how many.</summary>
     public int ReleasePod(string podUid)
     {
@@ -189,7 +239,8 @@ internal sealed partial class ContainerRegistry : IDisposable
                     LogNoSlot(_logger, identity.Id, _kernel.MaxSlots);
                     continue;
                 }
-                if (!_kernel.TryAddContainer(id, new tl_container { slot = slot }))
+                CaptureLevel level = _levels.For(identity.PodUid);
+                if (!_kernel.TryAddContainer(id, new tl_container { slot = slot, level = level }))
                 {
                     // The kernel adopted it first; its notification is on the way.
                     _pool.Release(slot, ring);
@@ -197,12 +248,12 @@ internal sealed partial class ContainerRegistry : IDisposable
                 }
                 DateTimeOffset now = _time.GetUtcNow();
                 // It ran before the recorder did: what it did until now was never recorded.
-                var container = new RecordedContainer(id, path, identity, now, RecordingOrigin.Adopted, now) { Slot = slot, Ring = ring };
+                var container = new RecordedContainer(id, path, identity, now, RecordingOrigin.Adopted, now) { Slot = slot, Ring = ring, CaptureLevel = level };
                 // Its exec happened before we attached: find the main process so its exit is noticed.
                 if (MainProcess.Find(_cgroups.ToDirectory(path)) is { } main)
                 {
                     container.MainPid = main;
-                    _kernel.UpdateContainer(id, new tl_container { slot = slot, main_pid = (uint)main });
+                    _kernel.UpdateContainer(id, new tl_container { slot = slot, main_pid = (uint)main, level = level });
                 }
                 _byCgroup[id] = container;
                 RecordOwner(container);
@@ -300,6 +351,9 @@ internal sealed partial class ContainerRegistry : IDisposable
             return;
         }
         var container = new RecordedContainer(ctl.cgroup_id, path, identity, _time.GetUtcNow());
+        // The kernel gave it a level at cgroup_mkdir; one decided since (its pod became known) wins.
+        container.CaptureLevel = _levels.For(identity.PodUid);
+        SetKernelLevel(ctl.cgroup_id, container.CaptureLevel);
         if (ring is not null)
         {
             container.Slot = ctl.slot;
@@ -352,7 +406,7 @@ internal sealed partial class ContainerRegistry : IDisposable
         parent.NestedCgroups.Add(id);
         // The kernel makes the entry itself for cgroups created while it runs; this covers
         // the ones found by the startup scan.
-        _kernel.TryAddContainer(id, new tl_container { slot = parent.Slot, parent = parent.CgroupId });
+        _kernel.TryAddContainer(id, new tl_container { slot = parent.Slot, parent = parent.CgroupId, level = parent.CaptureLevel });
     }
 
     private RecordedContainer? FindEnclosing(string path)
@@ -632,6 +686,9 @@ internal sealed partial class ContainerRegistry : IDisposable
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Could not record the owner of container {Id}'s ring ({Reason}); a restarted recorder would not find its history")]
     private static partial void LogOwnerFailed(ILogger logger, string id, string reason);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Container {Id} is now recorded at capture level {Level}")]
+    private static partial void LogCaptureLevel(ILogger logger, string id, string level);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Out of ring slots: released ended container {Id} before its grace period")]
     private static partial void LogEvicted(ILogger logger, string id);

@@ -47,6 +47,11 @@ internal interface IRecordingKernel
 
     void IncludePodCgroup(tl_pod_name name);
 
+    /// <summary>Containers created under a pod cgroup of this name get this level; the all-zero name sets the default.</summary>
+    void SetCaptureLevel(tl_pod_name name, CaptureLevel level);
+
+    void ClearCaptureLevel(tl_pod_name name);
+
     /// <summary>Notices the kernel could not queue for want of room in the control ring, since it was loaded.</summary>
     long ControlDrops { get; }
 

@@ -55,6 +55,10 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
 
     public void IncludePodCgroup(tl_pod_name name) => probes.ExcludedPods.Delete(name);
 
+    public void SetCaptureLevel(tl_pod_name name, CaptureLevel level) => probes.CaptureLevels.Update(name, (uint)level);
+
+    public void ClearCaptureLevel(tl_pod_name name) => probes.CaptureLevels.Delete(name);
+
     public long ControlDrops => probes.ControlDrops.TryLookup(0u, out ulong drops) ? (long)drops : 0;
 
     public IReadOnlyList<(ulong CgroupId, tl_container Entry)> ListContainers()

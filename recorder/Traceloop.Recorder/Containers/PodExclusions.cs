@@ -1,4 +1,3 @@
-using System.Text;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
@@ -43,7 +42,7 @@ internal sealed class PodExclusions(IRecordingKernel kernel)
             {
                 return false;
             }
-            foreach (tl_pod_name name in CgroupNames(podUid))
+            foreach (tl_pod_name name in PodCgroupNames.Of(podUid))
             {
                 kernel.ExcludePodCgroup(name);
             }
@@ -60,28 +59,11 @@ internal sealed class PodExclusions(IRecordingKernel kernel)
             {
                 return false;
             }
-            foreach (tl_pod_name name in CgroupNames(podUid))
+            foreach (tl_pod_name name in PodCgroupNames.Of(podUid))
             {
                 kernel.IncludePodCgroup(name);
             }
             return true;
         }
-    }
-
-    /// <summary>The directory names kubelet gives a pod's cgroup, with the cgroupfs and the systemd driver, in every QoS class.</summary>
-    internal static IEnumerable<tl_pod_name> CgroupNames(string uid)
-    {
-        string underscored = uid.Replace('-', '_');
-        yield return Name("pod" + uid);
-        yield return Name($"kubepods-pod{underscored}.slice");
-        yield return Name($"kubepods-besteffort-pod{underscored}.slice");
-        yield return Name($"kubepods-burstable-pod{underscored}.slice");
-    }
-
-    private static unsafe tl_pod_name Name(string text)
-    {
-        var name = new tl_pod_name();
-        Encoding.ASCII.GetBytes(text, new Span<byte>(name.name, tl_pod_name.Length - 1));
-        return name;
     }
 }

@@ -39,6 +39,9 @@ internal sealed class RecordedContainer
 
     public IContainerRing? Ring { get; set; }
 
+    /// <summary>What the kernel leaves out of its records now (its kernel entry holds the same).</summary>
+    public CaptureLevel CaptureLevel { get; set; }
+
     /// <summary>Cgroups created inside this container's; their tasks write to the same ring.</summary>
     public List<ulong> NestedCgroups { get; } = [];
 

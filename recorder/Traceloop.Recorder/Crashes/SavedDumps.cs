@@ -21,7 +21,7 @@ internal static class SavedDumps
             var msgpack = new MemoryStream(64 * 1024);
             await DumpWriter.WriteAsync(msgpack, dump, DumpFormat.MessagePack, last: null, ct).ConfigureAwait(false);
             DumpHeader header = dump.ToHeader(null);
-            int syscalls = dump.Events.Count(e => e.Type is not TraceEventType.ProcessExit and not TraceEventType.Signal);
+            int syscalls = dump.Events.Count(e => e.Type == TraceEventType.Syscall);
             SaveOutcome outcome = store.Save(id, header, msgpack.GetBuffer().AsSpan(0, (int)msgpack.Length), DumpStore.KeyOf(header.Container));
             return (outcome, header.Container, syscalls);
         }

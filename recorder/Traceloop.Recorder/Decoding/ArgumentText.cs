@@ -81,7 +81,12 @@ internal static class ArgumentText
             case PayloadKind.Count when payload.Data.Length >= 4:
                 AppendAddress(sb, raw);
                 uint count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(payload.Data);
-                sb.Append(" /* ").Append(count).Append(shape == PayloadShape.Vars ? (count == 1 ? " var */" : " vars */") : " entries */");
+                sb.Append(" /* ").Append(count).Append(shape switch
+                {
+                    PayloadShape.Vars => count == 1 ? " var */" : " vars */",
+                    PayloadShape.Argv => count == 1 ? " arg */" : " args */",
+                    _ => " entries */",
+                });
                 return true;
             case PayloadKind.Bytes when shape == PayloadShape.Text:
                 AppendQuoted(sb, payload.Data, payload.Truncated);

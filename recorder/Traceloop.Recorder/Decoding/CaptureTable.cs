@@ -29,6 +29,8 @@ internal enum PayloadShape
     TaskName,
     /// <summary>Every byte as a hex escape, as strace prints random bytes: <c>"\x5a\x0f"</c>.</summary>
     Hex,
+    /// <summary>An argv array, or (capture level no-argv) its count: <c>0x7ffd... /* 3 args */</c>.</summary>
+    Argv,
 }
 
 /// <summary>One item of the kernel's table and how the recorder reads what it copies.</summary>
@@ -97,7 +99,8 @@ internal static class CaptureTable
             plans[nr] =
             [
                 Enter(CaptureKind.String, filename, flags: CaptureFlags.NoReread),
-                Enter(CaptureKind.StringArray, filename + 1, flags: CaptureFlags.NoReread),
+                // At capture level no-argv the kernel sends the count instead: /* 3 args */.
+                Enter(CaptureKind.StringArray, filename + 1, flags: CaptureFlags.NoReread, shape: PayloadShape.Argv),
                 // strace prints the environment as its address and a count: /* 12 vars */.
                 Enter(CaptureKind.StringArrayCount, filename + 2, flags: CaptureFlags.NoReread, shape: PayloadShape.Vars),
             ];

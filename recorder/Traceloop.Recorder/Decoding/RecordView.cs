@@ -59,6 +59,11 @@ internal static class RecordView
             tl_signal sig = MemoryMarshal.Read<tl_signal>(buffer[e.EnterOffset..]);
             return CommString(new ReadOnlySpan<byte>(sig.comm, RecordLayout.CommLength));
         }
+        if (e.Type == TraceEventType.Tcp)
+        {
+            tl_tcp tcp = MemoryMarshal.Read<tl_tcp>(buffer[e.EnterOffset..]);
+            return CommString(new ReadOnlySpan<byte>(tcp.comm, RecordLayout.CommLength));
+        }
         if (!e.HasEnter)
         {
             return "?";
@@ -75,6 +80,7 @@ internal static class RecordView
         {
             case TraceEventType.ProcessExit: offset = (int)Marshal.OffsetOf<tl_proc_exit>(nameof(tl_proc_exit.comm)); break;
             case TraceEventType.Signal: offset = (int)Marshal.OffsetOf<tl_signal>(nameof(tl_signal.comm)); break;
+            case TraceEventType.Tcp: offset = (int)Marshal.OffsetOf<tl_tcp>(nameof(tl_tcp.comm)); break;
             default:
                 if (!e.HasEnter)
                 {
@@ -182,6 +188,9 @@ internal static class RecordView
 
     public static tl_signal Signal(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
         MemoryMarshal.Read<tl_signal>(buffer[e.EnterOffset..]);
+
+    public static tl_tcp Tcp(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
+        MemoryMarshal.Read<tl_tcp>(buffer[e.EnterOffset..]);
 
     private static string CommString(ReadOnlySpan<byte> comm)
     {

@@ -29,6 +29,10 @@ internal static class StraceText
         {
             AppendSignal(sb, RecordView.Signal(buffer, e));
         }
+        else if (e.Type == TraceEventType.Tcp)
+        {
+            TcpText.AppendLine(sb, RecordView.Tcp(buffer, e));
+        }
         else
         {
             AppendCall(sb, buffer, e);

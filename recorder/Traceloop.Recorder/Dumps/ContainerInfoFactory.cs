@@ -39,6 +39,7 @@ internal static class ContainerInfoFactory
         RecordingSince = c.RecordingSince,
         RecordingOrigin = OriginName(c.Origin),
         EventsMissed = (long)kernel.missed,
+        CaptureLevel = CaptureLevels.Format(c.CaptureLevel),
         RingError = ringError,
     };
 

@@ -188,6 +188,10 @@ internal static class DumpWriter
             }
             sb.Append('\n');
         }
+        if (c.CaptureLevel is { } level && level != CaptureLevelNames.Full)
+        {
+            sb.Append("# capture level ").Append(level).Append(": ").Append(CaptureLevelNames.Describe(level)).Append('\n');
+        }
         if (c.ExitedAt is { } exited)
         {
             sb.Append("# container ended ").Append(exited.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" UTC\n");

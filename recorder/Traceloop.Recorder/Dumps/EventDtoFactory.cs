@@ -58,6 +58,34 @@ internal static class EventDtoFactory
             };
         }
 
+        if (e.Type == TraceEventType.Tcp)
+        {
+            tl_tcp tcp = RecordView.Tcp(buffer, e);
+            TcpText.AppendLine(scratch, tcp);
+            return new TraceEventDto
+            {
+                Kind = TraceEventKind.Tcp,
+                Seq = (long)e.Seq,
+                TimestampNs = clock.ToUnixNs(e.Timestamp),
+                Pid = (int)e.Pid,
+                Tid = (int)e.Tid,
+                Comm = RecordView.Comm(buffer, e),
+                Nr = -1,
+                Name = "tcp",
+                Tcp = new TcpStateChange
+                {
+                    Socket = tcp.sk,
+                    OldState = TcpText.StateName(tcp.oldstate),
+                    NewState = TcpText.StateName(tcp.newstate),
+                    LocalAddress = TcpText.Address(tcp, local: true),
+                    LocalPort = tcp.sport,
+                    RemoteAddress = TcpText.Address(tcp, local: false),
+                    RemotePort = tcp.dport,
+                },
+                Text = scratch.ToString(),
+            };
+        }
+
         bool returned = e.Completion == Records.SyscallCompletion.Complete || e.Completion == Records.SyscallCompletion.EnterLost;
         bool failed = returned && e.Ret < 0 && e.Ret >= -MaxErrno;
         StraceText.AppendCall(scratch, buffer, e);

@@ -45,6 +45,7 @@ internal static class RedactedRecords
     private static readonly int PayloadHeaderSize = Unsafe.SizeOf<tl_payload>();
     private static readonly int EnterComm = (int)Marshal.OffsetOf<tl_enter>(nameof(tl_enter.comm));
     private static readonly int SignalComm = (int)Marshal.OffsetOf<tl_signal>(nameof(tl_signal.comm));
+    private static readonly int TcpComm = (int)Marshal.OffsetOf<tl_tcp>(nameof(tl_tcp.comm));
     private static readonly int ProcessExitComm = (int)Marshal.OffsetOf<tl_proc_exit>(nameof(tl_proc_exit.comm));
     private static readonly int LengthOffset = (int)Marshal.OffsetOf<tl_rec>(nameof(tl_rec.len));
     // nr then npayloads follow the header in both tl_enter and tl_exit.
@@ -90,6 +91,7 @@ internal static class RedactedRecords
             RecordKind.Exit => (ExitSize, -1, MemoryMarshal.Read<tl_exit>(record).npayloads),
             RecordKind.Signal => (record.Length, SignalComm, 0),
             RecordKind.ProcessExit => (record.Length, ProcessExitComm, 0),
+            RecordKind.Tcp => (record.Length, TcpComm, 0),
             _ => (record.Length, -1, 0),
         };
         fixedSize = Math.Min(fixedSize, record.Length);

@@ -30,6 +30,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<CrashOptions>, CrashOptionsValidator>();
         services.AddOptions<SelectionOptions>().Bind(configuration.GetSection("Selection")).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
+        services.AddOptions<CaptureOptions>().Bind(configuration.GetSection(CaptureOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CaptureOptions>, CaptureOptionsValidator>();
         services.AddOptions<DumpStoreOptions>().Configure<IOptions<RecorderOptions>, IOptions<CrashOptions>>(
             (store, recorder, crash) => StoreOptions.Apply(store, recorder.Value, crash.Value));
         services.AddSingleton(TimeProvider.System);
@@ -48,6 +50,8 @@ internal static class ServiceCollectionExtensions
         services.AddHostedService<CrashCollector>();
         services.AddSingleton<PodSelection>();
         services.AddHostedService(sp => sp.GetRequiredService<PodSelection>());
+        services.AddSingleton<CaptureRules>();
+        services.AddHostedService(sp => sp.GetRequiredService<CaptureRules>());
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<RecorderOptions>>((kestrel, recorder) => ApiLimits.Apply(kestrel, recorder.Value));
         services.AddRateLimiter(_ => { });
@@ -85,9 +89,18 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<PodExclusions>();
         services.AddSingleton(sp =>
         {
+            // The default is in the kernel before the registry adopts anything; rules follow as pods are known.
+            CaptureOptions capture = sp.GetRequiredService<IOptions<CaptureOptions>>().Value;
+            CaptureLevel @default = CapturePlan.TryParse(capture, out CapturePlan? plan, out string? error)
+                ? plan.Default
+                : throw new OptionsValidationException(Options.DefaultName, typeof(CaptureOptions), [error]);
+            return new PodCaptureLevels(sp.GetRequiredService<IRecordingKernel>(), @default);
+        });
+        services.AddSingleton(sp =>
+        {
             RecorderOptions options = sp.GetRequiredService<IOptions<RecorderOptions>>().Value;
             return new ContainerRegistry(sp.GetRequiredService<IRecordingKernel>(), sp.GetRequiredService<CgroupFs>(),
-                sp.GetRequiredService<PodExclusions>(), sp.GetRequiredService<ContainerEvents>(),
+                sp.GetRequiredService<PodExclusions>(), sp.GetRequiredService<PodCaptureLevels>(), sp.GetRequiredService<ContainerEvents>(),
                 options.GracePeriod, options.SpareRings, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContainerRegistry>>());
         });
         services.AddSingleton<IKernelNotices, ControlChannel>();

@@ -99,6 +99,9 @@ internal static class EventAssembler
                 case RecordKind.Signal:
                     events.Add(PointEvent(TraceEventType.Signal, r, h, MemoryMarshal.Read<tl_signal>(buffer[r.Offset..]).signo));
                     break;
+                case RecordKind.Tcp:
+                    events.Add(PointEvent(TraceEventType.Tcp, r, h, MemoryMarshal.Read<tl_tcp>(buffer[r.Offset..]).newstate));
+                    break;
                 default:
                     // Kinds added by newer kernels programs are skipped, not misread.
                     break;

@@ -5,6 +5,8 @@ internal enum TraceEventType : byte
     Syscall,
     ProcessExit,
     Signal,
+    /// <summary>A TCP state change: one record, no pairing.</summary>
+    Tcp,
 }
 
 /// <summary>How much of a syscall the ring holds.</summary>

@@ -8,11 +8,13 @@ internal sealed class KernelMaps
 {
     private readonly int _containers;
     private readonly int _excluded;
+    private readonly int _levels;
 
-    private KernelMaps(int containers, int excluded)
+    private KernelMaps(int containers, int excluded, int levels)
     {
         _containers = containers;
         _excluded = excluded;
+        _levels = levels;
     }
 
     /// <summary>
@@ -41,12 +43,15 @@ internal sealed class KernelMaps
             using JsonDocument map = JsonDocument.Parse(Run("bpftool", "-j", "map", "show", "id", id));
             names[map.RootElement.GetProperty("name").GetString()!] = int.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
         }
-        return new KernelMaps(names["containers"], names["excluded_pods"]);
+        return new KernelMaps(names["containers"], names["excluded_pods"], names["capture_levels"]);
     }
 
     public HashSet<ulong> ContainerKeys() => [.. Keys(_containers).Select(k => BitConverter.ToUInt64(k))];
 
     public HashSet<string> ExcludedPodNames() => [.. Keys(_excluded).Select(k => System.Text.Encoding.ASCII.GetString(k).TrimEnd('\0'))];
+
+    /// <summary>The pod cgroup names the capture_levels map has a level for ("" is the default).</summary>
+    public HashSet<string> CaptureLevelNames() => [.. Keys(_levels).Select(k => System.Text.Encoding.ASCII.GetString(k).TrimEnd('\0'))];
 
     private static IEnumerable<byte[]> Keys(int mapId)
     {

@@ -33,6 +33,7 @@ internal static class ApiSamples
         RecordingSince = T0.AddSeconds(2),
         RecordingOrigin = RecordingOrigins.LateRing,
         EventsMissed = 17,
+        CaptureLevel = CaptureLevelNames.NoPayloadNoArgv,
     };
 
     public static ContainerInfo SparseContainer() => new()
@@ -133,7 +134,32 @@ internal static class ApiSamples
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 0, Args = [], Completion = SyscallCompletion.EnterLost, Ret = long.MinValue, DurationNs = long.MaxValue },
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 231, Completion = SyscallCompletion.NoReturn, ProcessEnded = true },
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 202, Completion = SyscallCompletion.Unfinished, Comm = "" },
+        TcpEvent(),
     ];
+
+    public static TraceEventDto TcpEvent() => new()
+    {
+        Kind = TraceEventKind.Tcp,
+        TimestampNs = 1_714_996_984_123_456_789,
+        Pid = 4242,
+        Tid = 4243,
+        Comm = "client",
+        Nr = -1,
+        Name = "tcp",
+        Text = "--- tcp [::1]:41234 > [::1]:1 SYN_SENT -> CLOSE ---",
+        Seq = 99,
+        Container = "shop/web/app",
+        Tcp = new TcpStateChange
+        {
+            Socket = 0xffff_8881_0000_1234,
+            OldState = "SYN_SENT",
+            NewState = "CLOSE",
+            LocalAddress = "::1",
+            LocalPort = 41234,
+            RemoteAddress = "::1",
+            RemotePort = 1,
+        },
+    };
 
     public static void Equal(ContainerInfo? expected, ContainerInfo? actual)
     {
@@ -167,6 +193,7 @@ internal static class ApiSamples
         EqualTime(expected.RecordingSince, actual.RecordingSince);
         Assert.Equal(expected.RecordingOrigin, actual.RecordingOrigin);
         Assert.Equal(expected.EventsMissed, actual.EventsMissed);
+        Assert.Equal(expected.CaptureLevel, actual.CaptureLevel);
     }
 
     public static void Equal(DumpHeader expected, DumpHeader actual)
@@ -242,6 +269,13 @@ internal static class ApiSamples
         Assert.Equal(expected.ProcessEnded, actual.ProcessEnded);
         Assert.Equal(expected.Text, actual.Text);
         Assert.Equal(expected.Seq, actual.Seq);
+        Assert.Equal(expected.Container, actual.Container);
+        Assert.Equal(expected.Tcp is null, actual.Tcp is null);
+        if (expected.Tcp is { } t && actual.Tcp is { } u)
+        {
+            Assert.Equal((t.Socket, t.OldState, t.NewState, t.LocalAddress, t.LocalPort, t.RemoteAddress, t.RemotePort),
+                (u.Socket, u.OldState, u.NewState, u.LocalAddress, u.LocalPort, u.RemoteAddress, u.RemotePort));
+        }
     }
 
     private static void EqualTime(DateTimeOffset? expected, DateTimeOffset? actual)

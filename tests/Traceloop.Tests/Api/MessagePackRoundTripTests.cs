@@ -254,24 +254,24 @@ public sealed class MessagePackRoundTripTests
     [Fact]
     public void FieldsAddedByANewerWriterAreSkipped()
     {
-        // Header of 15 fields (12 known) holding a container of 27 (24 known), then an event of 21 fields
-        // (18 known) whose argument has 8 (5 known): each with three values a future version
+        // Header of 15 fields (12 known) holding a container of 28 (25 known), then an event of 22 fields
+        // (19 known) whose argument has 8 (5 known): each with three values a future version
         // might add, one deeply nested.
         byte[] container = Bytes((ref MessagePackWriter w) => ContainerInfoFormatter.Write(ref w, ApiSamples.FullContainer()));
         byte[] header = Dump(ApiSamples.FullHeader(1), []);
         Assert.Equal(0x9c, header[0]);
-        Assert.Equal([0xdc, 0x00, 24], header.AsSpan(2, 3).ToArray());
+        Assert.Equal([0xdc, 0x00, 25], header.AsSpan(2, 3).ToArray());
         Assert.Equal(container, header.AsSpan(2, container.Length).ToArray());
         byte[] extras = Bytes(WriteExtras);
         byte[] futureHeader =
         [
             0x9f, header[1],
-            0xdc, 0x00, 27, .. container.AsSpan(3), .. extras,
+            0xdc, 0x00, 28, .. container.AsSpan(3), .. extras,
             .. header.AsSpan(2 + container.Length), .. extras,
         ];
         byte[] futureEvent = Bytes((ref MessagePackWriter w) =>
         {
-            w.WriteArrayHeader(21);
+            w.WriteArrayHeader(22);
             w.Write(0);                  // kind
             w.Write(1_000L);             // timestamp
             w.Write(7);                  // pid
@@ -297,6 +297,7 @@ public sealed class MessagePackRoundTripTests
             w.Write("openat(...)");
             w.Write(77L);                // seq
             w.Write("app");              // container
+            w.WriteNil();                // tcp
             WriteExtras(ref w);
         });
 

@@ -66,6 +66,13 @@ internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8, int subR
 
     public void IncludePodCgroup(tl_pod_name name) => ExcludedPodCgroups.Remove(NameOf(name));
 
+    /// <summary>The capture_levels map: pod cgroup name ("" for the default) → level.</summary>
+    public Dictionary<string, CaptureLevel> CaptureLevels { get; } = [];
+
+    public void SetCaptureLevel(tl_pod_name name, CaptureLevel level) => CaptureLevels[NameOf(name)] = level;
+
+    public void ClearCaptureLevel(tl_pod_name name) => CaptureLevels.Remove(NameOf(name));
+
     public long ControlDrops { get; set; }
 
     public IReadOnlyList<(ulong CgroupId, tl_container Entry)> ListContainers() => [.. Containers.Select(kv => (kv.Key, kv.Value))];
@@ -103,12 +110,17 @@ internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8, int subR
 
     /// <summary>
     /// What tl_cgroup_mkdir does for a cgroup named like a container: takes the next queued slot
-    /// (or marks it pending when the queue is empty), adds its entry, and returns the notice it sends.
+    /// (or marks it pending when the queue is empty), adds its entry with the capture level of its
+    /// pod cgroup (<paramref name="podCgroup"/>, else the default; a nested cgroup's parent's), and
+    /// returns the notice it sends.
     /// </summary>
-    public tl_control Mkdir(ulong cgroupId, ulong parentId = 0)
+    public tl_control Mkdir(ulong cgroupId, ulong parentId = 0, string? podCgroup = null)
     {
         uint slot = parentId != 0 ? Containers[parentId].slot : FreeSlots.TryDequeue(out uint s) ? s : RecordLayout.SlotPending;
-        Containers[cgroupId] = new tl_container { slot = slot, parent = parentId };
+        CaptureLevel level = parentId != 0 ? Containers[parentId].level
+            : podCgroup is not null && CaptureLevels.TryGetValue(podCgroup, out CaptureLevel own) ? own
+            : CaptureLevels.GetValueOrDefault("");
+        Containers[cgroupId] = new tl_container { slot = slot, parent = parentId, level = level };
         return new tl_control { kind = ControlKind.CgroupNew, cgroup_id = cgroupId, parent_id = parentId, slot = parentId != 0 ? 0 : slot };
     }
 

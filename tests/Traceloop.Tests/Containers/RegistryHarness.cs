@@ -18,9 +18,10 @@ internal sealed class RegistryHarness : IDisposable
         Cgroups = CgroupFs.At(Root);
         Kernel = new FakeKernel(ringSize, maxSlots, subRings);
         Exclusions = new PodExclusions(Kernel);
+        Levels = new PodCaptureLevels(Kernel, CaptureLevel.Full);
         Events = new ContainerEvents();
         Notices = Events.Subscribe(64);
-        Registry = new ContainerRegistry(Kernel, Cgroups, Exclusions, Events, grace ?? TimeSpan.FromMinutes(10), spareRings, Time,
+        Registry = new ContainerRegistry(Kernel, Cgroups, Exclusions, Levels, Events, grace ?? TimeSpan.FromMinutes(10), spareRings, Time,
             NullLogger<ContainerRegistry>.Instance);
     }
 
@@ -31,6 +32,8 @@ internal sealed class RegistryHarness : IDisposable
     public FakeKernel Kernel { get; }
 
     public PodExclusions Exclusions { get; }
+
+    public PodCaptureLevels Levels { get; }
 
     public ContainerEvents Events { get; }
 
@@ -48,7 +51,7 @@ internal sealed class RegistryHarness : IDisposable
     public ContainerRegistry Restart(int spareRings = 2, TimeSpan? grace = null)
     {
         Kernel.Restart();
-        Registry = new ContainerRegistry(Kernel, Cgroups, Exclusions, Events, grace ?? TimeSpan.FromMinutes(10), spareRings, Time,
+        Registry = new ContainerRegistry(Kernel, Cgroups, Exclusions, Levels, Events, grace ?? TimeSpan.FromMinutes(10), spareRings, Time,
             NullLogger<ContainerRegistry>.Instance);
         return Registry;
     }
@@ -72,7 +75,7 @@ internal sealed class RegistryHarness : IDisposable
     {
         string path = PathOf(podUid, containerId);
         ulong id = MakeCgroup(path);
-        Registry.OnControl(Kernel.Mkdir(id), path);
+        Registry.OnControl(Kernel.Mkdir(id, podCgroup: $"pod{podUid}"), path);
         return Registry.Find(containerId).Container ?? throw new InvalidOperationException($"container {containerId} was not recorded");
     }
 

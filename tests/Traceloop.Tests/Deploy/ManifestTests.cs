@@ -218,6 +218,10 @@ public sealed class ManifestTests
             {
                 Assert.All(p.Value.EnumerateObject(), s => Assert.Contains(s.Name, SettableProperties(typeof(SelectionOptions))));
             }
+            else if (p.Name == CaptureOptions.Section)
+            {
+                Assert.All(p.Value.EnumerateObject(), s => Assert.Contains(s.Name, SettableProperties(typeof(CaptureOptions))));
+            }
             else
             {
                 Assert.Contains(p.Name, recorderKeys);
@@ -237,6 +241,11 @@ public sealed class ManifestTests
         Assert.False(c.Failed, c.FailureMessage);
         ValidateOptionsResult s = new SelectionOptionsValidator().Validate(null, selection);
         Assert.False(s.Failed, s.FailureMessage);
+        var capture = new CaptureOptions();
+        new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(Manifests.ConfigJson))).Build().GetSection(CaptureOptions.Section).Bind(capture);
+        Assert.Equal("full", capture.Default);
+        ValidateOptionsResult l = new CaptureOptionsValidator().Validate(null, capture);
+        Assert.False(l.Failed, l.FailureMessage);
     }
 
     /// <summary>Binds the ConfigMap's JSON as the recorder does, failing on any value of the wrong type.</summary>
