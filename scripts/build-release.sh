@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the container image ships: the eBPF object (embedded in the recorder) and the
-# Native AOT binaries traceloop-recorder, traceloop and kubectl-traceloop, into DIR
+# Native AOT binaries traceloop-recorder, traceloop, kubectl-traceloop and traceloop-gateway (the
+# cluster's aggregated API server, shipped in its own Deployment), into DIR
 # (default artifacts/release). The Dockerfile's build stage runs exactly this script, and CI
 # runs it without Docker, so the image cannot be built differently from what CI tested.
 # Needs clang, make, libbpf-dev and zlib1g-dev (scripts/prereqs.sh installs them) and the .NET 10 SDK.
@@ -38,10 +39,10 @@ publish="$(mktemp -d)"
 trap 'rm -rf "$publish"' EXIT
 
 make -s -C "$root/bpf"
-for project in recorder/Traceloop.Recorder:traceloop-recorder cli/Traceloop.Cli:traceloop cli/Kubectl.Traceloop:kubectl-traceloop; do
+for project in recorder/Traceloop.Recorder:traceloop-recorder cli/Traceloop.Cli:traceloop cli/Kubectl.Traceloop:kubectl-traceloop gateway/Traceloop.Gateway:traceloop-gateway; do
 	dir="${project%%:*}" name="${project##*:}"
 	echo "publishing $name ($rid, Native AOT)" >&2
 	dotnet publish "$root/$dir" -c Release -r "$rid" -o "$publish/$name" -nologo -v quiet -clp:ErrorsOnly
 	install -m 0755 "$publish/$name/$name" "$out/$name"
 done
-echo "built into $out: traceloop-recorder traceloop kubectl-traceloop" >&2
+echo "built into $out: traceloop-recorder traceloop kubectl-traceloop traceloop-gateway" >&2

@@ -96,6 +96,9 @@ public sealed class TraceEventDto
 
     /// <summary>For <see cref="TraceEventKind.Tcp"/>: the connection and its change.</summary>
     [Key(18)] public TcpStateChange? Tcp { get; init; }
+
+    /// <summary>An HTTP/1.x request or response this syscall carried, when one was recognised in its bytes.</summary>
+    [Key(19)] public HttpMessage? Http { get; init; }
 }
 
 /// <summary>A TCP socket's state change (the kernel's tracepoint sock/inet_sock_set_state).</summary>
@@ -117,4 +120,46 @@ public sealed class TcpStateChange
     [Key(5)] public required string RemoteAddress { get; init; }
 
     [Key(6)] public int RemotePort { get; init; }
+}
+
+/// <summary>
+/// An HTTP/1.x request or status line recognised in the bytes a syscall wrote or read, paired
+/// per connection (process and descriptor): a response names the request it answered.
+/// </summary>
+[MessagePackObject]
+public sealed class HttpMessage
+{
+    /// <summary>"request" or "response".</summary>
+    [Key(0)] public required string Type { get; init; }
+
+    /// <summary>"client" (this side wrote the request) or "server" (this side read it).</summary>
+    [Key(1)] public required string Role { get; init; }
+
+    /// <summary>The request's method; for a response, the method of the request it answered, when known.</summary>
+    [Key(2)] public string? Method { get; init; }
+
+    [Key(3)] public string? Path { get; init; }
+
+    /// <summary>The capture ended inside the path: this is its start.</summary>
+    [Key(4)] public bool PathTruncated { get; init; }
+
+    /// <summary>For a response: its status code.</summary>
+    [Key(5)] public int? Status { get; init; }
+
+    [Key(6)] public string? Reason { get; init; }
+
+    /// <summary>For a response paired with its request: from the request's syscall to the response's.</summary>
+    [Key(7)] public long? LatencyNs { get; init; }
+
+    /// <summary>The descriptor the message went through.</summary>
+    [Key(8)] public int Fd { get; init; }
+}
+
+/// <summary>The values of <see cref="HttpMessage.Type"/> and <see cref="HttpMessage.Role"/>.</summary>
+public static class HttpMessageNames
+{
+    public const string Request = "request";
+    public const string Response = "response";
+    public const string Client = "client";
+    public const string Server = "server";
 }

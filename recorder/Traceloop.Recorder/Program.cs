@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Traceloop.Cluster;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
@@ -15,6 +16,8 @@ using Traceloop.Recorder.Kubernetes;
 var switches = new Dictionary<string, string>
 {
     ["--socket"] = nameof(RecorderOptions.SocketPath),
+    ["--cluster-address"] = nameof(RecorderOptions.ClusterAddress),
+    ["--cluster-tls-dir"] = nameof(RecorderOptions.ClusterTlsDir),
     ["--data-dir"] = nameof(RecorderOptions.DataDir),
     ["--ring-size"] = nameof(RecorderOptions.RingSize),
     ["--max-containers"] = nameof(RecorderOptions.MaxContainers),
@@ -149,11 +152,30 @@ if (options.Uninstall)
         return 1;
     }
 }
+// The cluster listener's files are read now, so a missing or broken Secret stops the start plainly.
+TlsFiles? clusterTls = null;
+if (options.ClusterAddress.Length > 0)
+{
+    try
+    {
+        clusterTls = TlsFiles.InDirectory(options.ClusterTlsDir);
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
+        return 2;
+    }
+}
 builder.WebHost.ConfigureKestrel(k =>
 {
-    // Only the Unix socket: no TCP listener exists unless someone adds one deliberately.
-    // Its limits are set with the services (ApiLimits), so the tests that host the API have them too.
+    // The Unix socket, and a TCP listener only when --cluster-address asks for one.
+    // Their limits are set with the services (ApiLimits), so the tests that host the API have them too.
     k.ListenUnixSocket(options.SocketPath);
+    if (clusterTls is not null)
+    {
+        ClusterEndpoint.Listen(k, ListenAddress.Parse(options.ClusterAddress)!, clusterTls,
+            k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Traceloop.Recorder.Hosting.ClusterEndpoint"));
+    }
 });
 
 WebApplication app;

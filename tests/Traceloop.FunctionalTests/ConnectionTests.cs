@@ -89,4 +89,40 @@ public sealed class ConnectionTests(RecorderFixture fixture, ITestOutputHelper o
         string text = await fixture.Recorder.Client.GetDumpTextAsync(container.Id, ct: cts.Token);
         Assert.Contains(" > 127.0.0.1:1 SYN_SENT -> CLOSE ---", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnHttpRequestAndItsResponse_ArePairedOnBothSides_WithMethodPathStatusAndLatency()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        int port = 20000 + Random.Shared.Next(20000);
+        string page = $"page-{Guid.NewGuid():N}.html";
+        // busybox httpd serves its working directory's files; wget asks for one and for one that is not there.
+        string script = $"mkdir -p /tmp/www && echo hello > /tmp/www/{page} && cd /tmp/www && httpd -f -p 127.0.0.1:{port} & " +
+            $"sleep 0.5; wget -q -O - http://127.0.0.1:{port}/{page}; wget -q -O - http://127.0.0.1:{port}/missing-{page}; kill %1; exit 0";
+        await using RuncContainer container = await RuncContainer.RunAsync(new ContainerSpec { Args = ["sh", "-c", script], Network = true }, cts.Token);
+        Assert.Equal(0, await container.WaitForExitAsync(cts.Token));
+
+        List<TraceEventDto> events = await fixture.Recorder.Client.GetDumpJsonAsync(container.Id, ct: cts.Token);
+        TraceEventDto[] http = [.. events.Where(e => e.Http is not null)];
+        output.WriteLine(string.Join('\n', http.Select(e => $"{e.Text}  => {e.Http!.Role} {e.Http.Type} {e.Http.Method} {e.Http.Path} {e.Http.Status}")));
+
+        // Each side sees the request and the response on its own descriptor: wget writes the
+        // request and reads the answer, httpd reads the request and writes the answer.
+        HttpMessage clientOk = Assert.Single(http, e => e.Http is { Role: "client", Type: "response", Status: 200 }).Http!;
+        Assert.Equal(("GET", $"/{page}"), (clientOk.Method, clientOk.Path));
+        Assert.True(clientOk.LatencyNs > 0);
+        HttpMessage serverOk = Assert.Single(http, e => e.Http is { Role: "server", Type: "response", Status: 200 }).Http!;
+        Assert.Equal(("GET", $"/{page}"), (serverOk.Method, serverOk.Path));
+        HttpMessage clientMissing = Assert.Single(http, e => e.Http is { Role: "client", Type: "response", Status: 404 }).Http!;
+        Assert.Equal($"/missing-{page}", clientMissing.Path);
+        Assert.Equal(2, http.Count(e => e.Http is { Role: "client", Type: "request" }));
+        Assert.Equal(2, http.Count(e => e.Http is { Role: "server", Type: "request" }));
+
+        // The text dump has a line for each, after the syscall that carried it.
+        string text = await fixture.Recorder.Client.GetDumpTextAsync(container.Id, ct: cts.Token);
+        string[] lines = text.Split('\n');
+        int answer = Array.FindIndex(lines, l => l.Contains("--- http client response 200 OK to GET /" + page + " in ", StringComparison.Ordinal));
+        Assert.True(answer > 0, "the client's response line is in the text dump");
+        Assert.Contains("read(", lines[answer - 1], StringComparison.Ordinal);
+    }
 }

@@ -5,7 +5,8 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="TraceEventDto"/> (and its <see cref="SyscallArg"/>s) as arrays indexed by their [Key]s.</summary>
 public static class TraceEventFormatter
 {
-    private const int FieldCount = 19;
+    private const int FieldCount = 20;
+    private const int HttpFieldCount = 9;
     private const int TcpFieldCount = 7;
     private const int ArgFieldCount = 5;
     private const int MaxArgs = 64;
@@ -67,6 +68,62 @@ public static class TraceEventFormatter
         writer.Write(value.Seq);
         writer.Write(value.Container);
         WriteTcp(ref writer, value.Tcp);
+        WriteHttp(ref writer, value.Http);
+    }
+
+    private static void WriteHttp(ref MessagePackWriter writer, HttpMessage? http)
+    {
+        if (http is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(HttpFieldCount);
+        writer.Write(http.Type);
+        writer.Write(http.Role);
+        writer.Write(http.Method);
+        writer.Write(http.Path);
+        writer.Write(http.PathTruncated);
+        WireFormat.Write(ref writer, http.Status);
+        writer.Write(http.Reason);
+        WireFormat.Write(ref writer, http.LatencyNs);
+        writer.Write(http.Fd);
+    }
+
+    private static HttpMessage? ReadHttp(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        int fields = WireFormat.ReadArrayHeader(ref reader, 64, "an HTTP message");
+        string type = "", role = "";
+        string? method = null, path = null, reason = null;
+        bool cut = false;
+        int? status = null;
+        long? latency = null;
+        int fd = 0;
+        for (int i = 0; i < fields; i++)
+        {
+            switch (i)
+            {
+                case 0: type = reader.ReadString() ?? ""; break;
+                case 1: role = reader.ReadString() ?? ""; break;
+                case 2: method = reader.ReadString(); break;
+                case 3: path = reader.ReadString(); break;
+                case 4: cut = reader.ReadBoolean(); break;
+                case 5: status = WireFormat.ReadNullableInt32(ref reader); break;
+                case 6: reason = reader.ReadString(); break;
+                case 7: latency = WireFormat.ReadNullableInt64(ref reader); break;
+                case 8: fd = reader.ReadInt32(); break;
+                default: WireFormat.Skip(ref reader); break;
+            }
+        }
+        return new HttpMessage
+        {
+            Type = type, Role = role, Method = method, Path = path, PathTruncated = cut,
+            Status = status, Reason = reason, LatencyNs = latency, Fd = fd,
+        };
     }
 
     private static void WriteTcp(ref MessagePackWriter writer, TcpStateChange? tcp)
@@ -136,6 +193,7 @@ public static class TraceEventFormatter
         long seq = 0;
         string? container = null;
         TcpStateChange? tcp = null;
+        HttpMessage? http = null;
         for (int i = 0; i < count; i++)
         {
             switch (i)
@@ -159,6 +217,7 @@ public static class TraceEventFormatter
                 case 16: seq = reader.ReadInt64(); break;
                 case 17: container = reader.ReadString(); break;
                 case 18: tcp = ReadTcp(ref reader); break;
+                case 19: http = ReadHttp(ref reader); break;
                 default: WireFormat.Skip(ref reader); break;
             }
         }
@@ -183,6 +242,7 @@ public static class TraceEventFormatter
             Seq = seq,
             Container = container,
             Tcp = tcp,
+            Http = http,
         };
     }
 

@@ -223,6 +223,23 @@ public static class PerfettoTraceWriter
         {
             writer.WriteNumber("wait_status", status);
         }
+        if (e.Http is { } http)
+        {
+            writer.WriteString("http", http.Type);
+            writer.WriteString("http_role", http.Role);
+            if (http.Method is not null)
+            {
+                writer.WriteString("http_request", $"{http.Method} {http.Path}{(http.PathTruncated ? "..." : "")}");
+            }
+            if (http.Status is { } code)
+            {
+                writer.WriteNumber("http_status", code);
+            }
+            if (http.LatencyNs is { } latency)
+            {
+                writer.WriteNumber("http_latency_ms", latency / 1e6);
+            }
+        }
         if (e.Tcp is { } tcp)
         {
             writer.WriteString("local", $"{tcp.LocalAddress}:{tcp.LocalPort}");

@@ -38,6 +38,7 @@ internal sealed class ContainerDump : IDisposable
         if (count < Events.Length)
         {
             Events = Events[..Math.Max(0, count)];
+            _http = null;
         }
     }
 
@@ -52,6 +53,14 @@ internal sealed class ContainerDump : IDisposable
 
     private byte[]? _redacted;
 
+    private Dictionary<int, HttpMessage>? _http;
+
+    /// <summary>The HTTP messages recognised in the events' bytes, by event index; found once, from what the dump shows (redacted).</summary>
+    public IReadOnlyDictionary<int, HttpMessage> HttpMessages => _http ??= HttpAnnotations.Find(Buffer, Events);
+
+    /// <summary>The HTTP message of one event, if any.</summary>
+    public HttpMessage? HttpAt(int index) => HttpMessages.TryGetValue(index, out HttpMessage? m) ? m : null;
+
     /// <summary>
     /// Applies the <c>--redact</c> patterns: the events are pointed at a redacted copy of their
     /// records, which every format is then written from. Done once, when the dump is taken,
@@ -65,6 +74,7 @@ internal sealed class ContainerDump : IDisposable
         }
         RedactionPass pass = redactor.Begin();
         _redacted = RedactedRecords.Rewrite(redactor, Snapshot.Buffer, Events, pass);
+        _http = null;
         redactor.Finish(pass, Container.Id);
     }
 

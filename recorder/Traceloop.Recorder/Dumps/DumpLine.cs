@@ -15,17 +15,28 @@ namespace Traceloop.Recorder.Dumps;
 internal static class DumpLine
 {
     /// <summary>A live event, straight from the ring: formats into the builder and allocates nothing.</summary>
-    public static void Append(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, string? container = null) =>
-        Append(sb, new RingEvent(buffer, in e, clock), container);
+    public static void Append(StringBuilder sb, ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, string? container = null, HttpMessage? http = null) =>
+        Append(sb, new RingEvent(buffer, in e, clock), container, http);
 
     /// <summary>
     /// A saved event, whose text and command name were decoded when it was saved. A saved dump holds
     /// one container, so its lines carry no container tag (as before, whatever the file says).
     /// </summary>
     public static void Append(StringBuilder sb, TraceEventDto e) =>
-        Append(sb, new SavedEvent(e), container: null);
+        Append(sb, new SavedEvent(e), container: null, e.Http);
 
-    private static void Append<TEvent>(StringBuilder sb, scoped in TEvent e, string? container)
+    /// <summary>The event's line, then, when it carried an HTTP message, a line for that with the same time, pid and command.</summary>
+    private static void Append<TEvent>(StringBuilder sb, scoped in TEvent e, string? container, HttpMessage? http)
+        where TEvent : ILineSource, allows ref struct
+    {
+        AppendOne(sb, e, container, null);
+        if (http is not null)
+        {
+            AppendOne(sb, e, container, http);
+        }
+    }
+
+    private static void AppendOne<TEvent>(StringBuilder sb, scoped in TEvent e, string? container, HttpMessage? http)
         where TEvent : ILineSource, allows ref struct
     {
         if (container is not null)
@@ -41,7 +52,14 @@ internal static class DumpLine
         sb.Append(' ');
         e.AppendComm(sb);
         sb.Append(' ');
-        e.AppendEvent(sb);
+        if (http is null)
+        {
+            e.AppendEvent(sb);
+        }
+        else
+        {
+            HttpText.AppendLine(sb, http);
+        }
         sb.Append('\n');
     }
 

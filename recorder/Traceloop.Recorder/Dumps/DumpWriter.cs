@@ -45,7 +45,7 @@ internal static class DumpWriter
                 {
                     foreach ((int d, int i) in merged)
                     {
-                        TraceEventDto dto = EventDtoFactory.Create(dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock, sb, names[d]);
+                        TraceEventDto dto = EventDtoFactory.Create(dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock, sb, names[d], dumps[d].HttpAt(i));
                         JsonSerializer.Serialize(writer, dto, TraceloopJson.Context.TraceEventDto);
                         writer.Flush();
                         writer.Reset();
@@ -66,7 +66,7 @@ internal static class DumpWriter
                 }
                 foreach ((int d, int i) in merged)
                 {
-                    DumpLine.Append(sb, dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock, names[d]);
+                    DumpLine.Append(sb, dumps[d].Buffer, dumps[d].Events[i], dumps[d].Clock, names[d], dumps[d].HttpAt(i));
                     if (sb.Length >= FlushBytes)
                     {
                         await FlushAsync(output, sb, ct).ConfigureAwait(false);
@@ -125,7 +125,7 @@ internal static class DumpWriter
         ArraySegment<TraceEvent> window = dump.Window(last);
         for (int i = 0; i < window.Count; i++)
         {
-            DumpLine.Append(sb, dump.Buffer, window[i], dump.Clock);
+            DumpLine.Append(sb, dump.Buffer, window[i], dump.Clock, http: dump.HttpAt(window.Offset + i));
             if (sb.Length >= FlushBytes)
             {
                 await FlushAsync(output, sb, ct).ConfigureAwait(false);
@@ -219,7 +219,7 @@ internal static class DumpWriter
         ArraySegment<TraceEvent> window = dump.Window(last);
         for (int i = 0; i < window.Count; i++)
         {
-            TraceEventDto dto = EventDtoFactory.Create(dump.Buffer, window[i], dump.Clock, scratch);
+            TraceEventDto dto = EventDtoFactory.Create(dump.Buffer, window[i], dump.Clock, scratch, http: dump.HttpAt(window.Offset + i));
             JsonSerializer.Serialize(writer, dto, TraceloopJson.Context.TraceEventDto);
             writer.Flush();
             writer.Reset();
@@ -244,7 +244,7 @@ internal static class DumpWriter
         ArraySegment<TraceEvent> window = dump.Window(last);
         for (int i = 0; i < window.Count; i++)
         {
-            TraceloopMessagePack.WriteEvent(buffer, EventDtoFactory.Create(dump.Buffer, window[i], dump.Clock, scratch, container));
+            TraceloopMessagePack.WriteEvent(buffer, EventDtoFactory.Create(dump.Buffer, window[i], dump.Clock, scratch, container, dump.HttpAt(window.Offset + i)));
             if (buffer.WrittenCount >= FlushBytes)
             {
                 await output.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);

@@ -11,14 +11,14 @@ internal static class EventDtoFactory
 {
     private const int MaxErrno = 4095;
 
-    public static TraceEventDto Create(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch, string? container = null)
+    public static TraceEventDto Create(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch, string? container = null, HttpMessage? http = null)
     {
-        TraceEventDto dto = Build(buffer, e, clock, scratch);
+        TraceEventDto dto = Build(buffer, e, clock, scratch, http);
         dto.Container = container;
         return dto;
     }
 
-    private static TraceEventDto Build(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch)
+    private static TraceEventDto Build(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch, HttpMessage? http)
     {
         scratch.Clear();
         if (e.Type == TraceEventType.ProcessExit)
@@ -106,6 +106,7 @@ internal static class EventDtoFactory
             DurationNs = e.HasEnter && e.HasExit ? (long)e.DurationNs : null,
             Completion = (Api.SyscallCompletion)e.Completion,
             Text = scratch.ToString(),
+            Http = http,
         };
     }
 

@@ -40,6 +40,10 @@ internal static class RecorderHelp
           --pin-dir DIR          bpffs dir where recording outlives restarts (default {o.PinDir}; "" for none)
           --reset                discard the pinned recording at start, do not take it over
           --uninstall            discard the pinned recording (its programs detach) and exit
+          --cluster-address ADDR host:port (or :port) where the cluster gateway calls, over
+                                 mutual TLS                           (default: none, no TCP listener)
+          --cluster-tls-dir DIR  tls.crt, tls.key, ca.crt for it; only a client certificate
+                                 from that CA naming {ClusterEndpoint.GatewayIdentity} is accepted
           --kubeconfig FILE      use this cluster for pod names       (default: in-cluster config, else KUBECONFIG, else none)
           --node-name NAME       this node's name in the cluster      (default: NODE_NAME)
           --namespaces A,B       record only pods in these namespaces (default: all)

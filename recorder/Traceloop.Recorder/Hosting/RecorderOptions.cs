@@ -11,8 +11,18 @@ internal sealed class RecorderOptions
     /// <summary>The JSON config file read when neither --config nor TRACELOOP_CONFIG names one.</summary>
     public const string DefaultConfigFile = "/etc/traceloop/config.json";
 
-    /// <summary>The Unix socket the HTTP API listens on; there is no TCP listener.</summary>
+    /// <summary>The Unix socket the HTTP API listens on.</summary>
     public string SocketPath { get; set; } = Traceloop.Api.TraceloopSocket.DefaultPath;
+
+    /// <summary>
+    /// Where the cluster gateway reaches this agent ("host:port", or ":port" for every address),
+    /// over mutual TLS with the files in <see cref="ClusterTlsDir"/>. Empty (the default): no TCP
+    /// listener at all, only the Unix socket.
+    /// </summary>
+    public string ClusterAddress { get; set; } = "";
+
+    /// <summary>tls.crt, tls.key and ca.crt for <see cref="ClusterAddress"/>, re-read when they change.</summary>
+    public string ClusterTlsDir { get; set; } = "";
 
     /// <summary>Where crash dumps are kept.</summary>
     public string DataDir { get; set; } = "/var/lib/traceloop";

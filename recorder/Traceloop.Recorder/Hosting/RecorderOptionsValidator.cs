@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Traceloop.Cluster;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Dumps;
 
@@ -91,6 +92,21 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         if (TryParseMode(o.SocketMode) is null)
         {
             errors.Add($"SocketMode '{o.SocketMode}' must be octal permission bits such as 0660");
+        }
+        if (!string.IsNullOrEmpty(o.ClusterAddress))
+        {
+            if (ListenAddress.Parse(o.ClusterAddress) is null)
+            {
+                errors.Add($"ClusterAddress '{o.ClusterAddress}' must be host:port, [v6]:port or :port");
+            }
+            if (string.IsNullOrEmpty(o.ClusterTlsDir))
+            {
+                errors.Add("ClusterAddress needs ClusterTlsDir (tls.crt, tls.key, ca.crt): the cluster listener serves only mutual TLS");
+            }
+        }
+        else if (!string.IsNullOrEmpty(o.ClusterTlsDir))
+        {
+            errors.Add("ClusterTlsDir is set but ClusterAddress is not: give both to listen for the gateway");
         }
         foreach (string? pattern in o.Redact)
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using k8s;
+using Traceloop.Cluster;
 using k8s.Models;
 
 namespace Traceloop.Recorder.Kubernetes;

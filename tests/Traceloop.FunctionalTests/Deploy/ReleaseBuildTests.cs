@@ -13,7 +13,7 @@ namespace Traceloop.FunctionalTests.Deploy;
 /// </summary>
 public sealed class ReleaseBuildTests
 {
-    private static readonly string[] Binaries = ["traceloop-recorder", "traceloop", "kubectl-traceloop"];
+    private static readonly string[] Binaries = ["traceloop-recorder", "traceloop", "kubectl-traceloop", "traceloop-gateway"];
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     private static string ReleaseDir =>
@@ -79,7 +79,7 @@ public sealed class ReleaseBuildTests
     private static IEnumerable<string> SourceFiles()
     {
         string root = RenderedManifests.RepoRoot();
-        return ((string[])["recorder", "api", "cli", "bpf"])
+        return ((string[])["recorder", "api", "cli", "bpf", "cluster", "gateway"])
             .SelectMany(d => Directory.EnumerateFiles(Path.Join(root, d), "*", SearchOption.AllDirectories))
             .Where(f => Path.GetExtension(f) is ".cs" or ".csproj" or ".c" or ".h"
                 && !f.Contains("/bin/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal));

@@ -11,6 +11,14 @@
 //   GET  /api/v1/namespaces/{ns}/pods/{name}                  one pod
 //   GET  /api/v1/namespaces/{ns}/pods/{name}/exec             pods/exec over WebSocket (ApiServerFixture.Exec.cs)
 //   POST /api/v1/namespaces/{ns}/events                       an Event, stored for assertions
+//   GET  /api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication
+//        the front-proxy trust (ApiServerFixture.Aggregation.cs)
+//   POST /apis/authorization.k8s.io/v1/subjectaccessreviews  answered from a small RBAC table
+//   GET, PUT /api/v1/namespaces/{ns}/secrets/{name}, POST /api/v1/namespaces/{ns}/secrets
+//        Secrets kept in memory, a stale resourceVersion refused 409 (ApiServerFixture.Secrets.cs)
+//   *    /apis/traceloop.dev/...                              the aggregation layer: a user's
+//        request forwarded to the registered extension server with the front-proxy client
+//        certificate and X-Remote-User/X-Remote-Group
 //   401 without the bearer token or with a wrong one; 403 for paths made forbidden; 400 for a
 //   selector it cannot evaluate; 404 elsewhere; all with a Status body as the real server sends.
 //   A watch from a resource version older than the history (after Compact) is refused with
@@ -23,10 +31,17 @@
 //   - Pagination (limit/continue), resourceVersionMatch, sendInitialEvents (watch-list) and
 //     the "too large resource version" wait: a list always answers with the current state.
 //   - Set-based label selectors (in, notin), and field selectors on anything but pods.
-//   - Any resource but pods (read) and events (create); no PUT/PATCH/DELETE through HTTP:
+//   - Any resource but pods (read), events (create), that one ConfigMap (read),
+//     SubjectAccessReviews (create) and Secrets (get, create, replace); no other PUT, and no
+//     PATCH/DELETE through HTTP:
 //     tests change pods with the hooks below. No graceful deletion (deletionTimestamp first):
 //     a delete removes the pod at once with one DELETED event.
-//   - Client certificates, impersonation, real RBAC: one token, and forbidden paths by hook.
+//   - Client certificates and impersonation: the service-account token for the core paths, and
+//     three user tokens (alice, bob, admin) for the aggregated group only; forbidden core paths
+//     by hook. RBAC only as the fixed table of SubjectAccessReview answers (roles of the
+//     traceloop.dev group; no other group, no non-resource URLs, no groups' bindings).
+//   - The aggregator's discovery merging (/apis lists no group), APIService availability
+//     checks, and several X-Remote-Group headers (one group, system:authenticated, is sent).
 //   - Protobuf and Table output, server-side apply, admission, API discovery (/api, /apis).
 //   - Periodic bookmarks: a BOOKMARK is sent only when a test calls SendBookmark().
 //   - Without timeoutSeconds a watch lasts 30 minutes (the real server picks 30-60).
@@ -202,6 +217,7 @@ public sealed partial class ApiServerFixture : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await StopAsync(cts.Token);
+        _aggregated?.Dispose();
         _certificates.Dispose();
         foreach (string dir in _tempDirs)
         {
@@ -230,6 +246,8 @@ public sealed partial class ApiServerFixture : IAsyncDisposable
         app.UseWebSockets();
         app.Use(AuthenticateAsync);
         MapExec(app);
+        MapAggregation(app);
+        MapSecrets(app);
         app.MapGet("/api/v1/pods", context => PodsAsync(context, null));
         app.MapGet("/api/v1/namespaces/{ns}/pods", context => PodsAsync(context, (string)context.Request.RouteValues["ns"]!));
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", GetPodAsync);
@@ -257,6 +275,11 @@ public sealed partial class ApiServerFixture : IAsyncDisposable
         var request = new ApiRequest(kind, context.Request.Method, path, query, DateTimeOffset.UtcNow);
         Requests.Add(request);
         context.Items[typeof(ApiRequest)] = request;
+        if (IsAggregated(path))
+        {
+            await ProxyAsync(context);
+            return;
+        }
         string? authorization = context.Request.Headers.Authorization;
         if (authorization != "Bearer " + Token)
         {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using k8s;
-using Traceloop.Recorder.Kubernetes;
+using Traceloop.Cluster;
 
 namespace Traceloop.FunctionalTests.Kubernetes;
 

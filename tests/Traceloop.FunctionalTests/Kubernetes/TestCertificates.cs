@@ -1,16 +1,25 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Traceloop.TestCommon.Certificates;
 
 namespace Traceloop.FunctionalTests.Kubernetes;
 
-/// <summary>A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost, made at run time.</summary>
+/// <summary>
+/// Throwaway certificates made at run time: the API server's CA and its serving certificate for
+/// 127.0.0.1 and localhost; and the front proxy's own CA with the client certificate the
+/// aggregation layer presents to an extension API server (CN <see cref="FrontProxyName"/>).
+/// </summary>
 public sealed class TestCertificates : IDisposable
 {
-    private TestCertificates(X509Certificate2 ca, X509Certificate2 server)
+    public const string FrontProxyName = "front-proxy-client";
+
+    private TestCertificates(X509Certificate2 ca, X509Certificate2 server, X509Certificate2 frontProxyCa, X509Certificate2 frontProxyClient)
     {
         Ca = ca;
         Server = server;
+        FrontProxyCa = frontProxyCa;
+        FrontProxyClient = frontProxyClient;
     }
 
     /// <summary>The CA, without its private key: what a client trusts.</summary>
@@ -19,41 +28,29 @@ public sealed class TestCertificates : IDisposable
     /// <summary>The server certificate with its private key, for Kestrel.</summary>
     public X509Certificate2 Server { get; }
 
+    /// <summary>The requestheader CA (what ConfigMap extension-apiserver-authentication publishes), without its key.</summary>
+    public X509Certificate2 FrontProxyCa { get; }
+
+    /// <summary>The aggregation layer's client certificate, with its key.</summary>
+    public X509Certificate2 FrontProxyClient { get; }
+
     public string CaPem => Ca.ExportCertificatePem();
 
     public static TestCertificates Create()
     {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=traceloop-test-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        using X509Certificate2 caWithKey = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-
-        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=kube-apiserver", serverKey, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(caWithKey, true, false));
-        byte[] serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        using X509Certificate2 signed = request.Create(caWithKey, now.AddMinutes(-5), now.AddDays(1), serial);
-        // Round-tripped through PKCS#12 so that SslStream can use the key on every platform.
-        X509Certificate2 server = X509CertificateLoader.LoadPkcs12(signed.CopyWithPrivateKey(serverKey).Export(X509ContentType.Pkcs12), null);
-        X509Certificate2 ca = X509CertificateLoader.LoadCertificate(caWithKey.RawData);
-        return new TestCertificates(ca, server);
+        using X509Certificate2 caWithKey = TestCa.CreateCa("traceloop-test-ca");
+        X509Certificate2 server = TestCa.Issue(caWithKey, "kube-apiserver", TestCa.ServerAuth, IPAddress.Loopback, "localhost");
+        using X509Certificate2 frontProxyCa = TestCa.CreateCa("front-proxy-ca");
+        X509Certificate2 client = TestCa.Issue(frontProxyCa, FrontProxyName, TestCa.ClientAuth);
+        return new TestCertificates(TestCa.PublicPart(caWithKey), server, TestCa.PublicPart(frontProxyCa), client);
     }
 
     /// <summary>An HttpClient handler that trusts this CA only, as a Kubernetes client does with its ca.crt.</summary>
-    public SocketsHttpHandler CreateTrustingHandler()
+    public SocketsHttpHandler CreateTrustingHandler() => CreateTrustingHandler(Ca);
+
+    /// <summary>A handler that trusts <paramref name="ca"/> only.</summary>
+    public static SocketsHttpHandler CreateTrustingHandler(X509Certificate2 ca)
     {
-        X509Certificate2 ca = Ca;
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
         {
@@ -74,5 +71,7 @@ public sealed class TestCertificates : IDisposable
     {
         Ca.Dispose();
         Server.Dispose();
+        FrontProxyCa.Dispose();
+        FrontProxyClient.Dispose();
     }
 }

@@ -42,6 +42,9 @@ public sealed record TestPod(string Name, string Namespace = "default")
 
     public string Phase { get; init; } = "Running";
 
+    /// <summary>The address the pod is reached at (status.podIP), once scheduled.</summary>
+    public string PodIp { get; init; } = "10.244.1.23";
+
     /// <summary>A fresh 64-hex container id with the runtime's scheme.</summary>
     public static string NewContainerId(string runtime = "containerd") =>
         $"{runtime}://{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
@@ -102,8 +105,8 @@ public sealed record TestPod(string Name, string Namespace = "default")
         if (Node is not null)
         {
             status["hostIP"] = "10.0.0.10";
-            status["podIP"] = "10.244.1.23";
-            status["podIPs"] = new JsonArray(new JsonObject { ["ip"] = "10.244.1.23" });
+            status["podIP"] = PodIp;
+            status["podIPs"] = new JsonArray(new JsonObject { ["ip"] = PodIp });
             status["startTime"] = Time(Started);
             status["conditions"] = new JsonArray(
                 new JsonObject { ["type"] = "PodScheduled", ["status"] = "True", ["lastProbeTime"] = null, ["lastTransitionTime"] = Time(Started) });

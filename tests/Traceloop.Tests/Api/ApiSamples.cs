@@ -135,7 +135,35 @@ internal static class ApiSamples
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 231, Completion = SyscallCompletion.NoReturn, ProcessEnded = true },
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 202, Completion = SyscallCompletion.Unfinished, Comm = "" },
         TcpEvent(),
+        HttpEvent(),
     ];
+
+    public static TraceEventDto HttpEvent() => new()
+    {
+        Kind = TraceEventKind.Syscall,
+        TimestampNs = 1_714_996_984_200_000_000,
+        Pid = 4242,
+        Tid = 4242,
+        Comm = "server",
+        Nr = 1,
+        Name = "write",
+        Ret = 17,
+        DurationNs = 3_000,
+        Text = "write(7, \"HTTP/1.1 200 OK\\r\\n\", 17) = 17",
+        Seq = 100,
+        Http = new HttpMessage
+        {
+            Type = HttpMessageNames.Response,
+            Role = HttpMessageNames.Server,
+            Method = "GET",
+            Path = "/api/checkout/a-long-pa",
+            PathTruncated = true,
+            Status = 200,
+            Reason = "OK",
+            LatencyNs = 1_234_567,
+            Fd = 7,
+        },
+    };
 
     public static TraceEventDto TcpEvent() => new()
     {
@@ -270,6 +298,12 @@ internal static class ApiSamples
         Assert.Equal(expected.Text, actual.Text);
         Assert.Equal(expected.Seq, actual.Seq);
         Assert.Equal(expected.Container, actual.Container);
+        Assert.Equal(expected.Http is null, actual.Http is null);
+        if (expected.Http is { } h && actual.Http is { } k)
+        {
+            Assert.Equal((h.Type, h.Role, h.Method, h.Path, h.PathTruncated, h.Status, h.Reason, h.LatencyNs, h.Fd),
+                (k.Type, k.Role, k.Method, k.Path, k.PathTruncated, k.Status, k.Reason, k.LatencyNs, k.Fd));
+        }
         Assert.Equal(expected.Tcp is null, actual.Tcp is null);
         if (expected.Tcp is { } t && actual.Tcp is { } u)
         {

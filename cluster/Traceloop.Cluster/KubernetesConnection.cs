@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
 
-namespace Traceloop.Recorder.Kubernetes;
+namespace Traceloop.Cluster;
 
 /// <summary>
 /// An HttpClient that reaches the API server as the configuration says: its address, the CA
@@ -105,16 +105,12 @@ internal sealed class KubernetesConnection : IDisposable
         {
             return false;
         }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (certificate is X509Certificate2 leaf)
         {
-            return chain.Build(leaf);
+            return PeerCertificate.ChainsTo(leaf, ca);
         }
         using var copy = new X509Certificate2(certificate);
-        return chain.Build(copy);
+        return PeerCertificate.ChainsTo(copy, ca);
     }
 
     private static X509Certificate2? ClientCertificate(KubernetesClientConfiguration config)

@@ -1,0 +1,194 @@
+using Traceloop.Api;
+using Traceloop.Recorder.Decoding;
+using Traceloop.Recorder.Records;
+
+namespace Traceloop.Recorder.Dumps;
+
+/// <summary>
+/// Finds HTTP/1.x requests and responses in the bytes a dump's syscalls carried in clear text
+/// (write, send, writev out; read, recv, readv in) and pairs them per connection: a process and a
+/// descriptor, first request first (pipelining), forgotten at close; a response on another
+/// descriptor of the process answers its oldest waiting request (inetd-style servers). Whichever side writes the
+/// request is the client. Works on what the dump shows, so it sees redacted bytes as redacted and
+/// nothing at capture level no-payload.
+/// </summary>
+internal static class HttpAnnotations
+{
+    private const int MaxPending = 64;
+
+    private enum Way { None, Out, In, Close }
+
+    private enum Layout { Buffer, Iovec, Msghdr }
+
+    public static Dictionary<int, HttpMessage> Find(ReadOnlySpan<byte> buffer, TraceEvent[] events)
+    {
+        var found = new Dictionary<int, HttpMessage>();
+        var pending = new Dictionary<(uint Pid, int Fd), Queue<(int Event, HttpMessage Request)>>();
+        Span<ulong> args = stackalloc ulong[6];
+        for (int i = 0; i < events.Length; i++)
+        {
+            ref readonly TraceEvent e = ref events[i];
+            if (e.Type != TraceEventType.Syscall || !e.HasEnter)
+            {
+                continue;
+            }
+            Way way = WayOf(SyscallTable.Name(e.Nr));
+            if (way == Way.None)
+            {
+                continue;
+            }
+            RecordView.Args(buffer, e, args);
+            var key = (e.Pid, (int)args[0]);
+            if (way == Way.Close)
+            {
+                pending.Remove(key);
+                continue;
+            }
+            if (!Bytes(buffer, e, way, LayoutOf(SyscallTable.Name(e.Nr)), out ReadOnlySpan<byte> data, out bool cut))
+            {
+                continue;
+            }
+            if (HttpLines.TryParseRequest(data, cut, out string method, out string path, out bool pathCut))
+            {
+                var request = new HttpMessage
+                {
+                    Type = HttpMessageNames.Request,
+                    Role = way == Way.Out ? HttpMessageNames.Client : HttpMessageNames.Server,
+                    Method = method,
+                    Path = path,
+                    PathTruncated = pathCut,
+                    Fd = key.Item2,
+                };
+                found[i] = request;
+                if (!pending.TryGetValue(key, out Queue<(int, HttpMessage)>? queue))
+                {
+                    pending[key] = queue = new Queue<(int, HttpMessage)>();
+                }
+                if (queue.Count < MaxPending)
+                {
+                    queue.Enqueue((i, request));
+                }
+            }
+            else if (HttpLines.TryParseStatus(data, out int status, out string reason))
+            {
+                // A client reads the response, a server writes it.
+                string role = way == Way.In ? HttpMessageNames.Client : HttpMessageNames.Server;
+                (int Event, HttpMessage Request)? match = Take(pending, key, role);
+                found[i] = new HttpMessage
+                {
+                    Type = HttpMessageNames.Response,
+                    Role = role,
+                    Method = match?.Request.Method,
+                    Path = match?.Request.Path,
+                    PathTruncated = match?.Request.PathTruncated ?? false,
+                    Status = status,
+                    Reason = reason,
+                    LatencyNs = match is { } m ? Latency(events[m.Event], e) : null,
+                    Fd = key.Item2,
+                };
+            }
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The oldest request waiting on this descriptor; else (a server run inetd-style, reading the
+    /// connection on 0 and writing it on 1, as busybox httpd's children do) the oldest waiting on
+    /// another descriptor of the same process for the same role.
+    /// </summary>
+    private static (int Event, HttpMessage Request)? Take(Dictionary<(uint Pid, int Fd), Queue<(int Event, HttpMessage Request)>> pending, (uint Pid, int Fd) key, string role)
+    {
+        if (pending.TryGetValue(key, out Queue<(int Event, HttpMessage Request)>? own) && own.Count > 0 && own.Peek().Request.Role == role)
+        {
+            return own.Dequeue();
+        }
+        Queue<(int Event, HttpMessage Request)>? oldest = null;
+        foreach (((uint pid, int _), Queue<(int Event, HttpMessage Request)> queue) in pending)
+        {
+            if (pid == key.Pid && queue.Count > 0 && queue.Peek().Request.Role == role && (oldest is null || queue.Peek().Event < oldest.Peek().Event))
+            {
+                oldest = queue;
+            }
+        }
+        return oldest?.Dequeue();
+    }
+
+    // From the start of the request's syscall to the end of the response's (or its start, when its end is not recorded).
+    private static long Latency(in TraceEvent request, in TraceEvent response)
+    {
+        ulong end = response.HasExit ? response.EndTimestamp : response.Timestamp;
+        return end >= request.Timestamp ? (long)(end - request.Timestamp) : 0;
+    }
+
+    private static Way WayOf(string name) => name switch
+    {
+        "write" or "sendto" or "writev" or "sendmsg" => Way.Out,
+        "read" or "recvfrom" or "readv" or "recvmsg" => Way.In,
+        "close" => Way.Close,
+        _ => Way.None,
+    };
+
+    private static Layout LayoutOf(string name) => name switch
+    {
+        "writev" or "readv" => Layout.Iovec,
+        "sendmsg" or "recvmsg" => Layout.Msghdr,
+        _ => Layout.Buffer,
+    };
+
+    /// <summary>The first buffer's captured bytes: written data at entry, read data at exit (and only what was read).</summary>
+    private static bool Bytes(ReadOnlySpan<byte> buffer, in TraceEvent e, Way way, Layout layout, out ReadOnlySpan<byte> data, out bool cut)
+    {
+        data = default;
+        cut = false;
+        Payload payload = default;
+        bool found = way == Way.Out
+            ? RecordView.TryGetEnterPayload(buffer, e, 1, out payload)
+            : e.HasExit && e.Ret > 0 && RecordView.TryGetExitPayload(buffer, e, 1, out payload);
+        if (!found || (payload.Flags & Bpf.PayloadFlags.Fault) != 0)
+        {
+            return false;
+        }
+        cut = payload.Truncated;
+        bool cutInside = false;
+        data = layout switch
+        {
+            Layout.Buffer => payload.Data,
+            Layout.Iovec => FirstIovecBuffer(payload.Data, out cutInside),
+            _ => FirstIovecBuffer(AfterMsghdrName(payload.Data), out cutInside),
+        };
+        cut |= cutInside;
+        return !data.IsEmpty;
+    }
+
+    // The TL_CAP_MSGHDR layout: struct user_msghdr (56 bytes), u32 name_len, the name, then the iovec layout.
+    private static ReadOnlySpan<byte> AfterMsghdrName(ReadOnlySpan<byte> data)
+    {
+        const int Header = 56;
+        if (data.Length < Header + 4)
+        {
+            return default;
+        }
+        long start = Header + 4 + (long)BitConverter.ToUInt32(data[Header..]);
+        return start <= data.Length ? data[(int)start..] : default;
+    }
+
+    // The TL_CAP_IOVEC layout (bpf/traceloop.h): u32 count, u32 reserved, iovecs of 16 bytes, then u32 got and the bytes of each buffer.
+    private static ReadOnlySpan<byte> FirstIovecBuffer(ReadOnlySpan<byte> data, out bool cut)
+    {
+        cut = false;
+        if (data.Length < 8)
+        {
+            return default;
+        }
+        uint count = BitConverter.ToUInt32(data);
+        long first = 8 + ((long)count * 16);
+        if (count == 0 || data.Length < first + 4)
+        {
+            return default;
+        }
+        ulong length = BitConverter.ToUInt64(data[16..]);
+        int got = (int)Math.Min(BitConverter.ToUInt32(data[(int)first..]), (uint)(data.Length - first - 4));
+        cut = (ulong)got < length;
+        return data.Slice((int)first + 4, got);
+    }
+}
