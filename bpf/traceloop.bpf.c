@@ -1259,3 +1259,191 @@ int tl_tcp_state(__u64 *ctx)
 	commit(&x->h, tag);
 	return 0;
 }
+
+/*
+ * TLS plaintext (docs/TLS.md). The recorder attaches these per library file with
+ * bpf_program__attach_uprobe_opts, never automatically (their section names no target).
+ * A uprobe fires for every process that runs the file, recorded or not, so each program
+ * first asks, as the syscall hooks do, whether the task's container is recorded.
+ *
+ * x86-64 user registers as a uprobe's context holds them (struct pt_regs, whose layout is
+ * the user ABI's). Declared here without CO-RE: the layout does not change between kernels,
+ * and vmlinux_min.h's pt_regs names only what the syscall hooks read.
+ */
+struct tl_uregs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+};
+
+/* A call in flight: what its return needs from its entry. */
+struct tl_tls_call {
+	__u64 buf;      /* the plaintext buffer */
+	__u64 count;    /* SSL_*_ex: where the library stores the byte count; 0 otherwise */
+	__u8 direction; /* enum tl_tls_direction */
+	__u8 pad[7];
+};
+
+/*
+ * OpenSSL calls return on the thread that made them: keyed by thread. A Go call may return
+ * on another thread than it entered on (the goroutine moved), so it is keyed by the
+ * goroutine, whose address Go keeps in R14.
+ */
+struct tl_tls_key {
+	__u64 id;      /* thread id (OpenSSL) or goroutine address (Go) */
+	__u32 tgid;
+	__u32 library; /* enum tl_tls_library */
+};
+
+/* LRU: a call whose thread or goroutine died before returning leaves an entry nobody deletes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tl_tls_key);
+	__type(value, struct tl_tls_call);
+} tls_calls SEC(".maps");
+
+static __always_inline int tls_enter(__u64 id, __u32 library, __u8 direction, __u64 buf, __u64 count)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tl_tls_key key = { .id = id, .tgid = task->tgid, .library = library };
+	struct tl_tls_call call = { .buf = buf, .count = count, .direction = direction };
+	struct tl_container *c;
+
+	if (!task_ring(task, &c))
+		return 0;
+	bpf_map_update_elem(&tls_calls, &key, &call, BPF_ANY);
+	return 0;
+}
+
+/* Writes the record of the call entered under key, which returned ret. */
+static __always_inline int tls_return(__u64 id, __u32 library, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tl_tls_key key = { .id = id, .tgid = task->tgid, .library = library };
+	struct tl_tls_call *call = bpf_map_lookup_elem(&tls_calls, &key);
+	struct tl_container *c;
+	struct tl_payload *p;
+	struct scratch *s;
+	struct tl_tls *x;
+	struct ring *r;
+	__u32 zero = 0, seq, len = sizeof(struct tl_tls), n = 0;
+	__u8 flags = 0, pflags = 0, direction;
+	__u64 buf, count, tag;
+
+	if (!call)
+		return 0;
+	buf = call->buf;
+	count = call->count;
+	direction = call->direction;
+	bpf_map_delete_elem(&tls_calls, &key);
+
+	r = task_ring(task, &c);
+	s = bpf_map_lookup_elem(&scratch_map, &zero);
+	if (!r || !s)
+		return 0;
+	if (count) {
+		/* SSL_write_ex and SSL_read_ex return 1 and store the byte count. */
+		__u64 done = 0;
+
+		ret = ret == 1 && !bpf_probe_read_user(&done, sizeof(done), (void *)count) ? (long)done : 0;
+	}
+	if (ret > 0) {
+		n = ret < cfg.max_bytes ? ret : cfg.max_bytes;
+		if (n > TL_MAX_STR)
+			n = TL_MAX_STR;
+		if (n < ret) {
+			flags |= TL_REC_TRUNCATED;
+			pflags |= TL_PAYLOAD_TRUNCATED;
+		}
+		if (bpf_probe_read_user(s->buf, n, (void *)buf)) {
+			pflags |= TL_PAYLOAD_FAULT;
+			n = 0;
+		}
+		len += sizeof(struct tl_payload) + round8(n);
+	}
+
+	x = reserve(r, len, &tag, &seq);
+	fill_header(&x->h, seq, len, TL_KIND_TLS, flags, bpf_ktime_get_boot_ns(), task);
+	x->direction = direction;
+	x->library = library;
+	x->npayloads = ret > 0;
+	x->fd = -1;
+	x->ret = ret;
+	copy_comm(x->comm, task);
+	if (ret > 0) {
+		p = (struct tl_payload *)(x + 1);
+		p->kind = TL_PAYLOAD_BYTES;
+		p->arg = 1;
+		p->flags = pflags;
+		p->pad = 0;
+		p->len = n;
+		p->pad2 = 0;
+		if (n > TL_MAX_STR)
+			n = TL_MAX_STR;
+		bpf_probe_read_kernel(p + 1, n, s->buf);
+	}
+	commit(&x->h, tag);
+	return 0;
+}
+
+static __always_inline __u64 current_tid(void)
+{
+	return bpf_get_current_task_btf()->pid;
+}
+
+/* int SSL_write(SSL *ssl, const void *buf, int num) */
+SEC("uprobe")
+int tl_tls_ssl_write(struct tl_uregs *regs)
+{
+	return tls_enter(current_tid(), TL_TLS_OPENSSL, TL_TLS_WRITE, regs->si, 0);
+}
+
+/* int SSL_read(SSL *ssl, void *buf, int num) */
+SEC("uprobe")
+int tl_tls_ssl_read(struct tl_uregs *regs)
+{
+	return tls_enter(current_tid(), TL_TLS_OPENSSL, TL_TLS_READ, regs->si, 0);
+}
+
+/* int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written) */
+SEC("uprobe")
+int tl_tls_ssl_write_ex(struct tl_uregs *regs)
+{
+	return tls_enter(current_tid(), TL_TLS_OPENSSL, TL_TLS_WRITE, regs->si, regs->cx);
+}
+
+/* int SSL_read_ex(SSL *ssl, void *buf, size_t num, size_t *readbytes) */
+SEC("uprobe")
+int tl_tls_ssl_read_ex(struct tl_uregs *regs)
+{
+	return tls_enter(current_tid(), TL_TLS_OPENSSL, TL_TLS_READ, regs->si, regs->cx);
+}
+
+/* The return of any of the four: the result is an int in eax. */
+SEC("uretprobe")
+int tl_tls_ssl_return(struct tl_uregs *regs)
+{
+	return tls_return(current_tid(), TL_TLS_OPENSSL, (int)regs->ax);
+}
+
+/*
+ * func (c *Conn) Write(b []byte) (int, error) and Read, Go 1.17+ register ABI: c in RAX, b's
+ * pointer, length and capacity in RBX, RCX, RDI; the goroutine in R14.
+ */
+SEC("uprobe")
+int tl_tls_go_write(struct tl_uregs *regs)
+{
+	return tls_enter(regs->r14, TL_TLS_GO, TL_TLS_WRITE, regs->bx, 0);
+}
+
+SEC("uprobe")
+int tl_tls_go_read(struct tl_uregs *regs)
+{
+	return tls_enter(regs->r14, TL_TLS_GO, TL_TLS_READ, regs->bx, 0);
+}
+
+/* On each RET of Write and Read (never a uretprobe: Go moves stacks): n in RAX. */
+SEC("uprobe")
+int tl_tls_go_return(struct tl_uregs *regs)
+{
+	return tls_return(regs->r14, TL_TLS_GO, (long)regs->ax);
+}

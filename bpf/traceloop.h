@@ -47,6 +47,7 @@ enum tl_kind {
 	TL_KIND_EXIT = 2,      /* struct tl_exit */
 	TL_KIND_PROC_EXIT = 3, /* struct tl_proc_exit: a thread ended */
 	TL_KIND_SIGNAL = 4,    /* struct tl_signal: a signal is being delivered */
+	TL_KIND_TLS = 5,       /* struct tl_tls: plaintext handed to or returned by a TLS library */
 	TL_KIND_TCP = 6,       /* struct tl_tcp: a TCP socket of the container changed state */
 };
 
@@ -241,6 +242,34 @@ struct tl_proc_exit {
 	__s32 exit_code; /* as wait(2) encodes it: (status << 8) | termsig, 0x80 for a core dump */
 	__u32 is_leader; /* the thread group's last thread: the process is gone */
 	char comm[TL_COMM_LEN];
+};
+
+/* struct tl_tls.direction */
+enum tl_tls_direction {
+	TL_TLS_WRITE = 1, /* plaintext given to the library to encrypt and send */
+	TL_TLS_READ = 2,  /* plaintext the library received and decrypted */
+};
+
+/* struct tl_tls.library */
+enum tl_tls_library {
+	TL_TLS_OPENSSL = 1, /* SSL_write, SSL_read, SSL_write_ex, SSL_read_ex */
+	TL_TLS_GO = 2,      /* crypto/tls.(*Conn).Write and Read */
+};
+
+/*
+ * One call of a TLS library's write or read, written when it returns. At most one payload
+ * follows (TL_PAYLOAD_BYTES, arg 1): the plaintext, cut at cfg.max_bytes, or FAULT when it
+ * could not be read.
+ */
+struct tl_tls {
+	struct tl_rec h;
+	__u8 direction;  /* enum tl_tls_direction */
+	__u8 library;    /* enum tl_tls_library */
+	__u16 npayloads;
+	__s32 fd;        /* the socket, or -1 when the library does not say */
+	__s64 ret;       /* bytes written or read; 0 or less: the library's failure */
+	char comm[TL_COMM_LEN];
+	/* struct tl_payload items follow */
 };
 
 /* Value of the containers map (key: cgroup id in the default hierarchy). */

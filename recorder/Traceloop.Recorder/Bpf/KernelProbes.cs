@@ -114,6 +114,14 @@ internal sealed partial class KernelProbes : IDisposable
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
 
     /// <summary>
+    /// A program of the loaded object, for what is attached later than start (the TLS uprobes,
+    /// per library file); 0 when there is none, or when the recording was taken over from pins
+    /// and no object is loaded in this process.
+    /// </summary>
+    public nint FindProgram(string name) =>
+        _object is { IsInvalid: false, IsClosed: false } obj ? Interop.Libbpf.bpf_object__find_program_by_name(obj, name) : 0;
+
+    /// <summary>
     /// Takes over the pinned state when it is exactly what this recorder would load (same record
     /// format, programs and settings); otherwise discards it, saying why, and loads afresh. With
     /// <paramref name="pinDirectory"/> null or empty nothing is pinned and the programs end with
@@ -338,6 +346,9 @@ internal sealed partial class KernelProbes : IDisposable
         }
     }
 
+    /// <summary>The TLS uprobe programs (bpf/traceloop.bpf.c) name no target: they are attached to each library file found, not here.</summary>
+    internal const string TlsProgramPrefix = "tl_tls_";
+
     private void AttachAll()
     {
         SafeBpfObjectHandle obj = _object ?? throw new InvalidOperationException("nothing loaded to attach");
@@ -352,6 +363,10 @@ internal sealed partial class KernelProbes : IDisposable
                     continue; // a trigger left unloaded
                 }
                 string name = Marshal.PtrToStringUTF8(Interop.Libbpf.bpf_program__name(prog)) ?? "?";
+                if (name.StartsWith(TlsProgramPrefix, StringComparison.Ordinal))
+                {
+                    continue; // uprobes, attached per library file by the Tls room
+                }
                 SafeBpfLinkHandle link = Interop.Libbpf.bpf_program__attach(prog);
                 if (link.IsInvalid)
                 {

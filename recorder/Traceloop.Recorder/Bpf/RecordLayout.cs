@@ -34,8 +34,23 @@ internal enum RecordKind : byte
     Exit = 2,
     ProcessExit = 3,
     Signal = 4,
+    Tls = 5,
     /// <summary>A TCP state change of a socket the container made (struct tl_tcp).</summary>
     Tcp = 6,
+}
+
+/// <summary>enum tl_tls_direction.</summary>
+internal enum TlsDirection : byte
+{
+    Write = 1,
+    Read = 2,
+}
+
+/// <summary>enum tl_tls_library.</summary>
+internal enum TlsLibrary : byte
+{
+    OpenSsl = 1,
+    Go = 2,
 }
 
 [Flags]
@@ -139,6 +154,19 @@ internal unsafe struct tl_signal
     public int code;
     public ulong handler;
     public fixed byte info[48];
+    public fixed byte comm[RecordLayout.CommLength];
+}
+
+/// <summary>Plaintext handed to or returned by a TLS library; at most one payload (the bytes) follows.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct tl_tls
+{
+    public tl_rec h;
+    public TlsDirection direction;
+    public TlsLibrary library;
+    public ushort npayloads;
+    public int fd;
+    public long ret;
     public fixed byte comm[RecordLayout.CommLength];
 }
 

@@ -20,10 +20,11 @@ public sealed partial class RoomDependencyTests
         ["Containers"] = ["Records", "Bpf", "Interop"],
         ["Kubernetes"] = ["Containers", "Records", "Bpf", "Interop"],
         ["Store"] = ["Interop"],
+        ["Tls"] = ["Bpf", "Interop"],
         ["Dumps"] = ["Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Crashes"] = ["Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Http"] = ["Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
-        ["Hosting"] = ["Http", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
+        ["Hosting"] = ["Tls", "Http", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
     };
 
     [GeneratedRegex(@"Traceloop\.Recorder\.([A-Z][A-Za-z]+)")]
