@@ -85,17 +85,18 @@ declare -A STRACE_ITERATIONS=([getppid]=${N_STRACE_GETPPID:-10000} [write64]=${N
 # What a dump of each workload's container must show, as the recorder's text format spells it.
 declare -A EXPECTED_CALL=([getppid]="getppid(" [write64]="write(" [openclose]="openat(")
 
-CONFIGS=(baseline empty-hook traceloop traceloop-unrecorded strace)
+CONFIGS=(baseline empty-hook traceloop traceloop-nometrics traceloop-unrecorded strace)
 declare -A CONFIG_LABEL=(
 	[baseline]="baseline"
 	[empty-hook]="empty hook"
 	[traceloop]="traceloop"
+	[traceloop-nometrics]="traceloop, --metrics off"
 	[traceloop-unrecorded]="traceloop, not recorded"
 	[strace]="strace -f"
 )
 # sys_enter links this script itself has attached while a configuration runs; any more are
 # another tracer's (on a shared machine, often another recorder) and taint the measurement.
-declare -A OWN_HOOKS=([baseline]=0 [strace]=0 [empty-hook]=1 [traceloop]=1 [traceloop-unrecorded]=1)
+declare -A OWN_HOOKS=([baseline]=0 [strace]=0 [empty-hook]=1 [traceloop]=1 [traceloop-nometrics]=1 [traceloop-unrecorded]=1)
 FOREIGN_WAIT_BUDGET=200 # seconds, over the whole run, spent waiting for foreign hooks to go
 
 STAMP=$(date -u +%Y%m%d-%H%M%S)
@@ -344,11 +345,11 @@ run_workload() { # config workload
 	if [[ $config == traceloop-unrecorded ]]; then name=plain-$(hex64 | cut -c1-16); else name=$(hex64); fi
 	dir=$BENCH_CG/$name
 	mkdir "$dir"
-	[[ $config == traceloop ]] && wait_listed "$name"
+	[[ $config == traceloop || $config == traceloop-nometrics ]] && wait_listed "$name"
 	# A fresh sh, so $$ is the pid that joins the cgroup and then becomes the workload.
 	result=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$dir" "${cmd[@]}" 2>"$WORK/workload.err") ||
 		die "$config/$w failed: $(cat "$WORK/workload.err")"
-	[[ $config == traceloop ]] && held=$(verify_recorded "$name" "$w")
+	[[ $config == traceloop || $config == traceloop-nometrics ]] && held=$(verify_recorded "$name" "$w")
 	remove_cgroup "$dir" || true
 	# loop prints: MODE N SYSCALLS_PER_ITER NS_PER_ITER
 	read -r _ _ per_iter ns <<<"$result"
@@ -393,6 +394,10 @@ phase() { # round phase
 			measure "$round" traceloop "$w"
 			measure "$round" traceloop-unrecorded "$w"
 		done
+		stop_recorder
+		# The same programs loaded without the metrics code: what counting costs is the difference.
+		start_recorder --metrics off
+		for w in "${WORKLOADS[@]}"; do measure "$round" traceloop-nometrics "$w"; done
 		stop_recorder
 		;;
 	esac
@@ -484,7 +489,18 @@ overhead_rows() {
 					"$(fmt "$slowdown" 2)×" "$(fmt "$added" 0) ns" "$target" "$result" "$lost"
 			fi
 		done
+		metrics_cost_row "$w" "$per_iter"
 	done
+}
+
+# Issue 16's target: counting a recorded syscall (calls, errno, latency) adds at most 20 ns to it.
+metrics_cost_row() { # workload syscalls-per-iteration
+	local w=$1 per_iter=$2 on off cost target="" result=""
+	read -r on _ _ _ < <(run_values traceloop "$w" | stats)
+	read -r off _ _ _ < <(run_values traceloop-nometrics "$w" | stats)
+	cost=$(awk -v a="$on" -v b="$off" -v k="$per_iter" 'BEGIN { print (a - b) / k }')
+	if [[ $w == getppid || $w == write64 ]]; then target="≤ 20 ns per syscall"; result=$(pass_fail cmp_le "$cost" 20); fi
+	row "$w" "metrics: traceloop − traceloop --metrics off (medians)" "" "$(fmt "$cost" 1) ns/syscall" "" "" "" "$target" "$result"
 }
 
 # --- 2. the recorder while idle -------------------------------------------------------------
@@ -894,6 +910,7 @@ restart_benchmark() {
 		BG_PIDS+=($!)
 	done
 	wait_all_listed 30 '.exitedAt == null and .bufferBytes > 0' "${MADE_IDS[@]}" || die "restart: the recorder does not list all $RESTART_CONTAINERS containers"
+	scrape_benchmark
 	for ((r = 1; r <= RESTART_RUNS; r++)); do
 		kill -KILL "$REC_PID"
 		wait "$REC_PID" 2>/dev/null || true
@@ -911,6 +928,25 @@ restart_benchmark() {
 	stop_recorder
 	kill_bg
 	remove_made_cgroups
+}
+
+# GET /metrics with the restart section's 100 live containers: how long a scrape takes and how big it is.
+SCRAPE_RAW=""
+scrape_benchmark() {
+	local r out
+	for ((r = 1; r <= RESTART_RUNS; r++)); do
+		out=$(curl -sf -o /dev/null -w '%{time_total} %{size_download}' --unix-socket "$SOCK" http://localhost/metrics) || die "scrape: GET /metrics failed"
+		SCRAPE_RAW+="$r $(awk -v t="${out% *}" 'BEGIN { print t * 1000 }') ${out#* }"$'\n'
+	done
+	log "scrape: GET /metrics with $RESTART_CONTAINERS containers: $(awk 'NF { print $2 " ms, " $3 " bytes" }' <<<"$SCRAPE_RAW" | tail -n1) (last round)"
+}
+
+scrape_rows() {
+	local med lo hi count bytes
+	[[ -n $SCRAPE_RAW ]] || return 0
+	read -r med lo hi count < <(awk 'NF { print $2 }' <<<"$SCRAPE_RAW" | stats)
+	bytes=$(awk 'NF { print $3 }' <<<"$SCRAPE_RAW" | stats | awk '{ print $1 }')
+	row "GET /metrics, $RESTART_CONTAINERS live containers" "$(fmt "$(awk -v b="$bytes" 'BEGIN { print b / 1024 }')" 0) KiB" "$count" "$(fmt "$med" 1) ms" "$(fmt "$lo" 1)–$(fmt "$hi" 1)" "" "" "" ""
 }
 
 restart_rows() {
@@ -1406,7 +1442,7 @@ if enabled idle; then idle_rows; fi
 if enabled dump; then dump_rows; fi
 if enabled storm; then storm_rows; fi
 if enabled index; then index_rows; fi
-if enabled restart; then restart_rows; fi
+if enabled restart; then restart_rows; scrape_rows; fi
 if enabled threads; then threads_rows; fi
 if enabled redis; then redis_rows; fi
 if enabled ringproto; then ringproto_rows; fi

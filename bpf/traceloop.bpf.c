@@ -749,6 +749,171 @@ static __always_inline void regs_args(struct pt_regs *regs, __u64 *args)
 	args[5] = regs->r9;
 }
 
+/*
+ * Syscall metrics (traceloop.h, docs/METRICS.md). Only compiled in when cfg.metrics is set: the
+ * verifier drops the calls below as dead code otherwise, so metrics off costs nothing.
+ *
+ * The entry time lives in task local storage rather than a tid-keyed hash: after the first
+ * syscall it is a pointer the kernel caches in the task, where a hash would cost a lookup and
+ * an update per call (and entries for threads that never came back).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} syscall_start SEC(".maps");
+
+/*
+ * Sized by the recorder from its container count (at most TL_METRICS_MAX_SYSCALLS + 1 series
+ * each); not preallocated, so the memory follows the series that exist.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 128 * (TL_METRICS_MAX_SYSCALLS + 1));
+	__type(key, struct tl_syscall_key);
+	__type(value, struct tl_syscall_stats);
+} syscall_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 128 * TL_METRICS_MAX_SYSCALLS);
+	__type(key, struct tl_errno_key);
+	__type(value, __u64);
+} syscall_errors SEC(".maps");
+
+/* cgroup id -> distinct syscalls it has a series for, so the cap holds without a map walk. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, __u64);
+	__type(value, __u32);
+} syscall_series SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TL_METRICS_NDROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} metrics_drops SEC(".maps");
+
+/* A new series starts from this (a global, so no 200-byte zero value on the stack). */
+struct tl_syscall_stats metrics_zero;
+
+static __always_inline void metrics_drop(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&metrics_drops, &reason);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline void metrics_enter(struct task_struct *task, __u64 now)
+{
+	__u64 *start;
+
+	if (!cfg.metrics)
+		return;
+	start = bpf_task_storage_get(&syscall_start, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (start)
+		*start = now;
+}
+
+static __always_inline __u32 metrics_bucket(__u64 ns)
+{
+	__u32 log = 0;
+
+	if (ns >> 32) { ns >>= 32; log += 32; }
+	if (ns >> 16) { ns >>= 16; log += 16; }
+	if (ns >> 8) { ns >>= 8; log += 8; }
+	if (ns >> 4) { ns >>= 4; log += 4; }
+	if (ns >> 2) { ns >>= 2; log += 2; }
+	if (ns >> 1) log += 1;
+	if (log < TL_METRICS_FIRST_SHIFT)
+		return 0;
+	log -= TL_METRICS_FIRST_SHIFT - 1;
+	return log < TL_METRICS_BUCKETS ? log : TL_METRICS_BUCKETS - 1;
+}
+
+/* The container's first call of a syscall: a new series, or the other series past the cap. */
+static __always_inline struct tl_syscall_stats *metrics_new_series(struct tl_syscall_key *key)
+{
+	struct tl_syscall_stats *st;
+	__u32 zero = 0, *n;
+
+	n = bpf_map_lookup_elem(&syscall_series, &key->cgroup_id);
+	if (!n) {
+		bpf_map_update_elem(&syscall_series, &key->cgroup_id, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&syscall_series, &key->cgroup_id);
+		if (!n)
+			return 0;
+	}
+	if (*n >= TL_METRICS_MAX_SYSCALLS) {
+		key->nr = TL_METRICS_OTHER;
+		metrics_drop(TL_METRICS_FOLDED);
+		st = bpf_map_lookup_elem(&syscall_stats, key);
+		if (st)
+			return st;
+	} else {
+		/* Two CPUs racing for one new syscall may both count it: the cap errs low, never high. */
+		__sync_fetch_and_add(n, 1);
+	}
+	bpf_map_update_elem(&syscall_stats, key, &metrics_zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&syscall_stats, key);
+}
+
+static __always_inline void metrics_exit(struct task_struct *task, struct tl_container *c, __u32 nr, long ret, __u64 now)
+{
+	struct tl_syscall_key key = { .nr = nr };
+	struct tl_syscall_stats *st;
+	__u64 *start;
+
+	if (!cfg.metrics)
+		return;
+	key.cgroup_id = c->parent ? c->parent : task_cgroup_id(task);
+	st = bpf_map_lookup_elem(&syscall_stats, &key);
+	if (!st) {
+		st = metrics_new_series(&key);
+		if (!st) {
+			metrics_drop(TL_METRICS_MAP_FULL);
+			return;
+		}
+	}
+	/*
+	 * Plain adds: the values are this CPU's, and a program is not migrated while it runs. Only a
+	 * preempting task's syscall on the same CPU could interleave, which costs at most a count.
+	 */
+	st->calls += 1;
+	start = bpf_task_storage_get(&syscall_start, task, 0, 0);
+	if (start && *start && now >= *start) {
+		__u64 ns = now - *start;
+		__u32 b = metrics_bucket(ns);
+
+		st->ns += ns;
+		if (b < TL_METRICS_BUCKETS)
+			st->buckets[b] += 1;
+		*start = 0;
+	}
+	if (ret < 0 && ret >= -4095) {
+		struct tl_errno_key ek = { .cgroup_id = key.cgroup_id, .nr = key.nr, .err = -ret };
+		__u64 one = 1, *n;
+
+		st->errors += 1;
+		n = bpf_map_lookup_elem(&syscall_errors, &ek);
+		if (n) {
+			*n += 1;
+		} else if (bpf_map_update_elem(&syscall_errors, &ek, &one, BPF_NOEXIST)) {
+			n = bpf_map_lookup_elem(&syscall_errors, &ek);
+			if (n)
+				*n += 1;
+			else
+				metrics_drop(TL_METRICS_MAP_FULL);
+		}
+	}
+}
+
 SEC("tp_btf/sys_enter")
 int tl_sys_enter(__u64 *ctx)
 {
@@ -767,6 +932,7 @@ int tl_sys_enter(__u64 *ctx)
 		return 0;
 
 	ts = bpf_ktime_get_boot_ns();
+	metrics_enter(task, ts);
 	regs_args(regs, cc.args);
 	cc.sp = regs->sp;
 	spec = bpf_map_lookup_elem(&captures, &nr);
@@ -821,13 +987,16 @@ int tl_sys_exit(__u64 *ctx)
 	__u32 nr, zero = 0, seq, len = sizeof(struct tl_exit);
 	struct tl_exit *x;
 	struct ring *r;
-	__u64 tag;
+	__u64 tag, now;
 
 	r = task_ring(task, &c);
 	if (!r)
 		return 0;
 
 	nr = regs->orig_ax;
+	/* One clock read for the record and the metrics: the syscall ended here, before any capture. */
+	now = bpf_ktime_get_boot_ns();
+	metrics_exit(task, c, nr, ret, now);
 	spec = bpf_map_lookup_elem(&captures, &nr);
 	if (spec && (spec->exit || refetch_pending)) {
 		regs_args(regs, cc.args);
@@ -862,7 +1031,7 @@ int tl_sys_exit(__u64 *ctx)
 	}
 
 	x = reserve(r, len, &tag, &seq);
-	fill_header(&x->h, seq, len, TL_KIND_EXIT, cc.flags, bpf_ktime_get_boot_ns(), task);
+	fill_header(&x->h, seq, len, TL_KIND_EXIT, cc.flags, now, task);
 	x->nr = nr;
 	x->npayloads = cc.npayloads;
 	x->pad = 0;

@@ -387,7 +387,51 @@ struct tl_config {
 	__u32 max_argv;      /* argv strings kept, <= TL_MAX_ARGV */
 	__u32 cgroup_subsys; /* 0: key by cgroup v2 id; n: by the id in the v1 hierarchy of subsystem n - 1 */
 	__s32 hierarchy_id;  /* the hierarchy whose mkdir/rmdir matter: 0 for v2 */
+	__u32 metrics;       /* 1: count syscalls per container (the syscall_* maps below); 0: not at all */
+};
+
+/*
+ * Syscall metrics (docs/METRICS.md), counted at sys_exit of containers with a ring when the
+ * recorder loads with metrics on. Keyed by the container's own cgroup id (a nested cgroup counts
+ * for its container), never by ring slot: slots are reused, ids are not. Per-CPU values, which
+ * the recorder sums.
+ *
+ * Latency buckets are log2 of nanoseconds: bucket 0 holds calls under 2^10 ns, bucket b holds
+ * [2^(b+9), 2^(b+10)) ns, the last one everything from 2^32 ns (4.3 s) on.
+ */
+#define TL_METRICS_BUCKETS 24
+#define TL_METRICS_FIRST_SHIFT 10
+/*
+ * Distinct syscalls counted per container; later ones are folded into the TL_METRICS_OTHER series.
+ * runc's init alone makes some 65 distinct calls in a container before its process starts.
+ */
+#define TL_METRICS_MAX_SYSCALLS 128
+#define TL_METRICS_OTHER 0xfffffffeu /* not -1: a sys_exit whose orig_ax the kernel set to -1 (no restart) is its own series */
+
+struct tl_syscall_key {
+	__u64 cgroup_id;
+	__u32 nr;        /* the syscall, or TL_METRICS_OTHER */
 	__u32 pad;
+};
+
+struct tl_syscall_stats {
+	__u64 calls;
+	__u64 errors;    /* returned -1..-4095 */
+	__u64 ns;        /* time inside the calls that were timed (entered while counting) */
+	__u64 buckets[TL_METRICS_BUCKETS]; /* the timed calls; their sum is the histogram's count */
+};
+
+struct tl_errno_key {
+	__u64 cgroup_id;
+	__u32 nr;        /* as in tl_syscall_key */
+	__u32 err;       /* the positive errno */
+};
+
+/* Indexes of the metrics_drops per-CPU counters. */
+enum tl_metrics_drop {
+	TL_METRICS_FOLDED = 0,   /* calls counted under TL_METRICS_OTHER: the container was at its syscall cap */
+	TL_METRICS_MAP_FULL = 1, /* calls or errors not counted at all: a map had no room */
+	TL_METRICS_NDROPS = 2,
 };
 
 #endif

@@ -9,8 +9,9 @@ TRACELOOP_BUILD_PACKAGES=(clang llvm make libbpf-dev libbpf1 linux-libc-dev gcc 
 # kubectl is the Kubernetes project's package, which this project's machines carry; Debian's
 # kubernetes-client (1.20) cannot render deploy/ (its kustomize predates `labels:` and `patches:`).
 # golang-go: the TLS tests build Go programs (crypto/tls clients, stripped and not) with `go build`;
-# openssl: their TLS server (s_server) and its certificate (req).
-TRACELOOP_TEST_PACKAGES=(runc busybox-static strace util-linux lz4 bpftool kubectl golang-go openssl)
+# openssl: their TLS server (s_server) and its certificate (req); prometheus: the metrics tests scrape with
+# a real server and check the exposition with promtool.
+TRACELOOP_TEST_PACKAGES=(runc busybox-static strace util-linux lz4 bpftool kubectl golang-go openssl prometheus)
 # bench/run.sh, with the build packages (gcc and clang build its workloads, the empty hook and the
 # ring prototypes). redis-server and redis-tools (redis-benchmark, redis-cli): the redis section.
 TRACELOOP_BENCH_PACKAGES=(runc busybox-static strace bpftool jq curl redis-server redis-tools)

@@ -10,6 +10,7 @@ using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Kubernetes;
+using Traceloop.Recorder.Metrics;
 
 // traceloop-recorder: the node daemon. See README.md for the options and the API.
 
@@ -53,6 +54,8 @@ var switches = new Dictionary<string, string>
     ["--dumps-min-free"] = nameof(CrashOptions.DumpsMinFreeBytes),
     ["--dump-event-interval"] = nameof(CrashOptions.DumpEventInterval),
     ["--trigger-cooldown"] = nameof(CrashOptions.TriggerCooldown),
+    ["--metrics"] = nameof(MetricsOptions.Metrics),
+    ["--metrics-address"] = nameof(MetricsOptions.MetricsAddress),
 };
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -127,12 +130,15 @@ catch (InvalidOperationException e)
     Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
     return 2;
 }
+var metricsOptions = new MetricsOptions();
+builder.Configuration.Bind(metricsOptions);
 ValidateOptionsResult validation = new RecorderOptionsValidator().Validate(null, options);
 ValidateOptionsResult crashValidation = new CrashOptionsValidator().Validate(null, crashOptions);
 ValidateOptionsResult captureValidation = new CaptureOptionsValidator().Validate(null, captureOptions);
-if (validation.Failed || crashValidation.Failed || captureValidation.Failed)
+ValidateOptionsResult metricsValidation = new MetricsOptionsValidator().Validate(null, metricsOptions);
+if (validation.Failed || crashValidation.Failed || captureValidation.Failed || metricsValidation.Failed)
 {
-    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []).Concat(captureValidation.Failures ?? []))
+    foreach (string failure in (validation.Failures ?? []).Concat(crashValidation.Failures ?? []).Concat(captureValidation.Failures ?? []).Concat(metricsValidation.Failures ?? []))
     {
         Console.Error.WriteLine($"traceloop-recorder: {failure}");
     }
@@ -175,6 +181,11 @@ builder.WebHost.ConfigureKestrel(k =>
     {
         ClusterEndpoint.Listen(k, ListenAddress.Parse(options.ClusterAddress)!, clusterTls,
             k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Traceloop.Recorder.Hosting.ClusterEndpoint"));
+    }
+    // And TCP only when asked, for Prometheus in the cluster; it serves /metrics alone (MetricsEndpoints).
+    if (metricsOptions.Endpoint() is { } metricsEndpoint)
+    {
+        k.Listen(metricsEndpoint);
     }
 });
 

@@ -69,7 +69,7 @@ internal struct tl_config
     public uint max_argv;
     public uint cgroup_subsys;
     public int hierarchy_id;
-    public uint pad;
+    public uint metrics;
 }
 
 /// <summary>The identity of pinned state: what a restarted recorder compares before taking it over.</summary>

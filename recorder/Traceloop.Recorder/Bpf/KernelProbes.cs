@@ -11,10 +11,12 @@ namespace Traceloop.Recorder.Bpf;
 /// <param name="MaxBytes">Bytes kept of a data buffer (read, write, send, recv).</param>
 /// <param name="MaxArgv">execve arguments kept.</param>
 /// <param name="Triggers">Which crash-trigger programs to load; the others are never loaded, so they cost nothing.</param>
+/// <param name="Metrics">Count syscalls, errors and latency per container (the syscall_* maps); off, the programs carry no trace of it.</param>
 /// <param name="Cpus">The CPU count the rings are split for; 0 for this machine's possible CPUs.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
     IReadOnlyDictionary<int, tl_syscall_captures> Captures,
-    uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default, int Cpus = 0)
+    uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default,
+    bool Metrics = false, int Cpus = 0)
 {
     /// <summary>How every container's ring is split into per-CPU sub-rings: the programs and the rings must agree.</summary>
     public RingGeometry Rings => RingGeometry.For(RingSize, Cpus > 0 ? Cpus : PossibleCpus.Count);
@@ -39,7 +41,8 @@ internal sealed partial class KernelProbes : IDisposable
 
     /// <summary>The maps the recorder uses, pinned under these names.</summary>
     private static readonly string[] PinnedMaps =
-        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta"];
+        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta",
+         "syscall_stats", "syscall_errors", "syscall_series", "metrics_drops"];
 
     private readonly SafeBpfObjectHandle? _object;
     private readonly List<SafeBpfLinkHandle> _links = [];
@@ -68,6 +71,10 @@ internal sealed partial class KernelProbes : IDisposable
         ControlDrops = Add("control_drops");
         SlotOwners = Add("slot_owners");
         Meta = Add("meta");
+        SyscallStats = Add("syscall_stats");
+        SyscallErrors = Add("syscall_errors");
+        SyscallSeries = Add("syscall_series");
+        MetricsDrops = Add("metrics_drops");
     }
 
     public KernelProbesConfig Config { get; }
@@ -111,7 +118,38 @@ internal sealed partial class KernelProbes : IDisposable
     /// <summary>One <see cref="tl_meta"/>: what the pinned state is.</summary>
     public BpfMap Meta { get; }
 
+    /// <summary><see cref="tl_syscall_key"/> → per-CPU <see cref="tl_syscall_stats"/>.</summary>
+    public BpfMap SyscallStats { get; }
+
+    /// <summary><see cref="tl_errno_key"/> → per-CPU count.</summary>
+    public BpfMap SyscallErrors { get; }
+
+    /// <summary>cgroup id → distinct syscalls with a series (the cap's counter).</summary>
+    public BpfMap SyscallSeries { get; }
+
+    /// <summary><see cref="MetricsDrop"/> → per-CPU count.</summary>
+    public BpfMap MetricsDrops { get; }
+
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
+
+    /// <summary>The kernel's id of each attached program, read from its link (loaded here or pinned), for its run statistics.</summary>
+    public unsafe IReadOnlyList<(string Name, uint Id)> ProgramIds()
+    {
+        var ids = new List<(string, uint)>();
+        for (int i = 0; i < AttachedPrograms.Count; i++)
+        {
+            using SafeFileHandle? link = i < _links.Count
+                ? new SafeFileHandle(Interop.Libbpf.bpf_link__fd(_links[i]), ownsHandle: false)
+                : Pins?.Get("links", AttachedPrograms[i]);
+            Interop.Libbpf.bpf_link_info info = default;
+            uint length = (uint)sizeof(Interop.Libbpf.bpf_link_info);
+            if (link is not null && Interop.Libbpf.bpf_obj_get_info_by_fd(link, &info, &length) == 0)
+            {
+                ids.Add((AttachedPrograms[i], info.prog_id));
+            }
+        }
+        return ids;
+    }
 
     /// <summary>
     /// A program of the loaded object, for what is attached later than start (the TLS uprobes,
@@ -263,6 +301,10 @@ internal sealed partial class KernelProbes : IDisposable
                 SetMaxEntries(obj, "rings", (uint)config.MaxSlots);
                 SetMaxEntries(obj, "free_slots", (uint)config.MaxSlots);
                 SetMaxEntries(obj, "slot_owners", (uint)config.MaxSlots);
+                // The metrics count containers with a ring: at most MaxSlots, each with a capped set of syscalls.
+                SetMaxEntries(obj, "syscall_series", (uint)config.MaxSlots);
+                SetMaxEntries(obj, "syscall_stats", (uint)(config.MaxSlots * (SyscallMetricsLayout.MaxSyscalls + 1)));
+                SetMaxEntries(obj, "syscall_errors", (uint)(config.MaxSlots * SyscallMetricsLayout.MaxSyscalls));
                 var cfg = new tl_config
                 {
                     sub_mask = (ulong)config.Rings.SubRingSize - 1,
@@ -274,6 +316,7 @@ internal sealed partial class KernelProbes : IDisposable
                     max_argv = (uint)config.MaxArgv,
                     cgroup_subsys = config.CgroupSubsys,
                     hierarchy_id = config.HierarchyId,
+                    metrics = config.Metrics ? 1u : 0u,
                 };
                 int err = Interop.Libbpf.bpf_map__set_initial_value(FindMap(obj, ".rodata"), &cfg, (nuint)sizeof(tl_config));
                 if (err != 0)

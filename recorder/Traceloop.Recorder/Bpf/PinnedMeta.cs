@@ -33,6 +33,7 @@ internal static class PinnedMeta
         Add(config.HierarchyId);
         Add(config.Triggers.OomVictim ? 1 : 0);
         Add(config.Triggers.FatalSignals ? 1 : 0);
+        Add(config.Metrics ? 1 : 0);
         foreach ((int nr, int errno) in config.Triggers.WatchedErrors ?? [])
         {
             Add(((long)nr << 32) | (uint)errno);

@@ -22,7 +22,17 @@ internal static class SavedDumps
             await DumpWriter.WriteAsync(msgpack, dump, DumpFormat.MessagePack, last: null, ct).ConfigureAwait(false);
             DumpHeader header = dump.ToHeader(null);
             int syscalls = dump.Events.Count(e => e.Type == TraceEventType.Syscall);
-            SaveOutcome outcome = store.Save(id, header, msgpack.GetBuffer().AsSpan(0, (int)msgpack.Length), DumpStore.KeyOf(header.Container));
+            SaveOutcome outcome;
+            try
+            {
+                outcome = store.Save(id, header, msgpack.GetBuffer().AsSpan(0, (int)msgpack.Length), DumpStore.KeyOf(header.Container));
+            }
+            catch
+            {
+                store.Counts.CountFailure(trigger.Kind);
+                throw;
+            }
+            store.Counts.Count(trigger.Kind, outcome);
             return (outcome, header.Container, syscalls);
         }
         finally

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Traceloop.Recorder.Http;
+using Traceloop.Recorder.Metrics;
 
 namespace Traceloop.Recorder.Hosting;
 
@@ -14,6 +15,8 @@ internal static class EndpointRouteBuilderExtensions
     /// </summary>
     public static WebApplication MapTraceloopApi(this WebApplication app)
     {
+        // First: the TCP metrics listener answers nothing else, not even an error page of the API.
+        app.UseMetricsOnlyOverTcp();
         app.UseExceptionHandler(error => error.Run(async context =>
         {
             // Reached only by a bug: user input is validated before it can throw.
@@ -23,6 +26,8 @@ internal static class EndpointRouteBuilderExtensions
         // Routing first, so the limiter sees which endpoint (and policy) a request is for.
         app.UseRouting();
         app.UseRateLimiter();
+        app.UseApiRequestMetrics();
+        app.MapMetricsEndpoints();
         app.MapSystemEndpoints();
         app.MapContainerEndpoints();
         app.MapSavedDumpEndpoints();

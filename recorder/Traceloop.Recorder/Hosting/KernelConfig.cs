@@ -2,13 +2,14 @@ using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Decoding;
+using Traceloop.Recorder.Metrics;
 
 namespace Traceloop.Recorder.Hosting;
 
 /// <summary>The sizes, programs and capture plan the BPF object is loaded with, from the recorder's options.</summary>
 internal static class KernelConfig
 {
-    public static KernelProbesConfig From(RecorderOptions options, CrashOptions crash, CgroupFs cgroups) => new(
+    public static KernelProbesConfig From(RecorderOptions options, CrashOptions crash, MetricsOptions metrics, CgroupFs cgroups) => new(
         RingSize: options.RingSizeBytes,
         MaxSlots: options.MaxContainers,
         // Room for nested cgroups inside containers besides the containers themselves.
@@ -19,5 +20,6 @@ internal static class KernelConfig
         MaxBytes: options.MaxDataBytes,
         MaxArgv: options.MaxArgv,
         Triggers: CrashTriggers.ForKernel(crash, Environment.OSVersion.Version),
-        Captures: CaptureTable.Build());
+        Captures: CaptureTable.Build(),
+        Metrics: metrics.Enabled);
 }

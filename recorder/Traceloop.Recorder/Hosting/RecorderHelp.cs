@@ -1,19 +1,20 @@
 using System.Globalization;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
+using Traceloop.Recorder.Metrics;
 
 namespace Traceloop.Recorder.Hosting;
 
 /// <summary>
 /// The text of <c>traceloop-recorder --help</c>. Every "(default ...)" is read from a default
-/// instance of <see cref="RecorderOptions"/> or <see cref="CrashOptions"/>, so a default is
+/// instance of <see cref="RecorderOptions"/>, <see cref="CrashOptions"/> or <see cref="MetricsOptions"/>, so a default is
 /// written once, in its option class.
 /// </summary>
 internal static class RecorderHelp
 {
-    public static string Text => Build(new RecorderOptions(), new CrashOptions());
+    public static string Text => Build(new RecorderOptions(), new CrashOptions(), new MetricsOptions());
 
-    internal static string Build(RecorderOptions o, CrashOptions c) => $"""
+    internal static string Build(RecorderOptions o, CrashOptions c, MetricsOptions? m = null) => $"""
         traceloop-recorder: records every syscall of every container on this host into per-container
         kernel ring buffers, and serves them over HTTP on a Unix socket.
 
@@ -69,6 +70,10 @@ internal static class RecorderHelp
           --dumps-min-free SIZE      free disk below which none is written (default {c.DumpsMinFreeBytes})
           --dump-event-interval SPAN at most one Kubernetes Event per container per SPAN (default {Span(c.DumpEventInterval)})
           --trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default {Span(c.TriggerCooldown)})
+
+        Metrics (docs/METRICS.md; GET /metrics on the socket):
+          --metrics on|off           count syscalls, errors and latency per container in the kernel (default {(m ?? new MetricsOptions()).Metrics})
+          --metrics-address [HOST]:PORT  also serve GET /metrics, and only that, over plain HTTP (default: no TCP listener)
         """;
 
     private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);

@@ -11,6 +11,7 @@ using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Dumps;
 using Traceloop.Recorder.Http;
 using Traceloop.Recorder.Kubernetes;
+using Traceloop.Recorder.Metrics;
 using Traceloop.Recorder.Store;
 
 namespace Traceloop.Recorder.Hosting;
@@ -38,6 +39,7 @@ internal static class ServiceCollectionExtensions
 
         services.AddKernelSide();
         services.AddKubernetesPodWatcher(configuration);
+        services.AddTraceloopMetrics(configuration);
 
         services.AddSingleton(sp => new Redactor(sp.GetRequiredService<IOptions<RecorderOptions>>().Value.Redact, sp.GetRequiredService<ILogger<Redactor>>()));
         services.AddSingleton<ContainerLookup>();
@@ -80,7 +82,8 @@ internal static class ServiceCollectionExtensions
         {
             RecorderOptions options = sp.GetRequiredService<IOptions<RecorderOptions>>().Value;
             return KernelProbes.Open(
-                KernelConfig.From(options, sp.GetRequiredService<IOptions<CrashOptions>>().Value, sp.GetRequiredService<CgroupFs>()),
+                KernelConfig.From(options, sp.GetRequiredService<IOptions<CrashOptions>>().Value,
+                    sp.GetRequiredService<IOptions<MetricsOptions>>().Value, sp.GetRequiredService<CgroupFs>()),
                 options.PinDir, options.Reset, sp.GetRequiredService<IPinnedStateArchive>(), sp.GetRequiredService<ILogger<KernelProbes>>());
         });
         services.AddSingleton<IPinnedStateArchive, ReplacedRecordingArchive>();

@@ -46,6 +46,9 @@ internal sealed partial class DumpStore
 
     public DumpIdGenerator Ids { get; }
 
+    /// <summary>What was written here since start, by trigger, for /metrics.</summary>
+    public SavedDumpCounts Counts { get; } = new();
+
     /// <summary>Free bytes on the data directory's file system; a seam for tests of the floor.</summary>
     public Func<string, long> FreeBytes { get; init; } = dir => new DriveInfo(dir).AvailableFreeSpace;
 

@@ -17,6 +17,7 @@ internal sealed class RenderedManifests
     {
         ["deploy"] = new(() => Render("deploy")),
         ["deploy/privileged"] = new(() => Render("deploy/privileged")),
+        ["deploy/metrics"] = new(() => Render("deploy/metrics")),
     };
 
     private RenderedManifests(IReadOnlyList<object> objects) => Objects = objects;
@@ -28,6 +29,9 @@ internal sealed class RenderedManifests
 
     /// <summary>The documented fallback, `kubectl apply -k deploy/privileged`.</summary>
     public static RenderedManifests Privileged => Cache["deploy/privileged"].Value;
+
+    /// <summary>deploy/metrics: the base with the TCP metrics listener and the scrape annotations.</summary>
+    public static RenderedManifests Metrics => Cache["deploy/metrics"].Value;
 
     public V1DaemonSet DaemonSet => Single<V1DaemonSet>("traceloop");
 

@@ -19,6 +19,7 @@ public sealed class RecorderHelpTests
         Assert.Contains("--dump-on-fatal-signal BOOL  SIGSEGV/SIGBUS/... delivered, even if handled (default false)", help, StringComparison.Ordinal);
         Assert.Contains("(default none; e.g. connect:ECONNREFUSED)", help, StringComparison.Ordinal);
         Assert.Contains("--trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default 00:01:00)", help, StringComparison.Ordinal);
+        Assert.Contains("--metrics on|off           count syscalls, errors and latency per container in the kernel (default on)", help, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,7 +7,9 @@ using Traceloop.Api;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Kubernetes;
+using Traceloop.Recorder.Metrics;
 using Traceloop.Tests.Containers;
+using Traceloop.Tests.Metrics;
 
 namespace Traceloop.Tests.Http;
 
@@ -38,6 +40,9 @@ internal sealed class ApiHost : IAsyncDisposable
 
     public TraceloopClient Client { get; }
 
+    /// <summary>What the kernel's syscall metrics maps hold, as /metrics reads them.</summary>
+    public FakeKernelMetrics KernelMetrics { get; private init; } = null!;
+
     public PodCache Pods => _app.Services.GetRequiredService<PodCache>();
 
     public T Service<T>() where T : notnull => _app.Services.GetRequiredService<T>();
@@ -49,6 +54,7 @@ internal sealed class ApiHost : IAsyncDisposable
     {
         string dir = Directory.CreateTempSubdirectory("traceloop-api-").FullName;
         var harness = new RegistryHarness(ringSize: ringSize, subRings: subRings);
+        var kernelMetrics = new FakeKernelMetrics();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -71,11 +77,12 @@ internal sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton(harness.Events);
         builder.Services.AddSingleton(harness.Exclusions);
         builder.Services.AddSingleton(harness.Registry);
+        builder.Services.AddSingleton<IKernelMetrics>(kernelMetrics);
         builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(Path.Join(dir, "api.sock")));
         WebApplication app = builder.Build();
         app.MapTraceloopApi();
         await app.StartAsync().ConfigureAwait(false);
-        return new ApiHost(app, dir, harness);
+        return new ApiHost(app, dir, harness) { KernelMetrics = kernelMetrics };
     }
 
     public async ValueTask DisposeAsync()

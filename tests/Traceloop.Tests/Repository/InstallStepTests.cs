@@ -26,6 +26,8 @@ public sealed partial class InstallStepTests
         ["lz4"] = "lz4",
         ["make"] = "make",
         ["openssl"] = "openssl",
+        ["prometheus"] = "prometheus",
+        ["promtool"] = "prometheus",
         ["redis-benchmark"] = "redis-tools",
         ["redis-cli"] = "redis-tools",
         ["redis-server"] = "redis-server",
