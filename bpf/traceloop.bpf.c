@@ -16,7 +16,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 
 const volatile struct tl_config cfg = {
-	.ring_mask = (1 << 20) - 1,
+	.sub_mask = (1 << 20) - 1,
+	.sub_stride = (1 << 20) + TL_MAX_RECORD,
+	.nsub_mask = 0,
+	.sub_lines = TL_SUB_HDR_SIZE,
 	.max_str = 256,
 	.max_bytes = 64,
 	.max_argv = 16,
@@ -24,7 +27,7 @@ const volatile struct tl_config cfg = {
 
 struct ring {
 	struct tl_ring_hdr hdr;
-	__u8 data[];
+	__u8 rest[]; /* the sub-ring headers, then the sub-rings */
 };
 
 /* cgroup id -> container; filled by the kernel at cgroup_mkdir and by the recorder. */
@@ -214,17 +217,21 @@ static __always_inline void notify(struct scratch *s, __u32 kind, __u32 slot, __
 }
 
 /*
- * Reserves len bytes (a multiple of 8, <= TL_MAX_RECORD) and returns where to write them.
- * The record is contiguous: near the end of data it runs on into the overhang.
+ * Reserves len bytes (a multiple of 8, <= TL_MAX_RECORD) in the sub-ring of this CPU and
+ * returns where to write them, with the tag that will commit them. The record is contiguous:
+ * near the end of its sub-ring it runs on into that sub-ring's overhang. Programs run with
+ * migration disabled, so the CPU cannot change between here and the commit.
  */
-static __always_inline void *reserve(struct ring *r, __u32 len, __u64 *pos, __u32 *seq)
+static __always_inline void *reserve(struct ring *r, __u32 len, __u64 *tag, __u32 *seq)
 {
-	__u64 p = __sync_fetch_and_add(&r->hdr.head, len);
-	__u64 s = __sync_fetch_and_add(&r->hdr.records, 1);
+	__u32 i = bpf_get_smp_processor_id() & cfg.nsub_mask;
+	struct tl_sub_hdr *sh = (struct tl_sub_hdr *)(r->rest + i * TL_SUB_HDR_SIZE);
+	__u64 p = __sync_fetch_and_add(&sh->head, len);
+	__u64 s = __sync_fetch_and_add(&sh->records, 1);
 
-	*pos = p;
+	*tag = p ^ sh->key;
 	*seq = (__u32)s;
-	return r->data + (p & cfg.ring_mask);
+	return r->rest + cfg.sub_lines + i * cfg.sub_stride + (p & cfg.sub_mask);
 }
 
 static __always_inline void fill_header(struct tl_rec *h, __u32 seq, __u32 len, __u8 kind, __u8 flags,
@@ -247,10 +254,8 @@ static __always_inline void copy_comm(char *dst, struct task_struct *task)
 }
 
 /* Publishes a record: every byte of it must be written before the tag. */
-static __always_inline void commit(struct ring *r, struct tl_rec *h, __u64 pos)
+static __always_inline void commit(struct tl_rec *h, __u64 tag)
 {
-	__u64 tag = pos ^ r->hdr.key;
-
 	/*
 	 * x86-64 keeps stores in program order, so a compiler barrier suffices for the
 	 * reader's "tag valid => body complete". Weakly ordered CPUs need a store-release.
@@ -920,7 +925,7 @@ int tl_sys_enter(__u64 *ctx)
 	struct cap_ctx cc = {};
 	struct tl_enter *e;
 	struct ring *r;
-	__u64 pos, ts;
+	__u64 tag, ts;
 
 	r = task_ring(task, &c);
 	if (!r)
@@ -945,7 +950,7 @@ int tl_sys_enter(__u64 *ctx)
 		len += cc.off;
 	}
 
-	e = reserve(r, len, &pos, &seq);
+	e = reserve(r, len, &tag, &seq);
 	fill_header(&e->h, seq, len, TL_KIND_ENTER, cc.flags, ts, task);
 	e->nr = nr;
 	e->npayloads = cc.npayloads;
@@ -959,7 +964,7 @@ int tl_sys_enter(__u64 *ctx)
 	e->args[5] = cc.args[5];
 	if (cc.off)
 		copy_payloads(e + 1, &cc);
-	commit(r, &e->h, pos);
+	commit(&e->h, tag);
 
 	if (cc.faulted) {
 		__u32 tid = task->pid;
@@ -982,7 +987,7 @@ int tl_sys_exit(__u64 *ctx)
 	__u32 nr, zero = 0, seq, len = sizeof(struct tl_exit);
 	struct tl_exit *x;
 	struct ring *r;
-	__u64 pos, now;
+	__u64 tag, now;
 
 	r = task_ring(task, &c);
 	if (!r)
@@ -1025,7 +1030,7 @@ int tl_sys_exit(__u64 *ctx)
 		len += cc.off;
 	}
 
-	x = reserve(r, len, &pos, &seq);
+	x = reserve(r, len, &tag, &seq);
 	fill_header(&x->h, seq, len, TL_KIND_EXIT, cc.flags, now, task);
 	x->nr = nr;
 	x->npayloads = cc.npayloads;
@@ -1033,7 +1038,7 @@ int tl_sys_exit(__u64 *ctx)
 	x->ret = ret;
 	if (cc.off)
 		copy_payloads(x + 1, &cc);
-	commit(r, &x->h, pos);
+	commit(&x->h, tag);
 	return 0;
 }
 
@@ -1047,20 +1052,20 @@ int tl_signal_deliver(__u64 *ctx)
 	struct tl_container *c;
 	struct tl_signal *x;
 	struct ring *r;
-	__u64 pos;
+	__u64 tag;
 	__u32 seq;
 
 	r = task_ring(task, &c);
 	if (!r)
 		return 0;
-	x = reserve(r, sizeof(*x), &pos, &seq);
+	x = reserve(r, sizeof(*x), &tag, &seq);
 	fill_header(&x->h, seq, sizeof(*x), TL_KIND_SIGNAL, 0, bpf_ktime_get_boot_ns(), task);
 	x->signo = sig;
 	x->code = BPF_CORE_READ(info, si_code);
 	x->handler = (__u64)BPF_CORE_READ(ka, sa.sa_handler);
 	bpf_probe_read_kernel(x->info, sizeof(x->info), info);
 	copy_comm(x->comm, task);
-	commit(r, &x->h, pos);
+	commit(&x->h, tag);
 	return 0;
 }
 
@@ -1071,7 +1076,7 @@ int tl_process_exit(__u64 *ctx)
 	struct tl_container *c;
 	struct tl_proc_exit *x;
 	struct ring *r;
-	__u64 pos;
+	__u64 tag;
 	__u32 seq, zero = 0, is_leader;
 	__s32 exit_code;
 
@@ -1090,12 +1095,12 @@ int tl_process_exit(__u64 *ctx)
 	is_leader = BPF_CORE_READ(task, signal, live.counter) == 0;
 
 	if (r) {
-		x = reserve(r, sizeof(*x), &pos, &seq);
+		x = reserve(r, sizeof(*x), &tag, &seq);
 		fill_header(&x->h, seq, sizeof(*x), TL_KIND_PROC_EXIT, 0, bpf_ktime_get_boot_ns(), task);
 		x->exit_code = exit_code;
 		x->is_leader = is_leader;
 		copy_comm(x->comm, task);
-		commit(r, &x->h, pos);
+		commit(&x->h, tag);
 	}
 
 	/*
@@ -1380,7 +1385,7 @@ int tl_tcp_state(__u64 *ctx)
 	struct tl_container *c;
 	struct tl_tcp *x;
 	struct ring *r;
-	__u64 cgid, pos;
+	__u64 cgid, tag;
 	__u32 seq;
 	__u16 family;
 
@@ -1396,7 +1401,7 @@ int tl_tcp_state(__u64 *ctx)
 	r = container_ring(c);
 	if (!r)
 		return 0;
-	x = reserve(r, sizeof(*x), &pos, &seq);
+	x = reserve(r, sizeof(*x), &tag, &seq);
 	fill_header(&x->h, seq, sizeof(*x), TL_KIND_TCP, 0, bpf_ktime_get_boot_ns(), task);
 	/* The task is the socket's owner only when it is in the container (connect, close). */
 	if (task_cgroup_id(task) != cgid) {
@@ -1420,7 +1425,7 @@ int tl_tcp_state(__u64 *ctx)
 		BPF_CORE_READ_INTO((__u32 *)x->daddr, sk, __sk_common.skc_daddr);
 	}
 	copy_comm(x->comm, task);
-	commit(r, &x->h, pos);
+	commit(&x->h, tag);
 	return 0;
 }
 
@@ -1491,7 +1496,7 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 	struct ring *r;
 	__u32 zero = 0, seq, len = sizeof(struct tl_tls), n = 0;
 	__u8 flags = 0, pflags = 0, direction;
-	__u64 buf, count, pos;
+	__u64 buf, count, tag;
 
 	if (!call)
 		return 0;
@@ -1525,7 +1530,7 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 		len += sizeof(struct tl_payload) + round8(n);
 	}
 
-	x = reserve(r, len, &pos, &seq);
+	x = reserve(r, len, &tag, &seq);
 	fill_header(&x->h, seq, len, TL_KIND_TLS, flags, bpf_ktime_get_boot_ns(), task);
 	x->direction = direction;
 	x->library = library;
@@ -1545,7 +1550,7 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 			n = TL_MAX_STR;
 		bpf_probe_read_kernel(p + 1, n, s->buf);
 	}
-	commit(r, &x->h, pos);
+	commit(&x->h, tag);
 	return 0;
 }
 

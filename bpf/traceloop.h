@@ -4,23 +4,32 @@
  * and control events. The C# mirror is recorder/Traceloop.Recorder/Bpf/ (RecordLayout.cs,
  * SyscallCaptures.cs, KernelMaps.cs); change both together and bump TL_FORMAT_VERSION.
  *
- * A ring is one BPF array map (BPF_F_MMAPABLE, one element) per container:
+ * A ring is one BPF array map (BPF_F_MMAPABLE, one element) per container, split into
+ * nsub sub-rings (a power of two, fixed when the programs are loaded) of sub_size bytes each:
  *
- *   [ struct tl_ring_hdr (64 bytes) ][ data: ring_size bytes ][ overhang: TL_MAX_RECORD bytes ]
+ *   [ struct tl_ring_hdr (64 bytes) ][ struct tl_sub_hdr (64 bytes) x nsub ]
+ *   [ sub-ring 0: sub_size bytes + overhang TL_MAX_RECORD ] ... [ sub-ring nsub - 1 ... ]
  *
- * Writers reserve [pos, pos + len) with one atomic add on hdr.head; the record lives at
- * data[pos & (ring_size - 1)] and is always contiguous in memory: one that would cross the
- * end of data runs on into the overhang instead of wrapping. Positions are absolute and only
- * grow, so the reader can tell a live record from a stale one: a committed record's first
- * word is (pos ^ hdr.key). The key is random per ring and unknown to the recorded container,
- * so bytes a container writes (a write() payload) cannot pass for a record header.
+ * A writer takes the sub-ring of its CPU (smp_processor_id & (nsub - 1)) and reserves
+ * [pos, pos + len) with one atomic add on that sub-ring's own head, which sits alone on its
+ * cache line: threads of one container on different CPUs never write the same line. The add
+ * must stay atomic: a syscall program can be preempted between a load and a store, and a plain
+ * add was measured losing increments. The record lives at data[pos & (sub_size - 1)] of its
+ * sub-ring and is always contiguous in memory: one that would cross the end runs on into that
+ * sub-ring's overhang instead of wrapping. Positions are absolute per sub-ring and only grow, so
+ * the reader can tell a live record from a stale one: a committed record's first word is
+ * (pos ^ sub-ring key). The keys are random per ring, different for each sub-ring and unknown to
+ * the recorded container, so bytes a container writes (a write() payload) cannot pass for a
+ * record header, and a record of one sub-ring cannot pass for one of another. The reader merges
+ * the sub-rings by timestamp.
  */
 #ifndef TRACELOOP_H
 #define TRACELOOP_H
 
-#define TL_FORMAT_VERSION 1
+#define TL_FORMAT_VERSION 2
 
 #define TL_RING_HDR_SIZE 64
+#define TL_SUB_HDR_SIZE 64
 #define TL_MAX_RECORD 4096
 #define TL_MAX_STR 1024
 #define TL_MAX_ARGV 32
@@ -134,18 +143,29 @@ struct tl_syscall_captures {
 	struct tl_capture items[TL_MAX_CAPTURES];
 };
 
+/* Everything in the ring header is set by the recorder before the ring is published. */
 struct tl_ring_hdr {
-	__u64 head;    /* bytes reserved since the ring was created; only grows */
-	__u64 records; /* records reserved since the ring was created; only grows */
+	__u64 unused[2]; /* format 1's head and records; zero */
+	__u64 key;       /* the ring's key; sub-ring keys are drawn apart from it */
+	__u64 size;      /* bytes of data of all sub-rings together (a power of two) */
+	__u32 nsub;      /* sub-rings (a power of two) */
+	__u32 pad;
+	__u64 sub_size;  /* bytes of data of one sub-ring: size / nsub */
+	__u64 reserved[2];
+};
+
+/* One per sub-ring, each on its own 64-byte line. */
+struct tl_sub_hdr {
+	__u64 head;    /* bytes reserved in the sub-ring since the ring was created; only grows */
+	__u64 records; /* records reserved in the sub-ring since the ring was created; only grows */
 	__u64 key;     /* set by the recorder before the ring is published */
-	__u64 size;    /* bytes of data (a power of two), set by the recorder */
-	__u64 reserved[4];
+	__u64 reserved[5];
 };
 
 /* Every record starts with this header; len is a multiple of 8. */
 struct tl_rec {
-	__u64 tag;   /* pos ^ ring key; written last, it commits the record */
-	__u32 seq;   /* low 32 bits of the ring's record counter at reservation */
+	__u64 tag;   /* pos ^ sub-ring key; written last, it commits the record */
+	__u32 seq;   /* low 32 bits of the sub-ring's record counter at reservation */
 	__u16 len;   /* bytes, header and payloads included */
 	__u8 kind;   /* enum tl_kind */
 	__u8 flags;  /* enum tl_rec_flags */
@@ -358,7 +378,10 @@ enum tl_owner_flags {
 
 /* Load-time configuration, in .rodata so the verifier sees constants. */
 struct tl_config {
-	__u64 ring_mask;     /* ring size - 1 */
+	__u64 sub_mask;      /* sub-ring size - 1 */
+	__u64 sub_stride;    /* sub-ring size + TL_MAX_RECORD: from one sub-ring's data to the next */
+	__u32 nsub_mask;     /* sub-rings - 1 */
+	__u32 sub_lines;     /* bytes of the sub-ring headers: nsub * 64 */
 	__u32 max_str;       /* string payload limit, <= TL_MAX_STR */
 	__u32 max_bytes;     /* data buffer payload limit, <= TL_MAX_STR */
 	__u32 max_argv;      /* argv strings kept, <= TL_MAX_ARGV */

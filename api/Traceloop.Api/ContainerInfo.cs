@@ -32,7 +32,10 @@ public sealed record ContainerInfo
     /// <summary>Size of the ring's data area.</summary>
     [Key(8)] public long BufferBytes { get; init; }
 
-    /// <summary>Share of the ring in use, 0 to 1; a full ring overwrites its oldest records.</summary>
+    /// <summary>
+    /// Share of the ring in use, 0 to 1: that of its fullest per-CPU part, so a full ring
+    /// overwrites its oldest records (in that part; see <see cref="DumpHeader.CompleteFrom"/>).
+    /// </summary>
     [Key(9)] public double BufferFill { get; init; }
 
     /// <summary>Records (syscall enters, exits, process exits) the ring holds now.</summary>

@@ -40,4 +40,12 @@ public sealed class DumpHeader
 
     /// <summary>The saved dump's id; null for a live dump.</summary>
     [Key(10)] public string? DumpId { get; init; }
+
+    /// <summary>
+    /// From when the window holds every event the container made; null when it does from
+    /// <see cref="WindowStart"/> on. A ring is split into per-CPU sub-rings that wrap at their
+    /// CPUs' own pace: before this time a busy CPU's sub-ring has overwritten events that the
+    /// others' older events around them would lead one to expect.
+    /// </summary>
+    [Key(11)] public DateTimeOffset? CompleteFrom { get; init; }
 }

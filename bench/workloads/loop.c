@@ -7,11 +7,15 @@
  *   write64   one 64-byte write(2) to /dev/null
  *   openclose openat(2) + close(2) of an existing file (2 syscalls per iteration)
  *
+ * With LOOP_CPU=C in the environment it first binds itself to CPU C: a container's ring is
+ * split per CPU, so filling a whole ring takes a loop on every CPU.
+ *
  * Prints one line: MODE N SYSCALLS_PER_ITER NS_PER_ITER
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +92,14 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(stderr, "loop: unknown mode '%s'\n", argv[1]);
 		return 2;
+	}
+	if (getenv("LOOP_CPU")) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(atoi(getenv("LOOP_CPU")), &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity LOOP_CPU");
 	}
 
 	/* Warm the caches and the branch predictors; not timed. */

@@ -159,6 +159,7 @@ public sealed partial class RestartTests(ITestOutputHelper output)
     /// </summary>
     [Theory]
     [InlineData("format")]
+    [InlineData("format 1")] // the single-ring format before per-CPU sub-rings
     [InlineData("settings")]
     public async Task APinnedStateItCannotTrust_IsDiscardedWithItsReason_NeverRead(string change)
     {
@@ -174,9 +175,10 @@ public sealed partial class RestartTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(20), "the container's start to be recorded");
             Assert.Equal(0, await first.StopAsync());
             string[] extra = [];
-            if (change == "format")
+            int format = change == "format 1" ? 1 : 99;
+            if (change.StartsWith("format", StringComparison.Ordinal))
             {
-                KernelMaps.SetPinnedFormatVersion(first.PinDir, 99);
+                KernelMaps.SetPinnedFormatVersion(first.PinDir, (uint)format);
             }
             else
             {
@@ -185,8 +187,8 @@ public sealed partial class RestartTests(ITestOutputHelper output)
 
             second = await first.RestartAsync(extra, cts.Token);
 
-            string reason = change == "format"
-                ? "its rings hold record format 99 and this recorder reads format 1"
+            string reason = change.StartsWith("format", StringComparison.Ordinal)
+                ? $"its rings hold record format {format} and this recorder reads format 2"
                 : "it was loaded from other programs or with other capture or trigger settings";
             Assert.Contains($"Discarded the recording pinned in {first.PinDir}, because {reason}", second.Output, StringComparison.Ordinal);
             string text = await second.Client.GetDumpTextAsync(container.Id, ct: cts.Token);
@@ -197,7 +199,7 @@ public sealed partial class RestartTests(ITestOutputHelper output)
 
             List<SavedDumpInfo> kept = (await second.Client.GetSavedDumpsAsync(ct: cts.Token))
                 .FindAll(d => d.Container?.Id == container.Id && d.Trigger?.Kind == DumpTriggerKinds.Replaced);
-            if (change == "format")
+            if (change.StartsWith("format", StringComparison.Ordinal))
             {
                 Assert.Empty(kept);
                 Assert.DoesNotContain("from the pinned recording being replaced", second.Output, StringComparison.Ordinal);

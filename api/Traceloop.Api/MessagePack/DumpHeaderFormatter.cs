@@ -5,7 +5,7 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="DumpHeader"/> as an array indexed by its [Key]s.</summary>
 public static class DumpHeaderFormatter
 {
-    private const int FieldCount = 11;
+    private const int FieldCount = 12;
 
     public static void Write(ref MessagePackWriter writer, DumpHeader? value)
     {
@@ -26,6 +26,7 @@ public static class DumpHeaderFormatter
         writer.Write(value.Node);
         DumpTriggerFormatter.Write(ref writer, value.Trigger);
         writer.Write(value.DumpId);
+        WireFormat.WriteTime(ref writer, value.CompleteFrom);
     }
 
     public static DumpHeader? Read(ref MessagePackReader reader)
@@ -38,7 +39,7 @@ public static class DumpHeaderFormatter
         int version = 0, events = 0;
         ContainerInfo? container = null;
         DateTimeOffset takenAt = default;
-        DateTimeOffset? start = null, end = null;
+        DateTimeOffset? start = null, end = null, completeFrom = null;
         long lost = 0;
         string traceloopVersion = "";
         string? node = null, dumpId = null;
@@ -58,6 +59,7 @@ public static class DumpHeaderFormatter
                 case 8: node = reader.ReadString(); break;
                 case 9: trigger = DumpTriggerFormatter.Read(ref reader); break;
                 case 10: dumpId = reader.ReadString(); break;
+                case 11: completeFrom = WireFormat.ReadNullableTime(ref reader); break;
                 default: WireFormat.Skip(ref reader); break;
             }
         }
@@ -78,6 +80,7 @@ public static class DumpHeaderFormatter
             Node = node,
             Trigger = trigger,
             DumpId = dumpId,
+            CompleteFrom = completeFrom,
         };
     }
 }

@@ -60,7 +60,10 @@ internal unsafe struct tl_pod_name
 [StructLayout(LayoutKind.Sequential)]
 internal struct tl_config
 {
-    public ulong ring_mask;
+    public ulong sub_mask;
+    public ulong sub_stride;
+    public uint nsub_mask;
+    public uint sub_lines;
     public uint max_str;
     public uint max_bytes;
     public uint max_argv;

@@ -12,10 +12,15 @@ namespace Traceloop.Recorder.Bpf;
 /// <param name="MaxArgv">execve arguments kept.</param>
 /// <param name="Triggers">Which crash-trigger programs to load; the others are never loaded, so they cost nothing.</param>
 /// <param name="Metrics">Count syscalls, errors and latency per container (the syscall_* maps); off, the programs carry no trace of it.</param>
+/// <param name="Cpus">The CPU count the rings are split for; 0 for this machine's possible CPUs.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
     IReadOnlyDictionary<int, tl_syscall_captures> Captures,
     uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default,
-    bool Metrics = false);
+    bool Metrics = false, int Cpus = 0)
+{
+    /// <summary>How every container's ring is split into per-CPU sub-rings: the programs and the rings must agree.</summary>
+    public RingGeometry Rings => RingGeometry.For(RingSize, Cpus > 0 ? Cpus : PossibleCpus.Count);
+}
 
 /// <summary>The kernel side of the crash triggers.</summary>
 /// <param name="OomVictim">Load the mark_victim program (needs Linux 6.9+, where the tracepoint passes the task).</param>
@@ -236,7 +241,7 @@ internal sealed partial class KernelProbes : IDisposable
             {
                 if (!uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint slot)
                     || !owners.TryLookup(slot, out tl_slot_owner owner) || owner.cgroup_id == 0
-                    || RingMap.OpenPinned(pins, slot, ringSize) is not { } ring)
+                    || RingMap.OpenPinned(pins, slot, RingGeometry.ForThisMachine(ringSize)) is not { } ring)
                 {
                     continue;
                 }
@@ -302,7 +307,10 @@ internal sealed partial class KernelProbes : IDisposable
                 SetMaxEntries(obj, "syscall_errors", (uint)(config.MaxSlots * SyscallMetricsLayout.MaxSyscalls));
                 var cfg = new tl_config
                 {
-                    ring_mask = (ulong)config.RingSize - 1,
+                    sub_mask = (ulong)config.Rings.SubRingSize - 1,
+                    sub_stride = (ulong)config.Rings.Stride,
+                    nsub_mask = (uint)config.Rings.SubRings - 1,
+                    sub_lines = (uint)(config.Rings.SubRings * RecordLayout.SubRingHeaderSize),
                     max_str = (uint)config.MaxString,
                     max_bytes = (uint)config.MaxBytes,
                     max_argv = (uint)config.MaxArgv,
@@ -315,7 +323,7 @@ internal sealed partial class KernelProbes : IDisposable
                 {
                     throw BpfException.FromErrno("configuring the BPF object", err);
                 }
-                template = RingMap.Create(config.RingSize, template: true);
+                template = RingMap.Create(config.Rings, template: true);
                 err = Interop.Libbpf.bpf_map__set_inner_map_fd(FindMap(obj, "rings"), template.Map.RawFd);
                 if (err != 0)
                 {

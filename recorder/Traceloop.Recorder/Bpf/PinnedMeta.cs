@@ -23,6 +23,7 @@ internal static class PinnedMeta
             hash.AppendData(word);
         }
         Add(config.RingSize);
+        Add(config.Rings.SubRings);
         Add(config.MaxSlots);
         Add(config.MaxCgroups);
         Add(config.MaxString);

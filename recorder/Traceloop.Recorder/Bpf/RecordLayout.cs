@@ -9,11 +9,13 @@ namespace Traceloop.Recorder.Bpf;
 
 internal static class RecordLayout
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     /// <summary>TL_STATE_VERSION: the pinned maps and the structs only the recorder and the kernel's bookkeeping read (tl_meta, tl_slot_owner, tl_container).</summary>
     public const int StateVersion = 2;
     public const int MetaBuildLength = 32;
     public const int RingHeaderSize = 64;
+    /// <summary>sizeof(struct tl_sub_hdr): each sub-ring's head on its own cache line.</summary>
+    public const int SubRingHeaderSize = 64;
     public const int MaxRecord = 4096;
     public const int MaxString = 1024;
     public const int MaxArgv = 32;
@@ -24,9 +26,6 @@ internal static class RecordLayout
     public const int PathLength = 512;
     public const uint SlotPending = 0xffffffff;
     public const ulong TriggerIntervalNs = 1_000_000_000;
-
-    /// <summary>Bytes of one ring map value for a data area of <paramref name="ringSize"/> bytes.</summary>
-    public static int RingValueSize(int ringSize) => RingHeaderSize + ringSize + MaxRecord;
 }
 
 internal enum RecordKind : byte
@@ -84,11 +83,22 @@ internal enum PayloadFlags : byte
 [StructLayout(LayoutKind.Sequential)]
 internal struct tl_ring_hdr
 {
+    public ulong unused0, unused1;
+    public ulong key;
+    public ulong size;
+    public uint nsub;
+    public uint pad;
+    public ulong sub_size;
+    public ulong reserved0, reserved1;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_sub_hdr
+{
     public ulong head;
     public ulong records;
     public ulong key;
-    public ulong size;
-    public ulong reserved0, reserved1, reserved2, reserved3;
+    public ulong reserved0, reserved1, reserved2, reserved3, reserved4;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -14,7 +14,7 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
 
     public IReadOnlyList<string> AttachedPrograms => probes.AttachedPrograms;
 
-    public IContainerRing CreateRing() => new LibbpfRing(RingMap.Create(probes.Config.RingSize));
+    public IContainerRing CreateRing() => new LibbpfRing(RingMap.Create(probes.Config.Rings));
 
     public void PublishRing(uint slot, IContainerRing ring)
     {
@@ -103,7 +103,7 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
             {
                 continue;
             }
-            RingMap? ring = RingMap.OpenPinned(pins, slot, RingSize);
+            RingMap? ring = RingMap.OpenPinned(pins, slot, probes.Config.Rings);
             // Only the ring the kernel writes counts: a recorder killed between pinning and
             // publishing a ring, or between unpublishing and unpinning one, leaves a stale pin.
             if (ring is null || !probes.Rings.TryLookup(slot, out uint publishedId) || publishedId != ring.Map.Info().id)

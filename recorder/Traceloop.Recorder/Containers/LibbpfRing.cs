@@ -19,7 +19,7 @@ internal sealed class LibbpfRing(RingMap map) : IContainerRing
     public unsafe RingCounters ReadCounters()
     {
         using SafeMmapHandle mapping = Map.MapReadOnly();
-        return RingCounters.Read(new ReadOnlySpan<byte>((void*)mapping.DangerousGetHandle(), RecordLayout.RingHeaderSize));
+        return RingCounters.Read(new ReadOnlySpan<byte>((void*)mapping.DangerousGetHandle(), RingCounters.HeaderBytes(Map.Geometry.SubRings)));
     }
 
     public void Dispose() => Map.Dispose();

@@ -109,6 +109,10 @@ internal sealed class ContainerDump : IDisposable
             Node = Node ?? Environment.MachineName,
             Trigger = Trigger,
             DumpId = DumpId,
+            // Said only where it cuts into the window: from the window's start on, nothing is missing.
+            CompleteFrom = Snapshot is { CompleteFrom: > 0 } s && window.Count > 0 && s.CompleteFrom > window[0].Timestamp
+                ? Clock.ToWallClock(s.CompleteFrom)
+                : null,
         };
     }
 

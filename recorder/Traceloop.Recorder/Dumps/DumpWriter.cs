@@ -169,6 +169,11 @@ internal static class DumpWriter
               .Append(" to ").Append(end.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" UTC");
         }
         sb.Append(", ").Append((h.EventsLost - c.EventsMissed).ToString(CultureInfo.InvariantCulture)).Append(" older events lost to overwriting\n");
+        if (h.CompleteFrom is { } complete)
+        {
+            sb.Append("# complete from ").Append(complete.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture))
+              .Append(" UTC: before it, CPUs whose part of the ring wrapped have lost events that other CPUs' older events may outlive\n");
+        }
         if (c.RecordingOrigin is { } origin)
         {
             sb.Append("# recording began");

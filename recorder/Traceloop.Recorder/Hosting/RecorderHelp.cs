@@ -1,4 +1,5 @@
 using System.Globalization;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Crashes;
 using Traceloop.Recorder.Metrics;
 
@@ -51,6 +52,13 @@ internal static class RecorderHelp
           --selector LABELS      record only pods matching (app=web,tier!=db)
           --config FILE          JSON file with the settings above    (default {RecorderOptions.DefaultConfigFile})
 
+        Kernel memory: a container's ring is --ring-size in all, split into one part per CPU (a power
+        of two, at most {Number(RingGeometry.MaxSubRings(RingSizeOrMin(o)))} parts of 64K or more for {o.RingSize}), so threads on different CPUs write to
+        different places (CPUs beyond the part count share); each part adds 4K of overhang. A ring pins at most {Mib(RingGeometry.MaxKernelBytes(RingSizeOrMin(o)))} MiB and
+        the node at most {Mib(RingGeometry.MaxKernelBytes(RingSizeOrMin(o)) * o.MaxContainers)} MiB (--max-containers rings), on any CPU count. A thread that
+        keeps to one CPU fills only its part, so its history is --ring-size / parts deep; a dump
+        merges the parts by time and says from when it is complete if some part wrapped first.
+
         Crash collection (dumps kept under DIR/dumps, listed by GET /dumps):
           --dump-on-exit BOOL        main process exits non-zero      (default {Bool(c.DumpOnExit)})
           --dump-on-signal BOOL      main process killed by a signal  (default {Bool(c.DumpOnSignal)})
@@ -69,6 +77,12 @@ internal static class RecorderHelp
         """;
 
     private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Mib(long bytes) => (bytes / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>The configured ring size, or the smallest allowed when the setting is invalid (validation reports it).</summary>
+    private static int RingSizeOrMin(RecorderOptions o) =>
+        o.RingSizeBytes is > 0 and var size && (size & (size - 1)) == 0 ? size : RecorderOptionsValidator.MinRingSize;
 
     private static string Span(TimeSpan span) => span.ToString("c", CultureInfo.InvariantCulture);
 

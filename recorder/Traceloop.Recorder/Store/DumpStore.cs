@@ -421,6 +421,7 @@ internal sealed partial class DumpStore
             Node = header.Node,
             Trigger = record.Info.Trigger ?? header.Trigger,
             DumpId = id,
+            CompleteFrom = header.CompleteFrom,
         }, events);
     }
 

@@ -56,6 +56,7 @@ internal static class ApiSamples
         Node = "node-1.example",
         Trigger = FullTrigger(),
         DumpId = "20260505T120000123Z-0123456789ab",
+        CompleteFrom = T0.AddSeconds(42),
     };
 
     public static DumpTrigger FullTrigger() => new()
@@ -235,6 +236,7 @@ internal static class ApiSamples
         Assert.Equal(expected.TraceloopVersion, actual.TraceloopVersion);
         Assert.Equal(expected.Node, actual.Node);
         Assert.Equal(expected.DumpId, actual.DumpId);
+        EqualTime(expected.CompleteFrom, actual.CompleteFrom);
         if (expected.Trigger is null)
         {
             Assert.Null(actual.Trigger);

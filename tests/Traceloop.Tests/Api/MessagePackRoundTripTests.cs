@@ -254,18 +254,18 @@ public sealed class MessagePackRoundTripTests
     [Fact]
     public void FieldsAddedByANewerWriterAreSkipped()
     {
-        // Header of 14 fields holding a container of 28 (25 known), then an event of 23 fields
+        // Header of 15 fields (12 known) holding a container of 28 (25 known), then an event of 23 fields
         // (20 known) whose argument has 8 (5 known): each with three values a future version
         // might add, one deeply nested.
         byte[] container = Bytes((ref MessagePackWriter w) => ContainerInfoFormatter.Write(ref w, ApiSamples.FullContainer()));
         byte[] header = Dump(ApiSamples.FullHeader(1), []);
-        Assert.Equal(0x9b, header[0]);
+        Assert.Equal(0x9c, header[0]);
         Assert.Equal([0xdc, 0x00, 25], header.AsSpan(2, 3).ToArray());
         Assert.Equal(container, header.AsSpan(2, container.Length).ToArray());
         byte[] extras = Bytes(WriteExtras);
         byte[] futureHeader =
         [
-            0x9e, header[1],
+            0x9f, header[1],
             0xdc, 0x00, 28, .. container.AsSpan(3), .. extras,
             .. header.AsSpan(2 + container.Length), .. extras,
         ];
@@ -352,11 +352,11 @@ public sealed class MessagePackRoundTripTests
     [Fact]
     public void AnUnknownFieldNestedAMillionDeepIsSkippedWithoutOverflowingTheStack()
     {
-        // A header with a 12th field (one a newer writer might add) nested a million arrays deep.
+        // A header with a 13th field (one a newer writer might add) nested a million arrays deep.
         DumpHeader sample = ApiSamples.FullHeader(0);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         var w = new MessagePackWriter(buffer);
-        w.WriteArrayHeader(12);
+        w.WriteArrayHeader(13);
         w.Write(sample.FormatVersion);
         ContainerInfoFormatter.Write(ref w, sample.Container);
         w.Write(0L);
@@ -365,6 +365,7 @@ public sealed class MessagePackRoundTripTests
         w.Write(0);
         w.Write(0L);
         w.Write("v");
+        w.WriteNil();
         w.WriteNil();
         w.WriteNil();
         w.WriteNil();

@@ -20,8 +20,28 @@ public sealed class PinnedMetaTests
         tl_meta found = PinnedMeta.Expected(Image, Config());
         found.format_version = 99;
 
-        Assert.Equal("its rings hold record format 99 and this recorder reads format 1", PinnedMeta.Compare(found, PinnedMeta.Expected(Image, Config())));
+        Assert.Equal("its rings hold record format 99 and this recorder reads format 2", PinnedMeta.Compare(found, PinnedMeta.Expected(Image, Config())));
         Assert.False(PinnedMeta.Readable(found, PinnedMeta.Expected(Image, Config())));
+    }
+
+    [Fact]
+    public void AStateOfTheSingleRingFormatIsNeitherTakenOverNorRead()
+    {
+        // Format 1 rings have one head in the ring header and no sub-rings: read as format 2
+        // they would be garbage, so such a state is discarded unread.
+        tl_meta found = PinnedMeta.Expected(Image, Config());
+        found.format_version = 1;
+
+        Assert.Equal("its rings hold record format 1 and this recorder reads format 2", PinnedMeta.Compare(found, PinnedMeta.Expected(Image, Config())));
+        Assert.False(PinnedMeta.Readable(found, PinnedMeta.Expected(Image, Config())));
+    }
+
+    [Fact]
+    public void TheSubRingSplitIsPartOfTheBuild()
+    {
+        // Programs split for 2 CPUs write where rings split for 4 would not look.
+        Assert.Equal("it was loaded from other programs or with other capture or trigger settings",
+            PinnedMeta.Compare(PinnedMeta.Expected(Image, Config() with { Cpus = 2 }), PinnedMeta.Expected(Image, Config() with { Cpus = 4 })));
     }
 
     [Fact]

@@ -16,14 +16,23 @@ public sealed class RecordLayoutTests
     // (C struct, C field expression, C# type, C# field)
     private static readonly (string Struct, string CField, Type Type, string Field)[] Fields =
     [
-        ("tl_ring_hdr", "head", typeof(tl_ring_hdr), "head"),
-        ("tl_ring_hdr", "records", typeof(tl_ring_hdr), "records"),
+        ("tl_ring_hdr", "unused[0]", typeof(tl_ring_hdr), "unused0"),
+        ("tl_ring_hdr", "unused[1]", typeof(tl_ring_hdr), "unused1"),
         ("tl_ring_hdr", "key", typeof(tl_ring_hdr), "key"),
         ("tl_ring_hdr", "size", typeof(tl_ring_hdr), "size"),
+        ("tl_ring_hdr", "nsub", typeof(tl_ring_hdr), "nsub"),
+        ("tl_ring_hdr", "pad", typeof(tl_ring_hdr), "pad"),
+        ("tl_ring_hdr", "sub_size", typeof(tl_ring_hdr), "sub_size"),
         ("tl_ring_hdr", "reserved[0]", typeof(tl_ring_hdr), "reserved0"),
         ("tl_ring_hdr", "reserved[1]", typeof(tl_ring_hdr), "reserved1"),
-        ("tl_ring_hdr", "reserved[2]", typeof(tl_ring_hdr), "reserved2"),
-        ("tl_ring_hdr", "reserved[3]", typeof(tl_ring_hdr), "reserved3"),
+        ("tl_sub_hdr", "head", typeof(tl_sub_hdr), "head"),
+        ("tl_sub_hdr", "records", typeof(tl_sub_hdr), "records"),
+        ("tl_sub_hdr", "key", typeof(tl_sub_hdr), "key"),
+        ("tl_sub_hdr", "reserved[0]", typeof(tl_sub_hdr), "reserved0"),
+        ("tl_sub_hdr", "reserved[1]", typeof(tl_sub_hdr), "reserved1"),
+        ("tl_sub_hdr", "reserved[2]", typeof(tl_sub_hdr), "reserved2"),
+        ("tl_sub_hdr", "reserved[3]", typeof(tl_sub_hdr), "reserved3"),
+        ("tl_sub_hdr", "reserved[4]", typeof(tl_sub_hdr), "reserved4"),
         ("tl_rec", "tag", typeof(tl_rec), "tag"),
         ("tl_rec", "seq", typeof(tl_rec), "seq"),
         ("tl_rec", "len", typeof(tl_rec), "len"),
@@ -71,7 +80,10 @@ public sealed class RecordLayoutTests
         ("tl_control", "nr", typeof(tl_control), "nr"),
         ("tl_watched_error", "nr", typeof(tl_watched_error), "nr"),
         ("tl_watched_error", "err", typeof(tl_watched_error), "err"),
-        ("tl_config", "ring_mask", typeof(tl_config), "ring_mask"),
+        ("tl_config", "sub_mask", typeof(tl_config), "sub_mask"),
+        ("tl_config", "sub_stride", typeof(tl_config), "sub_stride"),
+        ("tl_config", "nsub_mask", typeof(tl_config), "nsub_mask"),
+        ("tl_config", "sub_lines", typeof(tl_config), "sub_lines"),
         ("tl_config", "max_str", typeof(tl_config), "max_str"),
         ("tl_config", "max_bytes", typeof(tl_config), "max_bytes"),
         ("tl_config", "max_argv", typeof(tl_config), "max_argv"),
@@ -161,6 +173,7 @@ public sealed class RecordLayoutTests
     private static readonly (string Struct, Type Type)[] Structs =
     [
         ("tl_ring_hdr", typeof(tl_ring_hdr)),
+        ("tl_sub_hdr", typeof(tl_sub_hdr)),
         ("tl_rec", typeof(tl_rec)),
         ("tl_payload", typeof(tl_payload)),
         ("tl_enter", typeof(tl_enter)),
@@ -193,6 +206,7 @@ public sealed class RecordLayoutTests
         ("TL_METRICS_MAP_FULL", (long)MetricsDrop.MapFull),
         ("TL_METRICS_NDROPS", (long)MetricsDrop.Count),
         ("TL_RING_HDR_SIZE", RecordLayout.RingHeaderSize),
+        ("TL_SUB_HDR_SIZE", RecordLayout.SubRingHeaderSize),
         ("TL_MAX_RECORD", RecordLayout.MaxRecord),
         ("TL_MAX_STR", RecordLayout.MaxString),
         ("TL_COMM_LEN", RecordLayout.CommLength),
@@ -275,6 +289,7 @@ public sealed class RecordLayoutTests
         Assert.Empty(mismatches);
         // The header is the documented 64 bytes, and records keep 8-byte alignment.
         Assert.Equal(RecordLayout.RingHeaderSize, CLayout.Value["sizeof tl_ring_hdr"]);
+        Assert.Equal(RecordLayout.SubRingHeaderSize, CLayout.Value["sizeof tl_sub_hdr"]);
         // Only what lands in a ring needs it; tl_capture is an element of the captures map's value.
         Assert.All(Structs.Where(s => s.Struct != "tl_capture").Select(s => CLayout.Value[$"sizeof {s.Struct}"]), size => Assert.Equal(0, size % 8));
     }

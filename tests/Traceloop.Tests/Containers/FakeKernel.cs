@@ -10,7 +10,7 @@ namespace Traceloop.Tests.Containers;
 /// free-slot queue and the excluded-pods map, with rings written by <see cref="RingBuilder"/>
 /// the way the BPF programs write them. <see cref="FailRingCreation"/> plays a kernel out of memory.
 /// </summary>
-internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8) : IRecordingKernel
+internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8, int subRings = 1) : IRecordingKernel
 {
     public int RingSize { get; } = ringSize;
 
@@ -38,7 +38,7 @@ internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8) : IRecor
             throw new BpfException("creating a 4 KiB ring buffer failed: Cannot allocate memory", 12);
         }
         RingsCreated++;
-        return new FakeRing(RingSize);
+        return new FakeRing(RingSize, subRings);
     }
 
     public void PublishRing(uint slot, IContainerRing ring) => Rings[slot] = (FakeRing)ring;
@@ -132,9 +132,9 @@ internal sealed class FakeKernel(int ringSize = 4096, int maxSlots = 8) : IRecor
 }
 
 /// <summary>A ring as a byte array; counts the copies made of it.</summary>
-internal sealed class FakeRing(int size) : IContainerRing
+internal sealed class FakeRing(int size, int subRings = 1) : IContainerRing
 {
-    public RingBuilder Builder { get; } = new(size);
+    public RingBuilder Builder { get; } = new(size, subRings: subRings);
 
     public int RingSize => Builder.Size;
 

@@ -12,11 +12,11 @@ namespace Traceloop.Tests.Containers;
 /// </summary>
 internal sealed class RegistryHarness : IDisposable
 {
-    public RegistryHarness(int maxSlots = 8, int spareRings = 2, TimeSpan? grace = null, int ringSize = 4096)
+    public RegistryHarness(int maxSlots = 8, int spareRings = 2, TimeSpan? grace = null, int ringSize = 4096, int subRings = 1)
     {
         Root = Directory.CreateTempSubdirectory("traceloop-cgroups-").FullName;
         Cgroups = CgroupFs.At(Root);
-        Kernel = new FakeKernel(ringSize, maxSlots);
+        Kernel = new FakeKernel(ringSize, maxSlots, subRings);
         Exclusions = new PodExclusions(Kernel);
         Levels = new PodCaptureLevels(Kernel, CaptureLevel.Full);
         Events = new ContainerEvents();

@@ -8,7 +8,7 @@ namespace Traceloop.Tests.Dumps;
 /// <summary>A text dump's header tells where recording began, and why, apart from the events overwritten.</summary>
 public sealed class DumpHeaderTextTests
 {
-    private static string Header(string? origin, long lost, long missed)
+    private static string Header(string? origin, long lost, long missed, DateTimeOffset? completeFrom = null)
     {
         ContainerInfo c = ApiSamples.SparseContainer();
         var header = new DumpHeader
@@ -27,6 +27,7 @@ public sealed class DumpHeaderTextTests
             Events = 10,
             EventsLost = lost,
             TakenAt = ApiSamples.T0.AddSeconds(60),
+            CompleteFrom = completeFrom,
         };
         var sb = new StringBuilder();
         DumpWriter.AppendTextHeader(sb, header);
@@ -55,4 +56,17 @@ public sealed class DumpHeaderTextTests
     [Fact]
     public void ADumpFromARecorderThatDidNotSayHasNoSuchLine() =>
         Assert.DoesNotContain("recording began", Header(null, lost: 0, missed: 0), StringComparison.Ordinal);
+
+    [Fact]
+    public void AWindowWhoseStartIsNotCompleteSaysFromWhenItIs()
+    {
+        string text = Header(RecordingOrigins.FirstSyscall, lost: 40, missed: 0, completeFrom: ApiSamples.T0.AddSeconds(12.5));
+
+        Assert.Contains("# complete from 12:03:16.623456 UTC: before it, CPUs whose part of the ring wrapped have lost events that other CPUs' older events may outlive\n",
+            text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWindowCompleteFromItsStartHasNoSuchLine() =>
+        Assert.DoesNotContain("complete from", Header(RecordingOrigins.FirstSyscall, lost: 40, missed: 0), StringComparison.Ordinal);
 }

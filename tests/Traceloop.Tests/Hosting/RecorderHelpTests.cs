@@ -23,6 +23,21 @@ public sealed class RecorderHelpTests
     }
 
     [Fact]
+    public void TheKernelMemoryBoundIsStatedForTheConfiguredRings()
+    {
+        // 1M split into at most 16 parts of 64K, each with a 4K overhang and a 64-byte line,
+        // plus the 64-byte header: 1,115,200 bytes, 1,118,208 in pages.
+        string help = RecorderHelp.Text;
+        Assert.Contains("at most 16 parts of 64K or more for 1M", help, StringComparison.Ordinal);
+        Assert.Contains("A ring pins at most 1.1 MiB and\n", help, StringComparison.Ordinal);
+        Assert.Contains($"the node at most {(1_118_208.0 * new RecorderOptions().MaxContainers / (1 << 20)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} MiB", help, StringComparison.Ordinal);
+
+        string small = RecorderHelp.Build(new RecorderOptions { RingSize = "64K", MaxContainers = 10 }, new CrashOptions());
+        Assert.Contains("at most 1 parts of 64K or more for 64K", small, StringComparison.Ordinal);
+        Assert.Contains("the node at most 0.7 MiB", small, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AChangedDefaultChangesTheHelp()
     {
         string help = RecorderHelp.Build(

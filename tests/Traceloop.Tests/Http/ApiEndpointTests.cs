@@ -4,6 +4,7 @@ using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Store;
 using Traceloop.Tests.Containers;
+using Traceloop.Tests.Records;
 
 namespace Traceloop.Tests.Http;
 
@@ -62,6 +63,38 @@ public sealed class ApiEndpointTests : IAsyncLifetime
         Assert.Equal(1.0, info.BufferFill);
         Assert.Equal(1000, info.EventsHeld + info.EventsLost);
         Assert.InRange(info.EventsHeld, 30, 60);
+    }
+
+    [Fact]
+    public async Task ADumpOfSubRingsThatWrappedApartSaysFromWhenItIsComplete()
+    {
+        await using ApiHost host = await ApiHost.StartAsync(ringSize: 8192, subRings: 2);
+        RecordedContainer c = host.Harness.Start(RegistryHarness.PodUid(9), RegistryHarness.ContainerId(9));
+        RingBuilder ring = ((FakeRing)c.Ring!).Builder;
+        // CPU 0 makes one call and goes quiet; CPU 1 then goes round its 4 KiB sub-ring twice.
+        ring.Cpu = 0;
+        ring.Enter(4242, 4242, NR_getppid, 1_000);
+        ring.Exit(4242, 4242, NR_getppid, 1, 1_001);
+        ring.Cpu = 1;
+        for (ulong ts = 2_000; ring.SubHead(1) < 2 * 4096; ts += 2)
+        {
+            ring.Enter(4242, 4243, NR_getppid, ts);
+            ring.Exit(4242, 4243, NR_getppid, 1, ts + 1);
+        }
+
+        (DumpHeader header, List<TraceEventDto> events) = await host.Client.GetDumpAsync(c.Id);
+        string text = await host.Client.GetDumpTextAsync(c.Id);
+
+        Assert.Equal(4243, events[^1].Tid);
+        Assert.Equal(4242, events[0].Tid); // CPU 0's old call is held, before the complete point
+        Assert.NotNull(header.CompleteFrom);
+        Assert.NotNull(header.WindowStart);
+        Assert.True(header.CompleteFrom > header.WindowStart, $"complete from {header.CompleteFrom:O}, window from {header.WindowStart:O}");
+        Assert.True(header.EventsLost > 0);
+        Assert.Contains("# complete from ", text, StringComparison.Ordinal);
+        // The newest 10 events all come after it: nothing to say.
+        (DumpHeader last, _) = await host.Client.GetDumpAsync(c.Id, last: 10);
+        Assert.Null(last.CompleteFrom);
     }
 
     [Fact]

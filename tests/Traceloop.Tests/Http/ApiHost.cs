@@ -49,10 +49,11 @@ internal sealed class ApiHost : IAsyncDisposable
 
     /// <param name="settings">Options as the config file would give them (e.g. DumpsMinFreeBytes), over the test defaults.</param>
     /// <param name="ringSize">Bytes of each fake container ring.</param>
-    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, int ringSize = 4096)
+    /// <param name="subRings">Per-CPU sub-rings of each fake ring.</param>
+    public static async Task<ApiHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, int ringSize = 4096, int subRings = 1)
     {
         string dir = Directory.CreateTempSubdirectory("traceloop-api-").FullName;
-        var harness = new RegistryHarness(ringSize: ringSize);
+        var harness = new RegistryHarness(ringSize: ringSize, subRings: subRings);
         var kernelMetrics = new FakeKernelMetrics();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();

@@ -35,27 +35,32 @@ internal sealed class WrittenRecord
     /// <summary>Syscall number for enter and exit records; -1 for process exits.</summary>
     public required int Nr { get; init; }
 
-    /// <summary>Offset of the record in the mapping (header included).</summary>
+    /// <summary>Offset of the record in the mapping (headers included).</summary>
     public required int MappingOffset { get; init; }
 
-    /// <summary>Offset of the record in a snapshot's buffer, which starts at the data area.</summary>
-    public int DataOffset => MappingOffset - RingBuilder.HeaderSize;
+    /// <summary>Offset of the record in a snapshot's buffer, which starts at sub-ring 0's data.</summary>
+    public required int DataOffset { get; init; }
+
+    /// <summary>The sub-ring it was reserved in.</summary>
+    public required int SubRing { get; init; }
 
     public bool Committed { get; set; }
 }
 
 /// <summary>
 /// Writes a ring the way bpf/traceloop.bpf.c does, into a byte array laid out like the ring
-/// map value: [tl_ring_hdr][data: size bytes][overhang: TL_MAX_RECORD bytes]. Reservations
-/// add to head and records; a record goes to data[pos &amp; (size - 1)] and runs on into the
-/// overhang instead of wrapping; the body is written first, only the bytes the kernel writes
-/// (payload padding keeps whatever was there), and the tag (pos ^ key) last.
+/// map value: [tl_ring_hdr][tl_sub_hdr x nsub][sub-ring: data + TL_MAX_RECORD overhang] x nsub.
+/// A reservation goes to the sub-ring of the current <see cref="Cpu"/> and adds to that
+/// sub-ring's head and records; a record goes to its data[pos &amp; (sub size - 1)] and runs on
+/// into the overhang instead of wrapping; the body is written first, only the bytes the kernel
+/// writes (payload padding keeps whatever was there), and the tag (pos ^ sub-ring key) last.
 /// Fields are written at the offsets of the C header, not through the C# mirror, so the
 /// reader is checked against the C layout.
 /// </summary>
 internal sealed class RingBuilder
 {
     public const int HeaderSize = 64;
+    public const int SubHeaderSize = 64;
     public const int Overhang = 4096;
     public const int EnterSize = 104;
     public const int ExitSize = 48;
@@ -65,28 +70,74 @@ internal sealed class RingBuilder
 
     private readonly List<WrittenRecord> _written = [];
 
-    public RingBuilder(int size, ulong key = DefaultKey)
+    public RingBuilder(int size, ulong key = DefaultKey, int subRings = 1)
     {
         if (size <= 0 || (size & (size - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(size), "a ring's data size is a power of two");
         }
+        if (subRings <= 0 || (subRings & (subRings - 1)) != 0 || subRings > size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(subRings), "the sub-ring count is a power of two that divides the size");
+        }
         Size = size;
+        SubRings = subRings;
         Key = key;
-        Mapping = new byte[HeaderSize + size + Overhang];
+        Mapping = new byte[DataStart + subRings * Stride];
         WriteHeader(key: key, size: (ulong)size);
+        BinaryPrimitives.WriteUInt32LittleEndian(Mapping.AsSpan(32), (uint)subRings);
+        BinaryPrimitives.WriteUInt64LittleEndian(Mapping.AsSpan(40), (ulong)SubSize);
+        for (int i = 0; i < subRings; i++)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(Mapping.AsSpan(Line(i) + 16), SubKey(i));
+        }
     }
 
     /// <summary>The whole map value, as RingSnapshot.Take sees it.</summary>
     public byte[] Mapping { get; }
 
+    /// <summary>Bytes of data of all sub-rings.</summary>
     public int Size { get; }
 
+    public int SubRings { get; }
+
+    public int SubSize => Size / SubRings;
+
+    /// <summary>Where sub-ring 0's data starts in the mapping.</summary>
+    public int DataStart => HeaderSize + SubRings * SubHeaderSize;
+
+    public int Stride => SubSize + Overhang;
+
+    /// <summary>The ring key, which is also sub-ring 0's key.</summary>
     public ulong Key { get; }
 
-    public ulong Head => BinaryPrimitives.ReadUInt64LittleEndian(Mapping.AsSpan(0));
+    /// <summary>The CPU the next reservations are made on: they go to sub-ring Cpu mod <see cref="SubRings"/>.</summary>
+    public int Cpu { get; set; }
 
-    public ulong RecordsReserved => BinaryPrimitives.ReadUInt64LittleEndian(Mapping.AsSpan(8));
+    private int CurrentSubRing => Cpu & (SubRings - 1);
+
+    /// <summary>Bytes ever reserved, all sub-rings together.</summary>
+    public ulong Head => SumOverSubRings(SubHead);
+
+    /// <summary>Records ever reserved, all sub-rings together.</summary>
+    public ulong RecordsReserved => SumOverSubRings(SubRecords);
+
+    private ulong SumOverSubRings(Func<int, ulong> value)
+    {
+        ulong sum = 0;
+        for (int i = 0; i < SubRings; i++)
+        {
+            sum = unchecked(sum + value(i));
+        }
+        return sum;
+    }
+
+    public ulong SubHead(int subRing) => BinaryPrimitives.ReadUInt64LittleEndian(Mapping.AsSpan(Line(subRing)));
+
+    public ulong SubRecords(int subRing) => BinaryPrimitives.ReadUInt64LittleEndian(Mapping.AsSpan(Line(subRing) + 8));
+
+    /// <summary>Each sub-ring's own key, as the recorder draws one per sub-ring.</summary>
+    public ulong SubKey(int subRing) => subRing == 0 ? Key : Key ^ (0x5851_f42d_4c95_7f2dUL * (ulong)subRing);
 
     /// <summary>Every reservation so far, oldest first.</summary>
     public IReadOnlyList<WrittenRecord> Written => _written;
@@ -94,34 +145,48 @@ internal sealed class RingBuilder
     public RingSnapshot Snapshot() => RingSnapshot.Take(Mapping);
 
     /// <summary>
-    /// The records a correct reader must return: committed, and reserved at or after
-    /// head - size (older space may have been overwritten).
+    /// The records a correct reader must return: committed, and reserved at or after its
+    /// sub-ring's head - sub size (older space may have been overwritten). One sub-ring's come in
+    /// reservation order; several are merged by timestamp, sub-ring and position (tests of several
+    /// write each sub-ring's timestamps in order, where that merge is this sort).
     /// </summary>
-    public List<WrittenRecord> ExpectedHeld()
+    public List<WrittenRecord> ExpectedHeld() => SubRings == 1
+        ? _written.Where(IsHeld).ToList()
+        : _written.Where(IsHeld).OrderBy(r => r.Timestamp).ThenBy(r => r.SubRing).ThenBy(r => r.Position).ToList();
+
+    private bool IsHeld(WrittenRecord r)
     {
-        ulong head = Head;
-        ulong start = head > (ulong)Size ? head - (ulong)Size : 0;
-        return _written.Where(r => r.Committed && r.Position >= start).ToList();
+        ulong head = SubHead(r.SubRing);
+        ulong start = head > (ulong)SubSize ? head - (ulong)SubSize : 0;
+        return r.Committed && r.Position >= start;
     }
 
-    /// <summary>Records reserved before the newest held one that a correct reader cannot return.</summary>
+    /// <summary>Records reserved before the newest held one of their sub-ring that a correct reader cannot return.</summary>
     public long ExpectedLost()
     {
-        List<WrittenRecord> held = ExpectedHeld();
-        return held.Count == 0 ? 0 : (long)(held.Max(r => r.Sequence) + 1) - held.Count;
+        long lost = 0;
+        foreach (IGrouping<int, WrittenRecord> held in _written.Where(IsHeld).GroupBy(r => r.SubRing))
+        {
+            lost += (long)(held.Max(r => r.Sequence) + 1) - held.Count();
+        }
+        return lost;
     }
 
-    /// <summary>Overwrites header fields, for corrupt-header cases.</summary>
-    public void WriteHeader(ulong? head = null, ulong? records = null, ulong? key = null, ulong? size = null)
+    /// <summary>
+    /// Overwrites header fields, for corrupt-header cases: head and records of
+    /// <paramref name="subRing"/>'s line, key and size of the ring header.
+    /// </summary>
+    public void WriteHeader(ulong? head = null, ulong? records = null, ulong? key = null, ulong? size = null, int subRing = 0)
     {
+        Span<byte> line = Mapping.AsSpan(Line(subRing), SubHeaderSize);
         Span<byte> h = Mapping.AsSpan(0, HeaderSize);
         if (head is { } hd)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(h, hd);
+            BinaryPrimitives.WriteUInt64LittleEndian(line, hd);
         }
         if (records is { } r)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(h[8..], r);
+            BinaryPrimitives.WriteUInt64LittleEndian(line[8..], r);
         }
         if (key is { } k)
         {
@@ -132,6 +197,8 @@ internal sealed class RingBuilder
             BinaryPrimitives.WriteUInt64LittleEndian(h[24..], s);
         }
     }
+
+    private static int Line(int subRing) => HeaderSize + subRing * SubHeaderSize;
 
     public WrittenRecord Enter(
         uint pid,
@@ -217,7 +284,7 @@ internal sealed class RingBuilder
     /// <summary>Writes the tag of a reservation made with commit: false (a CPU that finished late).</summary>
     public void Commit(WrittenRecord rec)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(Mapping.AsSpan(rec.MappingOffset), rec.Position ^ Key);
+        BinaryPrimitives.WriteUInt64LittleEndian(Mapping.AsSpan(rec.MappingOffset), rec.Position ^ SubKey(rec.SubRing));
         rec.Committed = true;
     }
 
@@ -230,17 +297,17 @@ internal sealed class RingBuilder
         BinaryPrimitives.WriteUInt16LittleEndian(Mapping.AsSpan(rec.MappingOffset + 12), len);
 
     /// <summary>
-    /// Writes filler records (of <paramref name="pid"/>) until the next reservation lands at
-    /// data offset <paramref name="dataOffset"/> (a multiple of 8), going round the ring if the
-    /// gap is too short to fill.
+    /// Writes filler records (of <paramref name="pid"/>) until the next reservation in the current
+    /// sub-ring lands at its data offset <paramref name="dataOffset"/> (a multiple of 8), going round
+    /// the sub-ring if the gap is too short to fill.
     /// </summary>
     public void AdvanceTo(int dataOffset, uint pid = 1, ulong ts = 1)
     {
-        int mask = Size - 1;
-        int gap = (dataOffset - (int)(Head & (ulong)mask) + Size) & mask;
+        int mask = SubSize - 1;
+        int gap = (dataOffset - (int)(SubHead(CurrentSubRing) & (ulong)mask) + SubSize) & mask;
         if (gap != 0 && gap < EnterSize + PayloadHeaderSize && gap is not (ExitSize or ProcessExitSize or EnterSize))
         {
-            gap += Size;
+            gap += SubSize;
         }
         while (gap > 0)
         {
@@ -296,10 +363,13 @@ internal sealed class RingBuilder
         {
             throw new ArgumentOutOfRangeException(nameof(len), $"the kernel never reserves {len} bytes");
         }
-        // __sync_fetch_and_add(&hdr.head, len), then __sync_fetch_and_add(&hdr.records, 1).
-        ulong pos = Head;
-        ulong seq = RecordsReserved;
-        WriteHeader(head: pos + (ulong)len, records: seq + 1);
+        // __sync_fetch_and_add(&sh->head, len), then __sync_fetch_and_add(&sh->records, 1),
+        // on the line of this CPU's sub-ring.
+        int sub = CurrentSubRing;
+        ulong pos = SubHead(sub);
+        ulong seq = SubRecords(sub);
+        WriteHeader(head: pos + (ulong)len, records: seq + 1, subRing: sub);
+        int dataOffset = sub * Stride + (int)(pos & (ulong)(SubSize - 1));
         var rec = new WrittenRecord
         {
             Position = pos,
@@ -310,7 +380,9 @@ internal sealed class RingBuilder
             Tid = tid,
             Timestamp = ts,
             Nr = nr,
-            MappingOffset = HeaderSize + (int)(pos & (ulong)(Size - 1)),
+            MappingOffset = DataStart + dataOffset,
+            DataOffset = dataOffset,
+            SubRing = sub,
         };
         _written.Add(rec);
         return rec;

@@ -331,7 +331,7 @@ public sealed class RingSnapshotTests
         ring.Exit(1, 1, NR_read, 0, 1);
         byte[] mapping = ring.Mapping;
 
-        using RingSnapshot snapshot = RingSnapshot.Take(mapping.AsSpan(0, 64 + 4096 + 4096));
+        using RingSnapshot snapshot = RingSnapshot.Take(mapping.AsSpan(0, 64 + 64 + 4096 + 4096));
 
         Assert.Single(snapshot.Records);
     }
