@@ -1,5 +1,5 @@
-using Traceloop.Cluster;
 using System.Security.Cryptography.X509Certificates;
+using Traceloop.Cluster;
 using Traceloop.Gateway.Certificates;
 using Traceloop.Gateway.Routing;
 using Traceloop.Recorder.Hosting;
