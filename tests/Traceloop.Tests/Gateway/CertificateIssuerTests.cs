@@ -53,7 +53,8 @@ public sealed class CertificateIssuerTests
         // Keep the leaves fresh as the issuer would have, up to the CA's two thirds.
         DateTimeOffset now = Start - Propagation * 2;
         state = state with { Agent = ClusterAuthority.Issue(state.Ca, ClusterAuthority.AgentIdentity, true, now - TimeSpan.FromDays(1)),
-            Gateway = ClusterAuthority.Issue(state.Ca, ClusterAuthority.GatewayIdentity, false, now - TimeSpan.FromDays(1)) };
+            Gateway = ClusterAuthority.Issue(state.Ca, ClusterAuthority.GatewayIdentity, false, now - TimeSpan.FromDays(1)),
+            Serving = ClusterAuthority.Issue(state.Ca, ClusterAuthority.ServingNames(Ns)[0], true, now - TimeSpan.FromDays(1), ClusterAuthority.ServingNames(Ns)[1..]) };
         X509Certificate2 oldCa = state.Ca;
 
         IssuedCertificates rotating = IssuedCertificates.Next(state, now, Propagation, Ns);
@@ -85,7 +86,7 @@ public sealed class CertificateIssuerTests
         IssuedCertificates state = IssuedCertificates.Next(null, Start, Propagation, Ns);
 
         Dictionary<string, string> ca = IssuerSecrets.CaData(state), agent = IssuerSecrets.AgentData(state);
-        IssuedCertificates? read = IssuerSecrets.Read(ca, agent);
+        IssuedCertificates? read = IssuerSecrets.Read(ca, agent, IssuerSecrets.ServingData(state));
 
         Assert.NotNull(read);
         Assert.Equal((state.Ca.Thumbprint, state.Agent.Thumbprint, state.Gateway.Thumbprint), (read.Ca.Thumbprint, read.Agent.Thumbprint, read.Gateway.Thumbprint));
