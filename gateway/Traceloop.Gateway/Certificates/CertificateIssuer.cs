@@ -16,7 +16,7 @@ namespace Traceloop.Gateway.Certificates;
 /// Secret traceloop-gateway-tls, in the agents' namespace, renews them as
 /// <see cref="IssuedCertificates.Next"/> says, checking every <see cref="CheckInterval"/>, and
 /// writes the CA bundle into the APIService's caBundle so the aggregation layer trusts the
-/// serving certificate. Its current client certificate and trust are what the gateway presents to
+/// serving certificate (unless the gateway serves one from files, --tls-cert). Its current client certificate and trust are what the gateway presents to
 /// and expects of the agents; <see cref="ServingCertificate"/> is what it serves.
 /// Several gateway replicas may run it: a write made stale by another's is refused by the API
 /// server (resourceVersion, or AlreadyExists for a create) and the Secrets are read again at once,
@@ -41,6 +41,7 @@ internal sealed partial class CertificateIssuer(ApiServerClient apiServer, IOpti
 
     private volatile IssuedCertificates? _current;
     private string? _bundleWritten;
+    private bool _healthy;
 
     public X509Certificate2 Certificate => (_current ?? throw new InvalidOperationException("the cluster certificates are not issued yet")).Gateway;
 
@@ -58,7 +59,7 @@ internal sealed partial class CertificateIssuer(ApiServerClient apiServer, IOpti
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        bool healthy = _current is not null && _bundleWritten is not null;
+        bool healthy = _healthy;
         while (!stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(healthy ? CheckInterval : RetryInterval, time, stoppingToken).ConfigureAwait(false);
@@ -88,7 +89,8 @@ internal sealed partial class CertificateIssuer(ApiServerClient apiServer, IOpti
                 return false;
             }
         }
-        return issued && _current is { } current && await WriteCaBundleAsync(current, ct).ConfigureAwait(false);
+        _healthy = issued && _current is { } current && await WriteCaBundleAsync(current, ct).ConfigureAwait(false);
+        return _healthy;
     }
 
     private async Task<IssuedCertificates> IssueAsync(string ns, CancellationToken ct)
@@ -129,10 +131,11 @@ internal sealed partial class CertificateIssuer(ApiServerClient apiServer, IOpti
 
     // Written when the bundle differs from the last one written by this replica (and so on start);
     // the API server's copy is compared first, so replicas agreeing on it write nothing.
+    // A serving certificate from files (--tls-cert) is vouched for by whoever made it: the caBundle is theirs.
     private async Task<bool> WriteCaBundleAsync(IssuedCertificates current, CancellationToken ct)
     {
         string bundle = IssuerSecrets.TrustPem(current);
-        if (bundle == _bundleWritten)
+        if (options.Value.TlsCert.Length > 0 || bundle == _bundleWritten)
         {
             return true;
         }
