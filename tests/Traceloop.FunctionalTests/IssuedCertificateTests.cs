@@ -114,6 +114,40 @@ public sealed class IssuedCertificateTests
     }
 
     [Fact]
+    public async Task TwoReplicasStartedTogether_ConvergeOnOneServingCertificate()
+    {
+        RootRequirement.Ensure();
+        using var cts = new CancellationTokenSource(Timeout);
+        await using ApiServerFixture api = await ApiServerFixture.StartAsync(cts.Token);
+        api.AddApiService(GatewayProcess.ApiService, "traceloop", "traceloop-gateway");
+
+        // Both find no Secret and issue; the later create or replace is refused, and that one reads the winner's.
+        GatewayProcess[] replicas = await Task.WhenAll(
+            GatewayProcess.StartAsync(api, cluster: null, GatewayProcess.FreePort(), servingFiles: false, cts.Token),
+            GatewayProcess.StartAsync(api, cluster: null, GatewayProcess.FreePort(), servingFiles: false, cts.Token));
+        try
+        {
+            string output = string.Join("\n----\n", replicas.Select(r => r.Output));
+            Dictionary<string, string> serving = api.SecretData("traceloop", "traceloop-gateway-tls")
+                ?? throw new Xunit.Sdk.XunitException($"no serving Secret was written:\n{output}");
+            using X509Certificate2 stored = X509Certificate2.CreateFromPem(serving["tls.crt"]);
+            foreach (GatewayProcess replica in replicas)
+            {
+                Assert.Equal(stored.Thumbprint, (await ServedCertificateAsync(replica.Url, cts.Token)).Thumbprint);
+            }
+            Assert.Equal(serving["ca.crt"], api.ApiServiceCaBundle(GatewayProcess.ApiService));
+            Assert.Equal(serving["ca.crt"], api.SecretData("traceloop", "traceloop-agent-tls")!["ca.crt"]);
+        }
+        finally
+        {
+            foreach (GatewayProcess replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task WithoutTheApiService_TheGatewayStillStarts_AndSaysWhyTheCaBundleIsNotWritten()
     {
         RootRequirement.Ensure();
