@@ -1,3 +1,5 @@
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -8,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Traceloop.Cluster;
 using Traceloop.Gateway.Authorization;
+using Traceloop.Gateway.Certificates;
 using Traceloop.Gateway.Hosting;
 using Traceloop.Gateway.Http;
 
@@ -57,7 +60,7 @@ builder.Logging.AddSimpleConsole(o =>
 });
 
 var options = new GatewayOptions();
-TlsFiles serving;
+TlsFiles? servingFiles;
 TlsFiles? agentTls;
 try
 {
@@ -72,7 +75,8 @@ try
         return 2;
     }
     // Read now, so a missing or broken Secret stops the start with its reason.
-    serving = TlsFiles.Open(options.TlsCert, options.TlsKey, null);
+    // Without files the issuer's serving certificate is served, from memory: no volume to wait for.
+    servingFiles = options.TlsCert.Length > 0 ? TlsFiles.Open(options.TlsCert, options.TlsKey, null) : null;
     agentTls = options.IssueCertificates ? null : TlsFiles.InDirectory(options.AgentTlsDir);
     ApiServerConfig.Create(options);
 }
@@ -90,9 +94,13 @@ builder.WebHost.ConfigureKestrel(k =>
     k.Limits.MaxRequestBodySize = 64 * 1024;
     k.Limits.MaxConcurrentConnections = 512;
     k.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+    Func<X509Certificate2> serving = servingFiles is not null ? () => servingFiles.Certificate : () =>
+        k.ApplicationServices.GetRequiredService<CertificateIssuer>().ServingCertificate
+        // Refuses this handshake only; the issuer retries until it has one.
+        ?? throw new AuthenticationException("the serving certificate is not issued yet");
     k.Listen(ListenAddress.Parse(options.Address)!, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
     {
-        ServerCertificateSelector = (_, _) => serving.Certificate,
+        ServerCertificateSelector = (_, _) => serving(),
         // A certificate is asked for but not required at the handshake: who sent which one is
         // decided per request (FrontProxyAuthentication), against the front-proxy CA as it is
         // now, so that a caller without one gets a 401 Status it can read, not a TLS alert.

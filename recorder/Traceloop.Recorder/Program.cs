@@ -158,29 +158,17 @@ if (options.Uninstall)
         return 1;
     }
 }
-// The cluster listener's files are read now, so a missing or broken Secret stops the start plainly.
-TlsFiles? clusterTls = null;
-if (options.ClusterAddress.Length > 0)
-{
-    try
-    {
-        clusterTls = TlsFiles.InDirectory(options.ClusterTlsDir);
-    }
-    catch (InvalidOperationException e)
-    {
-        Console.Error.WriteLine($"traceloop-recorder: {e.Message}");
-        return 2;
-    }
-}
 builder.WebHost.ConfigureKestrel(k =>
 {
     // The Unix socket, and a TCP listener only when --cluster-address asks for one.
     // Their limits are set with the services (ApiLimits), so the tests that host the API have them too.
     k.ListenUnixSocket(options.SocketPath);
-    if (clusterTls is not null)
+    if (options.ClusterAddress.Length > 0)
     {
-        ClusterEndpoint.Listen(k, ListenAddress.Parse(options.ClusterAddress)!, clusterTls,
-            k.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Traceloop.Recorder.Hosting.ClusterEndpoint"));
+        // Its TLS files may not exist yet (the gateway creates the Secret): waited for, not fatal.
+        ILoggerFactory loggers = k.ApplicationServices.GetRequiredService<ILoggerFactory>();
+        var clusterTls = new ClusterTls(options.ClusterTlsDir, TimeProvider.System, loggers.CreateLogger("Traceloop.Recorder.Hosting.ClusterTls"));
+        ClusterEndpoint.Listen(k, ListenAddress.Parse(options.ClusterAddress)!, clusterTls, loggers.CreateLogger("Traceloop.Recorder.Hosting.ClusterEndpoint"));
     }
     // And TCP only when asked, for Prometheus in the cluster; it serves /metrics alone (MetricsEndpoints).
     if (metricsOptions.Endpoint() is { } metricsEndpoint)

@@ -4,8 +4,9 @@ using System.Security.Cryptography.X509Certificates;
 namespace Traceloop.Gateway.Certificates;
 
 /// <summary>
-/// The cluster CA's certificates: the CA itself (one year) and the two leaves it signs, the agents'
-/// serving certificate and the gateway's client certificate (30 days each). Each is renewed at two
+/// The cluster CA's certificates: the CA itself (one year) and the three leaves it signs, the
+/// agents' serving certificate, the gateway's client certificate for the agents and the gateway's
+/// serving certificate for the kube-apiserver's aggregation layer (30 days each). Each is renewed at two
 /// thirds of its life, leaving a third for the new one to reach every mount before the old expires.
 /// </summary>
 internal static class ClusterAuthority
@@ -33,8 +34,18 @@ internal static class ClusterAuthority
         return Exportable(ca);
     }
 
-    /// <summary>A leaf for <paramref name="identity"/> (CN and DNS SAN), for server use (the agents) or client use (the gateway).</summary>
-    public static X509Certificate2 Issue(X509Certificate2 ca, string identity, bool server, DateTimeOffset now)
+    /// <summary>
+    /// The names the aggregation layer checks the gateway's serving certificate for: it calls the
+    /// APIService's Service, traceloop-gateway in <paramref name="ns"/>, by its service DNS name.
+    /// </summary>
+    public static string[] ServingNames(string ns) => [$"{GatewayIdentity}.{ns}.svc", $"{GatewayIdentity}.{ns}.svc.cluster.local"];
+
+    /// <summary>
+    /// A leaf for <paramref name="identity"/> (CN and DNS SAN, with <paramref name="moreNames"/> as
+    /// further DNS SANs), for server use (the agents, the gateway's serving side) or client use
+    /// (the gateway calling the agents).
+    /// </summary>
+    public static X509Certificate2 Issue(X509Certificate2 ca, string identity, bool server, DateTimeOffset now, IEnumerable<string>? moreNames = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=" + identity, key, HashAlgorithmName.SHA256);
@@ -43,6 +54,10 @@ internal static class ClusterAuthority
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([server ? ServerAuth : ClientAuth], false));
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName(identity);
+        foreach (string name in moreNames ?? [])
+        {
+            san.AddDnsName(name);
+        }
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         byte[] serial = RandomNumberGenerator.GetBytes(16);

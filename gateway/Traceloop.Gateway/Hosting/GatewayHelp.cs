@@ -14,13 +14,15 @@ internal static class GatewayHelp
 
         Options (also TRACELOOP_GATEWAY_<NAME> environment variables):
           --address ADDR          host:port or :port to serve HTTPS on   (default {o.Address})
-          --tls-cert FILE         serving certificate (PEM), re-read when it changes (required)
-          --tls-key FILE          its private key (PEM)                  (required)
+          --tls-cert FILE         serving certificate (PEM), re-read when it changes
+          --tls-key FILE          its private key (PEM); both required without --issue-certificates
           --agent-tls-dir DIR     tls.crt, tls.key, ca.crt: the gateway's client certificate for
                                   the agents and the CA their certificates chain to
-          --issue-certificates    instead, be the cluster CA: keep Secrets traceloop-cluster-ca and
-                                  traceloop-agent-tls in the agent namespace, renewed at 2/3 of
-                                  their life (one of these two is required)
+          --issue-certificates    instead, be the cluster CA: keep Secrets traceloop-cluster-ca,
+                                  traceloop-agent-tls and traceloop-gateway-tls in the agent
+                                  namespace, renewed at 2/3 of their life, serve the last one's
+                                  certificate (unless --tls-cert is given) and write the CA into
+                                  APIService v1alpha1.traceloop.dev (one of these two is required)
           --kubeconfig FILE       API server credentials (default: in-cluster service account, else KUBECONFIG)
           --agent-namespace NS    namespace of the agent pods            (default {o.AgentNamespace})
           --agent-selector LABELS label selector of the agent pods       (default {o.AgentSelector})

@@ -9,7 +9,10 @@ internal sealed class GatewayOptions
     /// <summary>Where the kube-apiserver's aggregation layer reaches this server ("host:port" or ":port").</summary>
     public string Address { get; set; } = ":8443";
 
-    /// <summary>The serving certificate (PEM), the one the APIService's caBundle vouches for; re-read when it changes.</summary>
+    /// <summary>
+    /// The serving certificate (PEM), the one the APIService's caBundle vouches for; re-read when it
+    /// changes. Required unless <see cref="IssueCertificates"/>, which then issues and serves its own.
+    /// </summary>
     public string TlsCert { get; set; } = "";
 
     /// <summary>The serving certificate's private key (PEM).</summary>
@@ -22,8 +25,9 @@ internal sealed class GatewayOptions
     public string AgentTlsDir { get; set; } = "";
 
     /// <summary>
-    /// Be the cluster CA: keep Secrets traceloop-cluster-ca and traceloop-agent-tls in
-    /// <see cref="AgentNamespace"/> and renew them (Certificates/CertificateIssuer).
+    /// Be the cluster CA: keep Secrets traceloop-cluster-ca, traceloop-agent-tls and
+    /// traceloop-gateway-tls in <see cref="AgentNamespace"/> and renew them, serve the last one's
+    /// certificate, and write the CA bundle into the APIService (Certificates/CertificateIssuer).
     /// </summary>
     public bool IssueCertificates { get; set; }
 

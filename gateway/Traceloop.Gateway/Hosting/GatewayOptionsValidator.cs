@@ -13,9 +13,13 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"Address '{o.Address}' must be host:port, [v6]:port or :port");
         }
-        if (string.IsNullOrEmpty(o.TlsCert) || string.IsNullOrEmpty(o.TlsKey))
+        if (string.IsNullOrEmpty(o.TlsCert) != string.IsNullOrEmpty(o.TlsKey))
         {
-            errors.Add("TlsCert and TlsKey (--tls-cert, --tls-key) are required: the aggregation layer speaks only HTTPS");
+            errors.Add("give both TlsCert and TlsKey (--tls-cert, --tls-key) or neither");
+        }
+        else if (string.IsNullOrEmpty(o.TlsCert) && !o.IssueCertificates)
+        {
+            errors.Add("TlsCert and TlsKey (--tls-cert, --tls-key) are required without IssueCertificates (--issue-certificates): the aggregation layer speaks only HTTPS");
         }
         if (string.IsNullOrEmpty(o.AgentTlsDir) == !o.IssueCertificates)
         {

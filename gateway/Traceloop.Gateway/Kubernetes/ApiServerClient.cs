@@ -11,7 +11,7 @@ internal sealed record AgentPod(string Name, string Node, string Ip);
 
 /// <summary>
 /// The requests the gateway makes to the API server, as its own service account: the front-proxy
-/// ConfigMap, a pod (for its node), the agent pods, SubjectAccessReviews, and the issuer's two Secrets. Sent by
+/// ConfigMap, a pod (for its node), the agent pods, SubjectAccessReviews, the issuer's three Secrets and its APIService's caBundle. Sent by
 /// hand on one <see cref="KubernetesConnection"/> and read as JSON nodes, as the recorder does,
 /// so the generated client and its models stay out of the binary.
 /// </summary>
@@ -123,6 +123,39 @@ internal sealed class ApiServerClient(KubernetesConnection connection) : IDispos
             string body = await ReadAsync(response, ct).ConfigureAwait(false);
             throw new KubernetesRequestException(response.StatusCode, $"writing Secret {ns}/{name} answered {(int)response.StatusCode}: {Message(body)}");
         }
+    }
+
+    /// <summary>
+    /// Sets an APIService's spec.caBundle to <paramref name="caBundlePem"/> (GET, then PUT of the
+    /// same object at its resourceVersion). False when it already held it; a missing APIService
+    /// is a <see cref="KubernetesRequestException"/> with 404, a concurrent write one with 409.
+    /// </summary>
+    public async Task<bool> SetApiServiceCaBundleAsync(string name, string caBundlePem, CancellationToken ct)
+    {
+        string path = $"apis/apiregistration.k8s.io/v1/apiservices/{Uri.EscapeDataString(name)}";
+        JsonObject service = await GetAsync(path, ct).ConfigureAwait(false)
+            ?? throw new KubernetesRequestException(HttpStatusCode.NotFound, $"APIService {name} does not exist");
+        string wanted = Convert.ToBase64String(Encoding.UTF8.GetBytes(caBundlePem));
+        if (service["spec"] is not JsonObject spec)
+        {
+            throw new KubernetesRequestException(HttpStatusCode.BadGateway, $"APIService {name} has no spec");
+        }
+        if (String(spec["caBundle"]) == wanted)
+        {
+            return false;
+        }
+        spec["caBundle"] = wanted;
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(connection.BaseUri, path))
+        {
+            Content = new StringContent(service.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        using HttpResponseMessage response = await connection.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            string body = await ReadAsync(response, ct).ConfigureAwait(false);
+            throw new KubernetesRequestException(response.StatusCode, $"writing APIService {name} answered {(int)response.StatusCode}: {Message(body)}");
+        }
+        return true;
     }
 
     public void Dispose() => connection.Dispose();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -12,14 +13,15 @@ namespace Traceloop.Recorder.Hosting;
 /// the same routes as the Unix socket, over TLS with this agent's certificate, and only for a
 /// client whose certificate chains to the cluster CA and names the gateway. Everyone else is
 /// refused during the handshake, before any HTTP is read; who may read what is the gateway's
-/// decision, made with the cluster's RBAC.
+/// decision, made with the cluster's RBAC. The port is bound at start even while the TLS files
+/// are still awaited (<see cref="ClusterTls"/>); until then every handshake is refused.
 /// </summary>
 internal static partial class ClusterEndpoint
 {
     /// <summary>The identity (CN or DNS SAN) the gateway's client certificate carries.</summary>
     public const string GatewayIdentity = "traceloop-gateway";
 
-    public static void Listen(KestrelServerOptions kestrel, IPEndPoint address, TlsFiles tls, ILogger logger)
+    public static void Listen(KestrelServerOptions kestrel, IPEndPoint address, ClusterTls tls, ILogger logger)
     {
         kestrel.Listen(address, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
         {
@@ -45,10 +47,12 @@ internal static partial class ClusterEndpoint
         return false;
     }
 
-    private static (X509Certificate2 Certificate, X509Certificate2Collection Authorities) Current(TlsFiles tls, ILogger logger)
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Authorities) Current(ClusterTls tls, ILogger logger)
     {
-        (X509Certificate2, X509Certificate2Collection) current = (tls.Certificate, tls.Authorities);
-        if (tls.LastError is { } error)
+        // Refuses this handshake only; ClusterTls keeps trying the files and logs why.
+        TlsFiles files = tls.Files ?? throw new AuthenticationException("the cluster TLS files are not there yet");
+        (X509Certificate2, X509Certificate2Collection) current = (files.Certificate, files.Authorities);
+        if (files.LastError is { } error)
         {
             LogReloadFailed(logger, error);
         }

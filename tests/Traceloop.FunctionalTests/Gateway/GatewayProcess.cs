@@ -54,7 +54,16 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// Starts the gateway against <paramref name="api"/> and waits until it answers /healthz; with
     /// <paramref name="cluster"/> null it is the issuer of the cluster certificates (--issue-certificates).
     /// </summary>
-    public static async Task<GatewayProcess> StartAsync(ApiServerFixture api, ClusterCertificates? cluster, int agentPort, CancellationToken ct)
+    public static Task<GatewayProcess> StartAsync(ApiServerFixture api, ClusterCertificates? cluster, int agentPort, CancellationToken ct) =>
+        StartAsync(api, cluster, agentPort, servingFiles: true, ct);
+
+    /// <summary>
+    /// As <see cref="StartAsync(ApiServerFixture, ClusterCertificates?, int, CancellationToken)"/>;
+    /// with <paramref name="servingFiles"/> false the issuer serves its own certificate (no
+    /// --tls-cert), and the fixture trusts it only by APIService <see cref="ApiService"/>'s
+    /// caBundle, which the test must have added (<see cref="ApiServerFixture.AddApiService"/>).
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(ApiServerFixture api, ClusterCertificates? cluster, int agentPort, bool servingFiles, CancellationToken ct)
     {
         string dir = Directory.CreateTempSubdirectory("traceloop-gateway-").FullName;
         string cert = Path.Join(dir, "serving.crt"), key = Path.Join(dir, "serving.key");
@@ -63,7 +72,8 @@ public sealed class GatewayProcess : IAsyncDisposable
         int port = FreePort();
         var psi = new ProcessStartInfo(BinaryPath) { RedirectStandardOutput = true, RedirectStandardError = true };
         string[] agentTls = cluster is null ? ["--issue-certificates"] : ["--agent-tls-dir", cluster.GatewayDir];
-        foreach (string a in (string[])["--address", $"127.0.0.1:{port}", "--tls-cert", cert, "--tls-key", key, .. agentTls,
+        string[] serving = servingFiles ? ["--tls-cert", cert, "--tls-key", key] : [];
+        foreach (string a in (string[])["--address", $"127.0.0.1:{port}", .. serving, .. agentTls,
             "--kubeconfig", api.WriteKubeconfig(), "--agent-port", $"{agentPort}", "--agent-timeout", "00:00:10"])
         {
             psi.ArgumentList.Add(a);
@@ -77,16 +87,31 @@ public sealed class GatewayProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await gateway.WaitHealthyAsync(api.Certificates.Ca, ct);
+            SocketsHttpHandler trusting = servingFiles ? TestCertificates.CreateTrustingHandler(api.Certificates.Ca) : new SocketsHttpHandler();
+            if (!servingFiles)
+            {
+                trusting.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => api.TrustedByApiService(ApiService, certificate);
+            }
+            await gateway.WaitHealthyAsync(trusting, ct);
         }
         catch
         {
             await gateway.DisposeAsync();
             throw;
         }
-        api.RegisterAggregatedApi(gateway.Url, api.Certificates.Ca);
+        if (servingFiles)
+        {
+            api.RegisterAggregatedApi(gateway.Url, api.Certificates.Ca);
+        }
+        else
+        {
+            api.RegisterAggregatedService(gateway.Url, ApiService);
+        }
         return gateway;
     }
+
+    /// <summary>The APIService of the traceloop.dev group, as deploy/base/apiservice.yaml names it.</summary>
+    public const string ApiService = "v1alpha1.traceloop.dev";
 
     /// <summary>The audit lines (event id 1) logged so far.</summary>
     public List<string> AuditLines() =>
@@ -115,11 +140,11 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitHealthyAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 ca, CancellationToken ct)
+    private async Task WaitHealthyAsync(SocketsHttpHandler trusting, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(StartTimeout);
-        using var client = new HttpClient(TestCertificates.CreateTrustingHandler(ca)) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
+        using var client = new HttpClient(trusting) { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(5) };
         while (true)
         {
             if (_process.HasExited)

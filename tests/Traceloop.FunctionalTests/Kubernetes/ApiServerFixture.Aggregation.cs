@@ -5,7 +5,11 @@
 //   - /apis/traceloop.dev/... from a user (bearer tokens of alice, bob and admin) is forwarded to
 //     the registered extension server with the front-proxy client certificate and X-Remote-User /
 //     X-Remote-Group; the caller's own Authorization and X-Remote-* headers are dropped, as the
-//     real proxy drops them. Without a registered server it is 503, as for an unavailable APIService.
+//     real proxy drops them. Without a registered server, or one that cannot be reached or whose
+//     certificate is not trusted, it is 503, as for an unavailable APIService. The server is
+//     trusted by a CA the test gives (RegisterAggregatedApi) or, as the real aggregator does, by
+//     the stored APIService's caBundle and Service name (RegisterAggregatedService,
+//     ApiServerFixture.ApiServices.cs).
 //   - POST /apis/authorization.k8s.io/v1/subjectaccessreviews (by the service-account token)
 //     answered from a small RBAC table: alice is traceloop-viewer in namespace shop, admin is
 //     traceloop-admin cluster-wide, bob has no role. Every review is kept for assertions.
@@ -172,7 +176,18 @@ public sealed partial class ApiServerFixture
         {
             forward.Content = new StreamContent(context.Request.Body);
         }
-        using HttpResponseMessage answer = await _aggregated.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        HttpResponseMessage answer;
+        try
+        {
+            answer = await _aggregated.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        }
+        catch (HttpRequestException e)
+        {
+            // As the aggregator answers when the extension server cannot be reached or trusted.
+            await WriteAsync(context, 503, ApiStatus.Failure(503, "ServiceUnavailable", $"error trying to reach service: {e.InnerException?.Message ?? e.Message}"));
+            return;
+        }
+        using HttpResponseMessage disposeAnswer = answer;
         SetStatus(context, (int)answer.StatusCode);
         if (answer.Content.Headers.ContentType is { } type)
         {

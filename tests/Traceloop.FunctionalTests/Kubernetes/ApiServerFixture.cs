@@ -16,6 +16,9 @@
 //   POST /apis/authorization.k8s.io/v1/subjectaccessreviews  answered from a small RBAC table
 //   GET, PUT /api/v1/namespaces/{ns}/secrets/{name}, POST /api/v1/namespaces/{ns}/secrets
 //        Secrets kept in memory, a stale resourceVersion refused 409 (ApiServerFixture.Secrets.cs)
+//   GET, PUT /apis/apiregistration.k8s.io/v1/apiservices/{name}
+//        APIServices a test added, kept in memory, a stale resourceVersion refused 409; the
+//        aggregation layer may trust the extension server by one's caBundle (ApiServerFixture.ApiServices.cs)
 //   *    /apis/traceloop.dev/...                              the aggregation layer: a user's
 //        request forwarded to the registered extension server with the front-proxy client
 //        certificate and X-Remote-User/X-Remote-Group
@@ -32,7 +35,8 @@
 //     the "too large resource version" wait: a list always answers with the current state.
 //   - Set-based label selectors (in, notin), and field selectors on anything but pods.
 //   - Any resource but pods (read), events (create), that one ConfigMap (read),
-//     SubjectAccessReviews (create) and Secrets (get, create, replace); no other PUT, and no
+//     SubjectAccessReviews (create), Secrets (get, create, replace) and APIServices (get,
+//     replace; created by a test's hook); no other PUT, and no
 //     PATCH/DELETE through HTTP:
 //     tests change pods with the hooks below. No graceful deletion (deletionTimestamp first):
 //     a delete removes the pod at once with one DELETED event.
@@ -248,6 +252,7 @@ public sealed partial class ApiServerFixture : IAsyncDisposable
         MapExec(app);
         MapAggregation(app);
         MapSecrets(app);
+        MapApiServices(app);
         app.MapGet("/api/v1/pods", context => PodsAsync(context, null));
         app.MapGet("/api/v1/namespaces/{ns}/pods", context => PodsAsync(context, (string)context.Request.RouteValues["ns"]!));
         app.MapGet("/api/v1/namespaces/{ns}/pods/{name}", GetPodAsync);

@@ -174,10 +174,12 @@ public sealed class ManifestTests
         Assert.Equal(true, container.SecurityContext.RunAsNonRoot);
         Assert.Equal(["ALL"], container.SecurityContext.Capabilities.Drop);
         Assert.Null(container.SecurityContext.Capabilities.Add);
-        V1Volume tls = Assert.Single(pod.Volumes, v => v.Secret is not null);
-        Assert.Equal("traceloop-gateway-tls", tls.Secret.SecretName);
-        Assert.Contains(container.VolumeMounts, m => m.Name == tls.Name && m.ReadOnlyProperty == true
-            && Arg(container, "--tls-cert") == m.MountPath + "/tls.crt" && Arg(container, "--agent-tls-dir") == m.MountPath);
+        // It issues and serves its certificates itself, from memory: no Secret is mounted for the
+        // pod to wait on (a volume of a Secret that does not exist yet keeps it in ContainerCreating).
+        Assert.Contains("--issue-certificates", container.Args);
+        Assert.Null(Arg(container, "--tls-cert"));
+        Assert.Null(Arg(container, "--agent-tls-dir"));
+        Assert.DoesNotContain(pod.Volumes, v => v.Secret is not null || v.Projected is not null);
     }
 
     [Fact]
@@ -211,7 +213,9 @@ public sealed class ManifestTests
         V1Volume config = Assert.Single(Manifests.PodSpec.Volumes, v => v.Name == "config");
         V1SecretProjection secret = Assert.Single(config.Projected.Sources, s => s.Secret is not null).Secret;
         Assert.Equal("traceloop-agent-tls", secret.Name);
-        Assert.NotEqual(true, secret.Optional);
+        // The gateway creates it, maybe after this pod starts: the pod must start without it
+        // (the recorder's cluster listener waits for the files).
+        Assert.Equal(true, secret.Optional);
         Assert.Equal(["cluster-tls/ca.crt", "cluster-tls/tls.crt", "cluster-tls/tls.key"], secret.Items.Select(i => i.Path).Order(StringComparer.Ordinal));
         V1VolumeMount mount = Assert.Single(Manifests.Recorder.VolumeMounts, m => m.Name == "config");
         Assert.Equal(true, mount.ReadOnlyProperty);

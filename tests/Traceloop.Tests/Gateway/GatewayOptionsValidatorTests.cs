@@ -19,6 +19,17 @@ public sealed class GatewayOptionsValidatorTests
     }
 
     [Fact]
+    public void TheIssuer_ServesItsOwnCertificate_SoNeedsNoFiles_ButHalfAPairIsRefused()
+    {
+        Assert.True(new GatewayOptionsValidator().Validate(null, new GatewayOptions { IssueCertificates = true }).Succeeded);
+
+        var halfPair = new GatewayOptions { TlsCert = "c", IssueCertificates = true };
+        Assert.Contains("give both TlsCert and TlsKey", new GatewayOptionsValidator().Validate(null, halfPair).FailureMessage, StringComparison.Ordinal);
+        var filesOnly = new GatewayOptions { TlsKey = "k", AgentTlsDir = "/agent-tls" };
+        Assert.Contains("give both TlsCert and TlsKey", new GatewayOptionsValidator().Validate(null, filesOnly).FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WithThem_TheDefaultsAreValid_AndShownInTheHelp()
     {
         var options = new GatewayOptions { TlsCert = "/tls/tls.crt", TlsKey = "/tls/tls.key", AgentTlsDir = "/agent-tls" };
