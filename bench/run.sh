@@ -213,8 +213,9 @@ build() {
 	if ((BUILD)); then
 		local stale=""
 		if [[ -x $RECORDER ]]; then
+			# -print -quit, not | head: with pipefail, find killed by SIGPIPE would end the script.
 			stale=$(cd "$REPO" && find recorder api bpf Directory.Build.props Directory.Packages.props -type f -newer "$RECORDER" \
-				-not -path '*/bin/*' -not -path '*/obj/*' -not -path 'bpf/out/*' | head -n1)
+				-not -path '*/bin/*' -not -path '*/obj/*' -not -path 'bpf/out/*' -print -quit)
 		fi
 		if [[ ! -x $RECORDER || -n $stale ]]; then
 			log "publishing the recorder (Native AOT, ~1 min)"
