@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 
@@ -14,21 +13,17 @@ namespace Traceloop.Recorder.Kubernetes;
 /// their kernel entry at once.
 /// </summary>
 /// <remarks>
-/// Reloads work as <see cref="PodSelection"/>'s do, for the same reasons: a reloaded plan that
-/// does not validate is refused (counted, logged) and the last good one stays in force, so a typo
-/// never turns a restricted namespace into a fully captured one.
+/// A reloaded plan that does not validate is refused (counted, logged) and the last good one
+/// stays in force (<see cref="ReloadedPlan{TOptions, TPlan}"/>), so a typo never turns a
+/// restricted namespace into a fully captured one.
 /// </remarks>
 internal sealed partial class CaptureRules : IHostedService, IDisposable
 {
     private readonly ContainerRegistry _registry;
     private readonly PodCaptureLevels _levels;
     private readonly PodCache _pods;
-    private readonly IOptionsFactory<CaptureOptions> _factory;
-    private readonly IOptionsChangeTokenSource<CaptureOptions>[] _sources;
+    private readonly ReloadedPlan<CaptureOptions, CapturePlan> _plan;
     private readonly ILogger<CaptureRules> _logger;
-    private readonly List<IDisposable> _reloads = [];
-    private CapturePlan? _current;
-    private int _refusedReloads;
 
     public CaptureRules(
         ContainerRegistry registry,
@@ -41,23 +36,17 @@ internal sealed partial class CaptureRules : IHostedService, IDisposable
         _registry = registry;
         _levels = levels;
         _pods = pods;
-        _factory = factory;
-        _sources = [.. sources];
+        _plan = new ReloadedPlan<CaptureOptions, CapturePlan>(factory, sources, Parse);
         _logger = logger;
     }
 
     /// <summary>How many reloaded plans were refused, each leaving the previous one in force.</summary>
-    public int RefusedReloads => Volatile.Read(ref _refusedReloads);
+    public int RefusedReloads => _plan.Refused;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Validated at start (ValidateOnStart): one that fails here fails the start.
-        Volatile.Write(ref _current, Parse(_factory.Create(Options.DefaultName)));
+        _plan.Start(applied: ApplyAll, refused: reason => LogRefused(_logger, reason));
         _pods.Changed += OnPodChanged;
-        foreach (IOptionsChangeTokenSource<CaptureOptions> source in _sources)
-        {
-            _reloads.Add(ChangeToken.OnChange(source.GetChangeToken, Reload, source.Name ?? Options.DefaultName));
-        }
         ApplyAll();
         return Task.CompletedTask;
     }
@@ -65,7 +54,7 @@ internal sealed partial class CaptureRules : IHostedService, IDisposable
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _pods.Changed -= OnPodChanged;
-        DisposeReloads();
+        _plan.Dispose();
         return Task.CompletedTask;
     }
 
@@ -74,36 +63,7 @@ internal sealed partial class CaptureRules : IHostedService, IDisposable
             ? plan
             : throw new OptionsValidationException(Options.DefaultName, typeof(CaptureOptions), [error]);
 
-    // Runs inside the configuration's reload callback: nothing may escape from here.
-    private void Reload(string name)
-    {
-        CapturePlan plan;
-        try
-        {
-            plan = Parse(_factory.Create(name));
-        }
-        catch (OptionsValidationException e)
-        {
-            Refuse(e.Message);
-            return;
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder could not convert a value.
-            Refuse(e.Message);
-            return;
-        }
-        Volatile.Write(ref _current, plan);
-        ApplyAll();
-    }
-
-    private void Refuse(string reason)
-    {
-        Interlocked.Increment(ref _refusedReloads);
-        LogRefused(_logger, reason);
-    }
-
-    private CapturePlan Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("CaptureRules is not started.");
+    private CapturePlan Current => _plan.Current;
 
     private void OnPodChanged(PodChange change)
     {
@@ -130,16 +90,7 @@ internal sealed partial class CaptureRules : IHostedService, IDisposable
         LogApplied(_logger, CaptureLevels.Format(plan.Default), plan.RuleCount, _pods.Count, changed);
     }
 
-    private void DisposeReloads()
-    {
-        foreach (IDisposable reload in _reloads)
-        {
-            reload.Dispose();
-        }
-        _reloads.Clear();
-    }
-
-    public void Dispose() => DisposeReloads();
+    public void Dispose() => _plan.Dispose();
 
     [LoggerMessage(EventId = 425, Level = LogLevel.Information, Message = "Capture levels applied: default {Default}, {Rules} rules, {Pods} pods on this node, {Changed} running containers changed level")]
     private static partial void LogApplied(ILogger logger, string @default, int rules, int pods, int changed);

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using Traceloop.Recorder.Containers;
 
 namespace Traceloop.Recorder.Kubernetes;
@@ -15,24 +14,16 @@ namespace Traceloop.Recorder.Kubernetes;
 /// </summary>
 /// <remarks>
 /// A reloaded selection that does not validate is refused and the last good one stays in force
-/// (fail closed: an unparsable selector must not turn into "record everything"). The selection is
-/// built afresh from the factory on each change token rather than read from
-/// <see cref="IOptionsMonitor{TOptions}"/>: the monitor drops its cached value before it
-/// validates the new one, so after a refused reload its <c>CurrentValue</c> throws
-/// <see cref="OptionsValidationException"/> until the file is fixed, and its <c>OnChange</c>
-/// listeners are never told about the refused reload.
+/// (<see cref="ReloadedPlan{TOptions, TPlan}"/>): an unparsable selector must not turn into
+/// "record everything".
 /// </remarks>
 internal sealed partial class PodSelection : IHostedService, IDisposable
 {
     private readonly ContainerRegistry _registry;
     private readonly PodExclusions _exclusions;
     private readonly PodCache _pods;
-    private readonly IOptionsFactory<SelectionOptions> _factory;
-    private readonly IOptionsChangeTokenSource<SelectionOptions>[] _sources;
+    private readonly ReloadedPlan<SelectionOptions, Selection> _plan;
     private readonly ILogger<PodSelection> _logger;
-    private readonly List<IDisposable> _reloads = [];
-    private Selection? _current;
-    private int _refusedReloads;
 
     public PodSelection(
         ContainerRegistry registry,
@@ -45,25 +36,19 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
         _registry = registry;
         _exclusions = exclusions;
         _pods = pods;
-        _factory = factory;
-        _sources = [.. sources];
+        _plan = new ReloadedPlan<SelectionOptions, Selection>(factory, sources, Selection.Parse);
         _logger = logger;
     }
 
     public int ExcludedCount => _exclusions.Count;
 
     /// <summary>How many reloaded selections were refused, each leaving the previous one in force.</summary>
-    public int RefusedReloads => Volatile.Read(ref _refusedReloads);
+    public int RefusedReloads => _plan.Refused;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // The first selection was validated at start (ValidateOnStart); one that fails here fails the start.
-        Volatile.Write(ref _current, Selection.Parse(_factory.Create(Options.DefaultName)));
+        _plan.Start(applied: ApplyAll, refused: reason => LogRefused(_logger, reason));
         _pods.Changed += OnPodChanged;
-        foreach (IOptionsChangeTokenSource<SelectionOptions> source in _sources)
-        {
-            _reloads.Add(ChangeToken.OnChange(source.GetChangeToken, Reload, source.Name ?? Options.DefaultName));
-        }
         ApplyAll();
         return Task.CompletedTask;
     }
@@ -71,37 +56,8 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
     public Task StopAsync(CancellationToken cancellationToken)
     {
         _pods.Changed -= OnPodChanged;
-        DisposeReloads();
+        _plan.Dispose();
         return Task.CompletedTask;
-    }
-
-    // Runs inside the configuration's reload callback: nothing may escape from here.
-    private void Reload(string name)
-    {
-        Selection selection;
-        try
-        {
-            selection = Selection.Parse(_factory.Create(name));
-        }
-        catch (OptionsValidationException e)
-        {
-            Refuse(e.Message);
-            return;
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder could not convert a value.
-            Refuse(e.Message);
-            return;
-        }
-        Volatile.Write(ref _current, selection);
-        ApplyAll();
-    }
-
-    private void Refuse(string reason)
-    {
-        Interlocked.Increment(ref _refusedReloads);
-        LogRefused(_logger, reason);
     }
 
     private void OnPodChanged(PodChange change)
@@ -114,7 +70,7 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
         Apply(change.Pod, Current);
     }
 
-    private Selection Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("PodSelection is not started.");
+    private Selection Current => _plan.Current;
 
     private void ApplyAll()
     {
@@ -157,16 +113,7 @@ internal sealed partial class PodSelection : IHostedService, IDisposable
         }
     }
 
-    private void DisposeReloads()
-    {
-        foreach (IDisposable reload in _reloads)
-        {
-            reload.Dispose();
-        }
-        _reloads.Clear();
-    }
-
-    public void Dispose() => DisposeReloads();
+    public void Dispose() => _plan.Dispose();
 
     /// <summary>A selection that validated, with its selector parsed once.</summary>
     private sealed record Selection(SelectionOptions Options, LabelSelector Selector)
