@@ -74,9 +74,10 @@ for name in "${image_binaries[@]}"; do
 	install -m 0755 "$out/$name" "$rootfs/usr/local/bin/$name"
 done
 
-# The path a soname resolves to on this machine, from the loader's cache.
+# The path a soname resolves to on this machine, from the loader's cache. awk reads to the end
+# (no early exit): under pipefail, ldconfig killed by SIGPIPE would end the script.
 resolve_soname() {
-	ldconfig -p | awk -v so="$1" '$1 == so && /x86-64|AArch64/ { print $NF; exit }'
+	ldconfig -p | awk -v so="$1" '!found && $1 == so && /x86-64|AArch64/ { print $NF; found = 1 }'
 }
 # Every library a file needs, loader included, as the absolute paths ldd resolves.
 needed_by() {
