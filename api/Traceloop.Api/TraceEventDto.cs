@@ -11,6 +11,8 @@ public enum TraceEventKind
     Signal = 2,
     /// <summary>A TCP state change of a socket the container made: <see cref="TraceEventDto.Tcp"/>.</summary>
     Tcp = 3,
+    /// <summary>Plaintext a TLS library wrote or read for the process: <see cref="TraceEventDto.Tls"/>.</summary>
+    Tls = 4,
 }
 
 /// <summary>How much of a syscall the recording holds.</summary>
@@ -99,6 +101,9 @@ public sealed class TraceEventDto
 
     /// <summary>An HTTP/1.x request or response this syscall carried, when one was recognised in its bytes.</summary>
     [Key(19)] public HttpMessage? Http { get; init; }
+
+    /// <summary>For <see cref="TraceEventKind.Tls"/>: the plaintext and where it went.</summary>
+    [Key(20)] public TlsPlaintext? Tls { get; init; }
 }
 
 /// <summary>A TCP socket's state change (the kernel's tracepoint sock/inet_sock_set_state).</summary>
@@ -151,7 +156,7 @@ public sealed class HttpMessage
     /// <summary>For a response paired with its request: from the request's syscall to the response's.</summary>
     [Key(7)] public long? LatencyNs { get; init; }
 
-    /// <summary>The descriptor the message went through.</summary>
+    /// <summary>The descriptor the message went through; -1 for TLS plaintext whose library did not name its socket.</summary>
     [Key(8)] public int Fd { get; init; }
 }
 
@@ -162,4 +167,26 @@ public static class HttpMessageNames
     public const string Response = "response";
     public const string Client = "client";
     public const string Server = "server";
+}
+
+/// <summary>Plaintext handed to (write) or returned by (read) a TLS library, captured by a uprobe.</summary>
+[MessagePackObject]
+public sealed class TlsPlaintext
+{
+    /// <summary>"write" or "read".</summary>
+    [Key(0)] public required string Direction { get; init; }
+
+    /// <summary>"openssl" or "go".</summary>
+    [Key(1)] public required string Library { get; init; }
+
+    /// <summary>The socket, when the library says.</summary>
+    [Key(2)] public int? Fd { get; init; }
+
+    /// <summary>Bytes written or read; 0 or less is the library's failure.</summary>
+    [Key(3)] public long Result { get; init; }
+
+    /// <summary>The first bytes (--max-bytes), redacted like every other payload.</summary>
+    [Key(4)] public byte[]? Data { get; init; }
+
+    [Key(5)] public bool Truncated { get; init; }
 }

@@ -5,7 +5,8 @@ namespace Traceloop.Api.MessagePack;
 /// <summary>Writes <see cref="TraceEventDto"/> (and its <see cref="SyscallArg"/>s) as arrays indexed by their [Key]s.</summary>
 public static class TraceEventFormatter
 {
-    private const int FieldCount = 20;
+    private const int FieldCount = 21;
+    private const int TlsFieldCount = 6;
     private const int HttpFieldCount = 9;
     private const int TcpFieldCount = 7;
     private const int ArgFieldCount = 5;
@@ -69,6 +70,58 @@ public static class TraceEventFormatter
         writer.Write(value.Container);
         WriteTcp(ref writer, value.Tcp);
         WriteHttp(ref writer, value.Http);
+        WriteTls(ref writer, value.Tls);
+    }
+
+    private static void WriteTls(ref MessagePackWriter writer, TlsPlaintext? tls)
+    {
+        if (tls is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+        writer.WriteArrayHeader(TlsFieldCount);
+        writer.Write(tls.Direction);
+        writer.Write(tls.Library);
+        WireFormat.Write(ref writer, tls.Fd);
+        writer.Write(tls.Result);
+        if (tls.Data is null)
+        {
+            writer.WriteNil();
+        }
+        else
+        {
+            writer.Write(tls.Data);
+        }
+        writer.Write(tls.Truncated);
+    }
+
+    private static TlsPlaintext? ReadTls(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+        int fields = WireFormat.ReadArrayHeader(ref reader, 64, "TLS plaintext");
+        string direction = "", library = "";
+        int? fd = null;
+        long result = 0;
+        byte[]? data = null;
+        bool truncated = false;
+        for (int i = 0; i < fields; i++)
+        {
+            switch (i)
+            {
+                case 0: direction = reader.ReadString() ?? ""; break;
+                case 1: library = reader.ReadString() ?? ""; break;
+                case 2: fd = WireFormat.ReadNullableInt32(ref reader); break;
+                case 3: result = reader.ReadInt64(); break;
+                case 4: data = WireFormat.ReadBytes(ref reader); break;
+                case 5: truncated = reader.ReadBoolean(); break;
+                default: WireFormat.Skip(ref reader); break;
+            }
+        }
+        return new TlsPlaintext { Direction = direction, Library = library, Fd = fd, Result = result, Data = data, Truncated = truncated };
     }
 
     private static void WriteHttp(ref MessagePackWriter writer, HttpMessage? http)
@@ -194,6 +247,7 @@ public static class TraceEventFormatter
         string? container = null;
         TcpStateChange? tcp = null;
         HttpMessage? http = null;
+        TlsPlaintext? tls = null;
         for (int i = 0; i < count; i++)
         {
             switch (i)
@@ -218,6 +272,7 @@ public static class TraceEventFormatter
                 case 17: container = reader.ReadString(); break;
                 case 18: tcp = ReadTcp(ref reader); break;
                 case 19: http = ReadHttp(ref reader); break;
+                case 20: tls = ReadTls(ref reader); break;
                 default: WireFormat.Skip(ref reader); break;
             }
         }
@@ -243,6 +298,7 @@ public static class TraceEventFormatter
             Container = container,
             Tcp = tcp,
             Http = http,
+            Tls = tls,
         };
     }
 

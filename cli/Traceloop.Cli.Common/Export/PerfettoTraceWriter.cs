@@ -149,6 +149,13 @@ public static class PerfettoTraceWriter
                 WriteTimes(writer, e, origin);
                 writer.WriteNumber("dur", Microseconds(sliceEnd - e.TimestampNs));
                 break;
+            case TraceEventKind.Tls when e.Tls is { } tls:
+                writer.WriteString("name", $"tls {tls.Direction}");
+                writer.WriteString("cat", "tls");
+                writer.WriteString("ph", "i");
+                writer.WriteString("s", "t");
+                WriteTimes(writer, e, origin);
+                break;
             case TraceEventKind.Tcp when e.Tcp is { } tcp:
                 writer.WriteString("name", $"tcp {tcp.NewState}");
                 writer.WriteString("cat", "tcp");
@@ -238,6 +245,15 @@ public static class PerfettoTraceWriter
             if (http.LatencyNs is { } latency)
             {
                 writer.WriteNumber("http_latency_ms", latency / 1e6);
+            }
+        }
+        if (e.Tls is { } tls)
+        {
+            writer.WriteString("tls_library", tls.Library);
+            writer.WriteNumber("tls_result", tls.Result);
+            if (tls.Fd is { } fd)
+            {
+                writer.WriteNumber("fd", fd);
             }
         }
         if (e.Tcp is { } tcp)

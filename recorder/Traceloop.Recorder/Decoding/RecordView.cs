@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Traceloop.Recorder.Bpf;
@@ -59,6 +60,11 @@ internal static class RecordView
             tl_signal sig = MemoryMarshal.Read<tl_signal>(buffer[e.EnterOffset..]);
             return CommString(new ReadOnlySpan<byte>(sig.comm, RecordLayout.CommLength));
         }
+        if (e.Type == TraceEventType.Tls)
+        {
+            tl_tls tls = MemoryMarshal.Read<tl_tls>(buffer[e.EnterOffset..]);
+            return CommString(new ReadOnlySpan<byte>(tls.comm, RecordLayout.CommLength));
+        }
         if (e.Type == TraceEventType.Tcp)
         {
             tl_tcp tcp = MemoryMarshal.Read<tl_tcp>(buffer[e.EnterOffset..]);
@@ -81,6 +87,7 @@ internal static class RecordView
             case TraceEventType.ProcessExit: offset = (int)Marshal.OffsetOf<tl_proc_exit>(nameof(tl_proc_exit.comm)); break;
             case TraceEventType.Signal: offset = (int)Marshal.OffsetOf<tl_signal>(nameof(tl_signal.comm)); break;
             case TraceEventType.Tcp: offset = (int)Marshal.OffsetOf<tl_tcp>(nameof(tl_tcp.comm)); break;
+            case TraceEventType.Tls: offset = (int)Marshal.OffsetOf<tl_tls>(nameof(tl_tls.comm)); break;
             default:
                 if (!e.HasEnter)
                 {
@@ -191,6 +198,30 @@ internal static class RecordView
 
     public static tl_tcp Tcp(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
         MemoryMarshal.Read<tl_tcp>(buffer[e.EnterOffset..]);
+
+    public static tl_tls Tls(ReadOnlySpan<byte> buffer, in TraceEvent e) =>
+        MemoryMarshal.Read<tl_tls>(buffer[e.EnterOffset..]);
+
+    /// <summary>A TLS record's plaintext: its first payload, when it has one that fits the record.</summary>
+    public static bool TryGetTlsPayload(ReadOnlySpan<byte> buffer, scoped in TraceEvent e, out Payload payload)
+    {
+        payload = default;
+        tl_tls x = Tls(buffer, e);
+        int start = Unsafe.SizeOf<tl_tls>();
+        ReadOnlySpan<byte> record = buffer.Slice(e.EnterOffset, x.h.len);
+        if (x.npayloads == 0 || record.Length < start + Unsafe.SizeOf<tl_payload>())
+        {
+            return false;
+        }
+        tl_payload p = MemoryMarshal.Read<tl_payload>(record[start..]);
+        int data = start + Unsafe.SizeOf<tl_payload>();
+        if (data + p.len > record.Length)
+        {
+            return false;
+        }
+        payload = new Payload(p.kind, p.arg, p.flags, record.Slice(data, p.len));
+        return true;
+    }
 
     private static string CommString(ReadOnlySpan<byte> comm)
     {

@@ -33,6 +33,10 @@ internal static class StraceText
         {
             TcpText.AppendLine(sb, RecordView.Tcp(buffer, e));
         }
+        else if (e.Type == TraceEventType.Tls)
+        {
+            TlsText.AppendLine(sb, buffer, e);
+        }
         else
         {
             AppendCall(sb, buffer, e);

@@ -58,6 +58,35 @@ internal static class EventDtoFactory
             };
         }
 
+        if (e.Type == TraceEventType.Tls)
+        {
+            tl_tls tls = RecordView.Tls(buffer, e);
+            TlsText.AppendLine(scratch, buffer, e);
+            bool has = RecordView.TryGetTlsPayload(buffer, e, out Payload payload) && (payload.Flags & PayloadFlags.Fault) == 0;
+            return new TraceEventDto
+            {
+                Kind = TraceEventKind.Tls,
+                Seq = (long)e.Seq,
+                TimestampNs = clock.ToUnixNs(e.Timestamp),
+                Pid = (int)e.Pid,
+                Tid = (int)e.Tid,
+                Comm = RecordView.Comm(buffer, e),
+                Nr = -1,
+                Name = "tls",
+                Tls = new TlsPlaintext
+                {
+                    Direction = TlsText.Direction(tls.direction),
+                    Library = TlsText.Library(tls.library),
+                    Fd = tls.fd >= 0 ? tls.fd : null,
+                    Result = tls.ret,
+                    Data = has ? payload.Data.ToArray() : null,
+                    Truncated = has && payload.Truncated,
+                },
+                Text = scratch.ToString(),
+                Http = http,
+            };
+        }
+
         if (e.Type == TraceEventType.Tcp)
         {
             tl_tcp tcp = RecordView.Tcp(buffer, e);

@@ -1,5 +1,6 @@
 using Traceloop.Api;
 using Traceloop.Recorder.Decoding;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Records;
 
 namespace Traceloop.Recorder.Dumps;
@@ -28,6 +29,12 @@ internal static class HttpAnnotations
         for (int i = 0; i < events.Length; i++)
         {
             ref readonly TraceEvent e = ref events[i];
+            if (e.Type == TraceEventType.Tls)
+            {
+                ReadOnlySpan<byte> plaintext = TlsMessage(buffer, e, out Way tlsWay, out (uint, int) tlsKey, out bool tlsCut);
+                Annotate(found, pending, i, events, plaintext, tlsWay, tlsKey, Math.Max(RecordView.Tls(buffer, e).fd, -1), tlsCut);
+                continue;
+            }
             if (e.Type != TraceEventType.Syscall || !e.HasEnter)
             {
                 continue;
@@ -48,47 +55,78 @@ internal static class HttpAnnotations
             {
                 continue;
             }
-            if (HttpLines.TryParseRequest(data, cut, out string method, out string path, out bool pathCut))
-            {
-                var request = new HttpMessage
-                {
-                    Type = HttpMessageNames.Request,
-                    Role = way == Way.Out ? HttpMessageNames.Client : HttpMessageNames.Server,
-                    Method = method,
-                    Path = path,
-                    PathTruncated = pathCut,
-                    Fd = key.Item2,
-                };
-                found[i] = request;
-                if (!pending.TryGetValue(key, out Queue<(int, HttpMessage)>? queue))
-                {
-                    pending[key] = queue = new Queue<(int, HttpMessage)>();
-                }
-                if (queue.Count < MaxPending)
-                {
-                    queue.Enqueue((i, request));
-                }
-            }
-            else if (HttpLines.TryParseStatus(data, out int status, out string reason))
-            {
-                // A client reads the response, a server writes it.
-                string role = way == Way.In ? HttpMessageNames.Client : HttpMessageNames.Server;
-                (int Event, HttpMessage Request)? match = Take(pending, key, role);
-                found[i] = new HttpMessage
-                {
-                    Type = HttpMessageNames.Response,
-                    Role = role,
-                    Method = match?.Request.Method,
-                    Path = match?.Request.Path,
-                    PathTruncated = match?.Request.PathTruncated ?? false,
-                    Status = status,
-                    Reason = reason,
-                    LatencyNs = match is { } m ? Latency(events[m.Event], e) : null,
-                    Fd = key.Item2,
-                };
-            }
+            Annotate(found, pending, i, events, data, way, key, key.Item2, cut);
         }
         return found;
+    }
+
+    /// <summary>Records the request or response at the start of <paramref name="data"/>, if there is one, paired on <paramref name="key"/>.</summary>
+    private static void Annotate(Dictionary<int, HttpMessage> found, Dictionary<(uint Pid, int Fd), Queue<(int Event, HttpMessage Request)>> pending,
+        int i, TraceEvent[] events, ReadOnlySpan<byte> data, Way way, (uint Pid, int Fd) key, int fd, bool cut)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+        ref readonly TraceEvent e = ref events[i];
+        if (HttpLines.TryParseRequest(data, cut, out string method, out string path, out bool pathCut))
+        {
+            var request = new HttpMessage
+            {
+                Type = HttpMessageNames.Request,
+                Role = way == Way.Out ? HttpMessageNames.Client : HttpMessageNames.Server,
+                Method = method,
+                Path = path,
+                PathTruncated = pathCut,
+                Fd = fd,
+            };
+            found[i] = request;
+            if (!pending.TryGetValue(key, out Queue<(int, HttpMessage)>? queue))
+            {
+                pending[key] = queue = new Queue<(int, HttpMessage)>();
+            }
+            if (queue.Count < MaxPending)
+            {
+                queue.Enqueue((i, request));
+            }
+        }
+        else if (HttpLines.TryParseStatus(data, out int status, out string reason))
+        {
+            // A client reads the response, a server writes it.
+            string role = way == Way.In ? HttpMessageNames.Client : HttpMessageNames.Server;
+            (int Event, HttpMessage Request)? match = Take(pending, key, role);
+            found[i] = new HttpMessage
+            {
+                Type = HttpMessageNames.Response,
+                Role = role,
+                Method = match?.Request.Method,
+                Path = match?.Request.Path,
+                PathTruncated = match?.Request.PathTruncated ?? false,
+                Status = status,
+                Reason = reason,
+                LatencyNs = match is { } m ? Latency(events[m.Event], e) : null,
+                Fd = fd,
+            };
+        }
+    }
+
+    /// <summary>
+    /// A TLS record's plaintext: written is out, read is in. The connection is the socket when the
+    /// library names it, else the thread (a TLS client or handler is one thread per connection
+    /// while a request is open, for the libraries probed).
+    /// </summary>
+    private static ReadOnlySpan<byte> TlsMessage(ReadOnlySpan<byte> buffer, in TraceEvent e, out Way way, out (uint Pid, int Fd) key, out bool cut)
+    {
+        tl_tls x = RecordView.Tls(buffer, e);
+        way = x.direction == TlsDirection.Write ? Way.Out : Way.In;
+        key = (e.Pid, x.fd >= 0 ? x.fd : -1 - (int)e.Tid);
+        cut = false;
+        if (x.ret <= 0 || !RecordView.TryGetTlsPayload(buffer, e, out Payload payload) || (payload.Flags & PayloadFlags.Fault) != 0)
+        {
+            return default;
+        }
+        cut = payload.Truncated;
+        return payload.Data;
     }
 
     /// <summary>
@@ -144,7 +182,7 @@ internal static class HttpAnnotations
         bool found = way == Way.Out
             ? RecordView.TryGetEnterPayload(buffer, e, 1, out payload)
             : e.HasExit && e.Ret > 0 && RecordView.TryGetExitPayload(buffer, e, 1, out payload);
-        if (!found || (payload.Flags & Bpf.PayloadFlags.Fault) != 0)
+        if (!found || (payload.Flags & PayloadFlags.Fault) != 0)
         {
             return false;
         }

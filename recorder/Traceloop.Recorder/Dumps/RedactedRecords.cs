@@ -46,6 +46,9 @@ internal static class RedactedRecords
     private static readonly int EnterComm = (int)Marshal.OffsetOf<tl_enter>(nameof(tl_enter.comm));
     private static readonly int SignalComm = (int)Marshal.OffsetOf<tl_signal>(nameof(tl_signal.comm));
     private static readonly int TcpComm = (int)Marshal.OffsetOf<tl_tcp>(nameof(tl_tcp.comm));
+    private static readonly int TlsComm = (int)Marshal.OffsetOf<tl_tls>(nameof(tl_tls.comm));
+    private static readonly int TlsSize = Marshal.SizeOf<tl_tls>();
+    private static readonly int TlsPayloadCountOffset = (int)Marshal.OffsetOf<tl_tls>(nameof(tl_tls.npayloads));
     private static readonly int ProcessExitComm = (int)Marshal.OffsetOf<tl_proc_exit>(nameof(tl_proc_exit.comm));
     private static readonly int LengthOffset = (int)Marshal.OffsetOf<tl_rec>(nameof(tl_rec.len));
     // nr then npayloads follow the header in both tl_enter and tl_exit.
@@ -92,6 +95,7 @@ internal static class RedactedRecords
             RecordKind.Signal => (record.Length, SignalComm, 0),
             RecordKind.ProcessExit => (record.Length, ProcessExitComm, 0),
             RecordKind.Tcp => (record.Length, TcpComm, 0),
+            RecordKind.Tls => (TlsSize, TlsComm, MemoryMarshal.Read<tl_tls>(record).npayloads),
             _ => (record.Length, -1, 0),
         };
         fixedSize = Math.Min(fixedSize, record.Length);
@@ -133,6 +137,10 @@ internal static class RedactedRecords
         if (h.kind is RecordKind.Enter or RecordKind.Exit && fixedSize >= PayloadCountOffset + 2)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(copied[PayloadCountOffset..], (ushort)written);
+        }
+        else if (h.kind == RecordKind.Tls && fixedSize >= TlsPayloadCountOffset + 2)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(copied[TlsPayloadCountOffset..], (ushort)written);
         }
         if (comm >= 0 && comm + RecordLayout.CommLength <= fixedSize)
         {

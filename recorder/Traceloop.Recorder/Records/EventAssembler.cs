@@ -99,6 +99,10 @@ internal static class EventAssembler
                 case RecordKind.Signal:
                     events.Add(PointEvent(TraceEventType.Signal, r, h, MemoryMarshal.Read<tl_signal>(buffer[r.Offset..]).signo));
                     break;
+                case RecordKind.Tls:
+                    // Nr -1: no syscall's capture plan applies to its payload (redaction treats it as a data buffer).
+                    events.Add(PointEvent(TraceEventType.Tls, r, h, -1));
+                    break;
                 case RecordKind.Tcp:
                     events.Add(PointEvent(TraceEventType.Tcp, r, h, MemoryMarshal.Read<tl_tcp>(buffer[r.Offset..]).newstate));
                     break;

@@ -7,6 +7,8 @@ internal enum TraceEventType : byte
     Signal,
     /// <summary>A TCP state change: one record, no pairing.</summary>
     Tcp,
+    /// <summary>Plaintext a TLS library wrote or read: one record, its bytes a payload.</summary>
+    Tls,
 }
 
 /// <summary>How much of a syscall the ring holds.</summary>

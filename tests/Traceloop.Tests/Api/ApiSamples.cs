@@ -136,7 +136,22 @@ internal static class ApiSamples
         new TraceEventDto { Kind = TraceEventKind.Syscall, Nr = 202, Completion = SyscallCompletion.Unfinished, Comm = "" },
         TcpEvent(),
         HttpEvent(),
+        TlsEvent(),
     ];
+
+    public static TraceEventDto TlsEvent() => new()
+    {
+        Kind = TraceEventKind.Tls,
+        TimestampNs = 1_714_996_984_300_000_000,
+        Pid = 4242,
+        Tid = 4244,
+        Comm = "client",
+        Nr = -1,
+        Name = "tls",
+        Text = "--- tls write openssl fd=5 \"GET / HTTP/1.1\\r\\n\"... = 78 ---",
+        Seq = 101,
+        Tls = new TlsPlaintext { Direction = "write", Library = "openssl", Fd = 5, Result = 78, Data = "GET / HTTP/1.1\r\n"u8.ToArray(), Truncated = true },
+    };
 
     public static TraceEventDto HttpEvent() => new()
     {
@@ -303,6 +318,12 @@ internal static class ApiSamples
         {
             Assert.Equal((h.Type, h.Role, h.Method, h.Path, h.PathTruncated, h.Status, h.Reason, h.LatencyNs, h.Fd),
                 (k.Type, k.Role, k.Method, k.Path, k.PathTruncated, k.Status, k.Reason, k.LatencyNs, k.Fd));
+        }
+        Assert.Equal(expected.Tls is null, actual.Tls is null);
+        if (expected.Tls is { } x && actual.Tls is { } y)
+        {
+            Assert.Equal((x.Direction, x.Library, x.Fd, x.Result, x.Truncated), (y.Direction, y.Library, y.Fd, y.Result, y.Truncated));
+            Assert.Equal(x.Data, y.Data);
         }
         Assert.Equal(expected.Tcp is null, actual.Tcp is null);
         if (expected.Tcp is { } t && actual.Tcp is { } u)

@@ -86,6 +86,7 @@ public sealed class MessagePackKeyCoverageTests
         IDictionary<string, string> d => string.Join(",", d.OrderBy(kv => kv.Key).Select(kv => kv.Key + "=" + kv.Value)),
         byte[] b => Convert.ToHexString(b),
         SyscallArg[] args => string.Join("|", args.Select(x => $"{x.Name}:{x.Raw}:{x.Text}:{(x.Payload is null ? "null" : Convert.ToHexString(x.Payload))}:{x.Truncated}")),
+        TlsPlaintext t => $"{t.Direction}:{t.Library}:{t.Fd}:{t.Result}:{(t.Data is null ? "null" : Convert.ToHexString(t.Data))}:{t.Truncated}",
         HttpMessage h => $"{h.Type}:{h.Role}:{h.Method}:{h.Path}:{h.PathTruncated}:{h.Status}:{h.Reason}:{h.LatencyNs}:{h.Fd}",
         TcpStateChange t => $"{t.Socket}:{t.OldState}:{t.NewState}:{t.LocalAddress}:{t.LocalPort}:{t.RemoteAddress}:{t.RemotePort}",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

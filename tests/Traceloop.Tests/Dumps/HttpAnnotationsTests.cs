@@ -1,5 +1,6 @@
 using System.Text;
 using Traceloop.Api;
+using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Decoding;
 using Traceloop.Recorder.Dumps;
 using Traceloop.Recorder.Records;
@@ -107,6 +108,27 @@ public sealed class HttpAnnotationsTests
         (_, Dictionary<int, HttpMessage> found) = Find(ring);
 
         Assert.Equal(("GET", "/index.html", 200, 1), (found[1].Method, found[1].Path, found[1].Status, found[1].Fd));
+    }
+
+    [Fact]
+    public void TlsPlaintext_IsATimelineLine_AndItsHttpIsPairedPerThreadWhenTheLibraryNamesNoSocket()
+    {
+        var ring = new RingBuilder(64 * 1024);
+        // The ciphertext write, then the plaintext the library was handed, then the answer.
+        Write(ring, pid: 40, fd: 6, "\x17\x03\x03\x00\x4a", T0);
+        ring.Tls(40, 41, TlsDirection.Write, TlsLibrary.Go, -1, 41, T0 + 1_000, Encoding.ASCII.GetBytes("POST /api/pay HTTP/1.1\r\nHost: shop\r\n"), comm: "client");
+        ring.Tls(40, 41, TlsDirection.Read, TlsLibrary.Go, -1, 17, T0 + 5_000_000, Encoding.ASCII.GetBytes("HTTP/1.1 201 Created\r\n"), comm: "client");
+
+        (TraceEvent[] events, Dictionary<int, HttpMessage> found) = Find(ring);
+
+        Assert.Equal(TraceEventType.Tls, events[1].Type);
+        var sb = new StringBuilder();
+        StraceText.AppendEvent(sb, ring.Snapshot().Buffer, events[1]);
+        Assert.Equal("--- tls write go \"POST /api/pay HTTP/1.1\\r\\nHost: shop\\r\\n\" = 41 ---", sb.ToString());
+        Assert.False(found.ContainsKey(0));
+        Assert.Equal(("request", "client", "POST", "/api/pay", -1), (found[1].Type, found[1].Role, found[1].Method, found[1].Path, found[1].Fd));
+        Assert.Equal(("response", 201, "POST", "/api/pay"), (found[2].Type, found[2].Status, found[2].Method, found[2].Path));
+        Assert.Equal(4_999_000L, found[2].LatencyNs); // from the write's record to the read's
     }
 
     [Fact]

@@ -227,6 +227,23 @@ public sealed class RedactedRecordsTests
         }
     }
 
+    [Fact]
+    public void TlsPlaintext_IsRedactedLikeAnyBuffer_InItsLineAndItsStructuredData()
+    {
+        var ring = new RingBuilder(64 * 1024);
+        ring.Tls(10, 10, TlsDirection.Write, TlsLibrary.OpenSsl, 5, 40, 1_000, Encoding.ASCII.GetBytes("POST /login?password=hunter2 HTTP/1.1\r\n"));
+        var redactor = new Redactor(["hunter2"], NullLogger<Redactor>.Instance);
+
+        (_, TraceEventDto[] dtos) = Render(ring, redactor);
+
+        TraceEventDto tls = Assert.Single(dtos);
+        Assert.Equal(TraceEventKind.Tls, tls.Kind);
+        Assert.DoesNotContain("hunter2", tls.Text, StringComparison.Ordinal);
+        Assert.Contains("password=<redacted> HTTP/1.1", tls.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", Encoding.Latin1.GetString(tls.Tls!.Data!), StringComparison.Ordinal);
+        Assert.Equal(("write", "openssl", 5, 40L), (tls.Tls.Direction, tls.Tls.Library, tls.Tls.Fd, tls.Tls.Result));
+    }
+
     private static (string[] Lines, TraceEventDto[] Dtos) Render(RingBuilder ring, Redactor redactor)
     {
         using RingSnapshot snapshot = ring.Snapshot();

@@ -281,6 +281,25 @@ internal sealed class RingBuilder
         return Finish(rec, commit);
     }
 
+    /// <summary>A TLS plaintext record (struct tl_tls, 64 bytes) with its bytes as one payload, as the uprobes write it.</summary>
+    public WrittenRecord Tls(uint pid, uint tid, TlsDirection direction, TlsLibrary library, int fd, long ret, ulong ts, byte[] data, string comm = "test")
+    {
+        const int TlsSize = 64;
+        PayloadSpec[] payloads = [PayloadSpec.Bytes(0, data)];
+        int len = TlsSize + PayloadHeaderSize + Align8(data.Length);
+        WrittenRecord rec = Reserve(len, RecordKind.Tls, pid, tid, ts, -1);
+        Span<byte> body = Mapping.AsSpan(rec.MappingOffset, len);
+        FillHeader(body, rec, RecordFlags.None);
+        body[32] = (byte)direction;
+        body[33] = (byte)library;
+        BinaryPrimitives.WriteUInt16LittleEndian(body[34..], 1);
+        BinaryPrimitives.WriteInt32LittleEndian(body[36..], fd);
+        BinaryPrimitives.WriteInt64LittleEndian(body[40..], ret);
+        WriteComm(body.Slice(48, 16), comm);
+        WritePayloads(body[TlsSize..], payloads);
+        return Finish(rec, commit: true);
+    }
+
     /// <summary>Writes the tag of a reservation made with commit: false (a CPU that finished late).</summary>
     public void Commit(WrittenRecord rec)
     {
