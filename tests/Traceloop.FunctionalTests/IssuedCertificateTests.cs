@@ -83,7 +83,7 @@ public sealed class IssuedCertificateTests
         api.AddApiService(GatewayProcess.ApiService, "traceloop", "traceloop-gateway");
         Assert.Null(api.ApiServiceCaBundle(GatewayProcess.ApiService));
 
-        // Started without --tls-cert: it answers /healthz only once the fixture trusts it by the caBundle.
+        // Started without --tls-cert: it answers /readyz only once the fixture trusts it by the caBundle.
         await using GatewayProcess gateway = await GatewayProcess.StartAsync(api, cluster: null, GatewayProcess.FreePort(), servingFiles: false, cts.Token);
 
         Dictionary<string, string> serving = api.SecretData("traceloop", "traceloop-gateway-tls")

@@ -51,7 +51,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the gateway against <paramref name="api"/> and waits until it answers /healthz; with
+    /// Starts the gateway against <paramref name="api"/> and waits until it answers /readyz; with
     /// <paramref name="cluster"/> null it is the issuer of the cluster certificates (--issue-certificates).
     /// </summary>
     public static Task<GatewayProcess> StartAsync(ApiServerFixture api, ClusterCertificates? cluster, int agentPort, CancellationToken ct) =>
@@ -154,7 +154,8 @@ public sealed class GatewayProcess : IAsyncDisposable
             }
             try
             {
-                using HttpResponseMessage response = await client.GetAsync("healthz", timeout.Token);
+                // The path of the Deployment's readiness probe (an HTTPS GET, which needs the serving certificate).
+                using HttpResponseMessage response = await client.GetAsync("readyz", timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -172,7 +173,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new TimeoutException($"the gateway did not answer /healthz within {StartTimeout.TotalSeconds} s:\n{Output}");
+                throw new TimeoutException($"the gateway did not answer /readyz within {StartTimeout.TotalSeconds} s:\n{Output}");
             }
         }
     }

@@ -183,6 +183,17 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void TheGatewayIsReadyOnlyOnceItsTlsAnswers_AndIsNotRestartedWhileItWaitsForItsCertificate()
+    {
+        V1Container container = Assert.Single(Manifests.Single<V1Deployment>("traceloop-gateway").Spec.Template.Spec.Containers);
+        // An HTTPS request needs a handshake, which the gateway refuses until it has issued its certificate.
+        Assert.Equal(("/readyz", "HTTPS"), (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Scheme));
+        Assert.Equal("https", container.ReadinessProbe.HttpGet.Port.Value);
+        Assert.NotNull(container.LivenessProbe.TcpSocket);
+        Assert.Null(container.LivenessProbe.HttpGet);
+    }
+
+    [Fact]
     public void TheGatewayMayDelegateAuthReadThePodsItRoutesAndOnlyItsOwnSecrets()
     {
         Assert.Equal(("ClusterRole", "system:auth-delegator"), BoundTo<V1ClusterRoleBinding>("traceloop-gateway:system:auth-delegator"));
