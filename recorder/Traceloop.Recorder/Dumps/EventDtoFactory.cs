@@ -21,98 +21,9 @@ internal static class EventDtoFactory
     private static TraceEventDto Build(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch, HttpMessage? http)
     {
         scratch.Clear();
-        if (e.Type == TraceEventType.ProcessExit)
+        if (e.Type != TraceEventType.Syscall)
         {
-            tl_proc_exit x = RecordView.ProcessExit(buffer, e);
-            StraceText.AppendProcessExit(scratch, x);
-            return new TraceEventDto
-            {
-                Kind = TraceEventKind.ProcessExit,
-                Seq = (long)e.Seq,
-                TimestampNs = clock.ToUnixNs(e.Timestamp),
-                Pid = (int)e.Pid,
-                Tid = (int)e.Tid,
-                Comm = RecordView.Comm(buffer, e),
-                Nr = -1,
-                ExitStatus = x.exit_code,
-                ProcessEnded = x.is_leader != 0,
-                Text = scratch.ToString(),
-            };
-        }
-
-        if (e.Type == TraceEventType.Signal)
-        {
-            tl_signal sig = RecordView.Signal(buffer, e);
-            StraceText.AppendSignal(scratch, sig);
-            return new TraceEventDto
-            {
-                Kind = TraceEventKind.Signal,
-                Seq = (long)e.Seq,
-                TimestampNs = clock.ToUnixNs(e.Timestamp),
-                Pid = (int)e.Pid,
-                Tid = (int)e.Tid,
-                Comm = RecordView.Comm(buffer, e),
-                Nr = sig.signo,
-                Name = SignalNames.Name(sig.signo),
-                Text = scratch.ToString(),
-            };
-        }
-
-        if (e.Type == TraceEventType.Tls)
-        {
-            tl_tls tls = RecordView.Tls(buffer, e);
-            TlsText.AppendLine(scratch, buffer, e);
-            bool has = RecordView.TryGetTlsPayload(buffer, e, out Payload payload) && (payload.Flags & PayloadFlags.Fault) == 0;
-            return new TraceEventDto
-            {
-                Kind = TraceEventKind.Tls,
-                Seq = (long)e.Seq,
-                TimestampNs = clock.ToUnixNs(e.Timestamp),
-                Pid = (int)e.Pid,
-                Tid = (int)e.Tid,
-                Comm = RecordView.Comm(buffer, e),
-                Nr = -1,
-                Name = "tls",
-                Tls = new TlsPlaintext
-                {
-                    Direction = TlsText.Direction(tls.direction),
-                    Library = TlsText.Library(tls.library),
-                    Fd = tls.fd >= 0 ? tls.fd : null,
-                    Result = tls.ret,
-                    Data = has ? payload.Data.ToArray() : null,
-                    Truncated = has && payload.Truncated,
-                },
-                Text = scratch.ToString(),
-                Http = http,
-            };
-        }
-
-        if (e.Type == TraceEventType.Tcp)
-        {
-            tl_tcp tcp = RecordView.Tcp(buffer, e);
-            TcpText.AppendLine(scratch, tcp);
-            return new TraceEventDto
-            {
-                Kind = TraceEventKind.Tcp,
-                Seq = (long)e.Seq,
-                TimestampNs = clock.ToUnixNs(e.Timestamp),
-                Pid = (int)e.Pid,
-                Tid = (int)e.Tid,
-                Comm = RecordView.Comm(buffer, e),
-                Nr = -1,
-                Name = "tcp",
-                Tcp = new TcpStateChange
-                {
-                    Socket = tcp.sk,
-                    OldState = TcpText.StateName(tcp.oldstate),
-                    NewState = TcpText.StateName(tcp.newstate),
-                    LocalAddress = TcpText.Address(tcp, local: true),
-                    LocalPort = tcp.sport,
-                    RemoteAddress = TcpText.Address(tcp, local: false),
-                    RemotePort = tcp.dport,
-                },
-                Text = scratch.ToString(),
-            };
+            return PointEvent(buffer, e, clock, scratch, http);
         }
 
         bool returned = e.Completion == Records.SyscallCompletion.Complete || e.Completion == Records.SyscallCompletion.EnterLost;
@@ -134,6 +45,81 @@ internal static class EventDtoFactory
             ErrnoMessage = failed ? ErrnoTable.Message((int)-e.Ret) : null,
             DurationNs = e.HasEnter && e.HasExit ? (long)e.DurationNs : null,
             Completion = (Api.SyscallCompletion)e.Completion,
+            Text = scratch.ToString(),
+            Http = http,
+        };
+    }
+
+    /// <summary>An event of one record (process exit, signal, TCP change, TLS plaintext): the common fields once, the kind's own beside them.</summary>
+    private static TraceEventDto PointEvent(ReadOnlySpan<byte> buffer, in TraceEvent e, in BootClock clock, StringBuilder scratch, HttpMessage? http)
+    {
+        StraceText.AppendEvent(scratch, buffer, e);
+        TraceEventKind kind;
+        int nr = -1;
+        string? name = null;
+        int? exitStatus = null;
+        bool? ended = null;
+        TcpStateChange? tcp = null;
+        TlsPlaintext? tls = null;
+        switch (e.Type)
+        {
+            case TraceEventType.ProcessExit:
+                tl_proc_exit x = RecordView.ProcessExit(buffer, e);
+                kind = TraceEventKind.ProcessExit;
+                exitStatus = x.exit_code;
+                ended = x.is_leader != 0;
+                break;
+            case TraceEventType.Signal:
+                tl_signal sig = RecordView.Signal(buffer, e);
+                kind = TraceEventKind.Signal;
+                nr = sig.signo;
+                name = SignalNames.Name(sig.signo);
+                break;
+            case TraceEventType.Tls:
+                tl_tls t = RecordView.Tls(buffer, e);
+                bool has = RecordView.TryGetTlsPayload(buffer, e, out Payload payload) && (payload.Flags & PayloadFlags.Fault) == 0;
+                kind = TraceEventKind.Tls;
+                name = "tls";
+                tls = new TlsPlaintext
+                {
+                    Direction = TlsText.Direction(t.direction),
+                    Library = TlsText.Library(t.library),
+                    Fd = t.fd >= 0 ? t.fd : null,
+                    Result = t.ret,
+                    Data = has ? payload.Data.ToArray() : null,
+                    Truncated = has && payload.Truncated,
+                };
+                break;
+            default:
+                tl_tcp c = RecordView.Tcp(buffer, e);
+                kind = TraceEventKind.Tcp;
+                name = "tcp";
+                tcp = new TcpStateChange
+                {
+                    Socket = c.sk,
+                    OldState = TcpText.StateName(c.oldstate),
+                    NewState = TcpText.StateName(c.newstate),
+                    LocalAddress = TcpText.Address(c, local: true),
+                    LocalPort = c.sport,
+                    RemoteAddress = TcpText.Address(c, local: false),
+                    RemotePort = c.dport,
+                };
+                break;
+        }
+        return new TraceEventDto
+        {
+            Kind = kind,
+            Seq = (long)e.Seq,
+            TimestampNs = clock.ToUnixNs(e.Timestamp),
+            Pid = (int)e.Pid,
+            Tid = (int)e.Tid,
+            Comm = RecordView.Comm(buffer, e),
+            Nr = nr,
+            Name = name,
+            ExitStatus = exitStatus,
+            ProcessEnded = ended,
+            Tcp = tcp,
+            Tls = tls,
             Text = scratch.ToString(),
             Http = http,
         };

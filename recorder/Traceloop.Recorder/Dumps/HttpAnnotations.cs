@@ -39,7 +39,8 @@ internal static class HttpAnnotations
             {
                 continue;
             }
-            Way way = WayOf(SyscallTable.Name(e.Nr));
+            string syscall = SyscallTable.Name(e.Nr);
+            Way way = WayOf(syscall);
             if (way == Way.None)
             {
                 continue;
@@ -51,7 +52,7 @@ internal static class HttpAnnotations
                 pending.Remove(key);
                 continue;
             }
-            if (!Bytes(buffer, e, way, LayoutOf(SyscallTable.Name(e.Nr)), out ReadOnlySpan<byte> data, out bool cut))
+            if (!Bytes(buffer, e, way, LayoutOf(syscall), out ReadOnlySpan<byte> data, out bool cut))
             {
                 continue;
             }
