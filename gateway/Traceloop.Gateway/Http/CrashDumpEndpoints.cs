@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -6,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Traceloop.Gateway.Authorization;
 using Traceloop.Gateway.Kubernetes;
 using Traceloop.Gateway.Routing;
-using static Traceloop.Gateway.Http.PodEndpoints;
+using static Traceloop.Gateway.Http.ResourceLists;
 
 namespace Traceloop.Gateway.Http;
 
@@ -20,34 +19,13 @@ internal static class CrashDumpEndpoints
 
     public static IEndpointRouteBuilder MapCrashDumpEndpoints(this IEndpointRouteBuilder app, string prefix)
     {
-        app.MapGet(prefix + "/crashdumps", Gate.Guarded(ListAllAsync));
-        app.MapGet(prefix + "/namespaces/{ns}/crashdumps", Gate.Guarded(ListAsync));
+        app.MapGet(prefix + "/crashdumps", Gate.Guarded(context =>
+            ResourceLists.ListAllAsync(context, Kind, "/dumps", ListEnvelope.DumpNamespace, ResourceAccess.ListCrashDumps)));
+        app.MapGet(prefix + "/namespaces/{ns}/crashdumps", Gate.Guarded(context =>
+            ResourceLists.ListNamespaceAsync(context, Kind, "/dumps", ResourceAccess.ListCrashDumps)));
         app.MapGet(prefix + "/namespaces/{ns}/crashdumps/{id}", Gate.Guarded(GetAsync));
         app.MapDelete(prefix + "/namespaces/{ns}/crashdumps/{id}", Gate.Guarded(DeleteAsync));
         return app;
-    }
-
-    private static async Task ListAllAsync(HttpContext context)
-    {
-        (AccessReviewer reviewer, AgentRouter router) = Services(context);
-        AccessRecord.Of(context).Access = ResourceAccess.ListCrashDumps("");
-        FanOutResult result = await router.ListAsync(await router.AllAsync(context.RequestAborted).ConfigureAwait(false), "/dumps", context.RequestAborted).ConfigureAwait(false);
-        (JsonArray items, int hidden) = await ListEnvelope.VisibleAsync(context, reviewer, AccessRecord.IdentityOf(context), ListEnvelope.Items(result),
-            ListEnvelope.DumpNamespace, ResourceAccess.ListCrashDumps).ConfigureAwait(false);
-        await KubeStatus.WriteJsonAsync(context, 200, ListEnvelope.Build(Kind, items, hidden, result.Unreachable)).ConfigureAwait(false);
-    }
-
-    private static async Task ListAsync(HttpContext context)
-    {
-        (AccessReviewer reviewer, AgentRouter router) = Services(context);
-        string ns = Route(context, "ns");
-        if (!await Gate.AllowAsync(context, reviewer, ResourceAccess.ListCrashDumps(ns)).ConfigureAwait(false))
-        {
-            return;
-        }
-        FanOutResult result = await router.ListAsync(await router.AllAsync(context.RequestAborted).ConfigureAwait(false),
-            "/dumps?namespace=" + Uri.EscapeDataString(ns), context.RequestAborted).ConfigureAwait(false);
-        await KubeStatus.WriteJsonAsync(context, 200, ListEnvelope.Build(Kind, new JsonArray([.. ListEnvelope.Items(result)]), 0, result.Unreachable)).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext context)

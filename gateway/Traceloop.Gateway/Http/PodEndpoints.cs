@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Traceloop.Gateway.Authorization;
 using Traceloop.Gateway.Kubernetes;
 using Traceloop.Gateway.Routing;
+using static Traceloop.Gateway.Http.ResourceLists;
 
 namespace Traceloop.Gateway.Http;
 
@@ -19,35 +20,14 @@ internal static class PodEndpoints
 
     public static IEndpointRouteBuilder MapPodEndpoints(this IEndpointRouteBuilder app, string prefix)
     {
-        app.MapGet(prefix + "/pods", Gate.Guarded(ListAllAsync));
-        app.MapGet(prefix + "/namespaces/{ns}/pods", Gate.Guarded(ListAsync));
+        app.MapGet(prefix + "/pods", Gate.Guarded(context =>
+            ResourceLists.ListAllAsync(context, Kind, "/containers", ListEnvelope.ContainerNamespace, ResourceAccess.ListPods)));
+        app.MapGet(prefix + "/namespaces/{ns}/pods", Gate.Guarded(context =>
+            ResourceLists.ListNamespaceAsync(context, Kind, "/containers", ResourceAccess.ListPods)));
         app.MapGet(prefix + "/namespaces/{ns}/pods/{pod}", Gate.Guarded(GetAsync));
         app.MapGet(prefix + "/namespaces/{ns}/pods/{pod}/dump", Gate.Guarded(DumpAsync));
         app.MapPost(prefix + "/namespaces/{ns}/pods/{pod}/snapshot", Gate.Guarded(SnapshotAsync));
         return app;
-    }
-
-    private static async Task ListAllAsync(HttpContext context)
-    {
-        (AccessReviewer reviewer, AgentRouter router) = Services(context);
-        AccessRecord.Of(context).Access = ResourceAccess.ListPods("");
-        FanOutResult result = await router.ListAsync(await router.AllAsync(context.RequestAborted).ConfigureAwait(false), "/containers", context.RequestAborted).ConfigureAwait(false);
-        (JsonArray items, int hidden) = await ListEnvelope.VisibleAsync(context, reviewer, AccessRecord.IdentityOf(context), ListEnvelope.Items(result),
-            ListEnvelope.ContainerNamespace, ResourceAccess.ListPods).ConfigureAwait(false);
-        await KubeStatus.WriteJsonAsync(context, 200, ListEnvelope.Build(Kind, items, hidden, result.Unreachable)).ConfigureAwait(false);
-    }
-
-    private static async Task ListAsync(HttpContext context)
-    {
-        (AccessReviewer reviewer, AgentRouter router) = Services(context);
-        string ns = Route(context, "ns");
-        if (!await Gate.AllowAsync(context, reviewer, ResourceAccess.ListPods(ns)).ConfigureAwait(false))
-        {
-            return;
-        }
-        FanOutResult result = await router.ListAsync(await router.AllAsync(context.RequestAborted).ConfigureAwait(false),
-            "/containers?namespace=" + Uri.EscapeDataString(ns), context.RequestAborted).ConfigureAwait(false);
-        await KubeStatus.WriteJsonAsync(context, 200, ListEnvelope.Build(Kind, new JsonArray([.. ListEnvelope.Items(result)]), 0, result.Unreachable)).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext context)
@@ -116,9 +96,4 @@ internal static class PodEndpoints
         using HttpResponseMessage response = await agents.SendAsync(candidates[0], method, path + context.Request.QueryString.Value, context.RequestAborted).ConfigureAwait(false);
         await AgentRelay.RelayAsync(context, response).ConfigureAwait(false);
     }
-
-    internal static string Route(HttpContext context, string name) => (string)context.Request.RouteValues[name]!;
-
-    internal static (AccessReviewer, AgentRouter) Services(HttpContext context) =>
-        (context.RequestServices.GetRequiredService<AccessReviewer>(), context.RequestServices.GetRequiredService<AgentRouter>());
 }
