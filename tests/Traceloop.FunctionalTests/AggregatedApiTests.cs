@@ -55,6 +55,26 @@ public sealed class AggregatedApiTests(AggregatedApiScene scene, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Carol_AllowedThroughHerGroup_DumpsAShopPod_AndTheReviewCarriesTheGroup()
+    {
+        using var cts = new CancellationTokenSource(AggregatedApiScene.Timeout);
+        using HttpClient carol = scene.Api.CreateUserClient("carol");
+
+        // No binding names carol: only the group the aggregator forwarded in its own X-Remote-Group header allows this.
+        using HttpResponseMessage dump = await carol.GetAsync($"{Prefix}/namespaces/shop/pods/web/dump?format=text", cts.Token);
+        string text = await dump.Content.ReadAsStringAsync(cts.Token);
+        Assert.True(dump.StatusCode == HttpStatusCode.OK, $"{dump.StatusCode}: {text}\n{scene.Gateway.Output}");
+        Assert.Contains(AggregatedApiScene.Marker(scene.Shop), text, StringComparison.Ordinal);
+        JsonNode review = scene.Api.Reviews.Last(r => (string?)r["spec"]!["user"] == "carol")["spec"]!;
+        Assert.Equal(["shop-oncall"], review["groups"]!.AsArray().Select(g => (string?)g));
+
+        JsonObject refused = await StatusOf(await carol.GetAsync($"{Prefix}/namespaces/kube-system/pods/dns/dump", cts.Token), HttpStatusCode.Forbidden, cts.Token);
+        Assert.Contains("User \"carol\" cannot get resource \"pods/dump\"", (string)refused["message"]!, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => Task.FromResult(scene.Gateway.AuditLines().Any(l => l.Contains("user=carol groups=shop-oncall verb=get resource=pods/dump namespace=shop name=web status=200",
+            StringComparison.Ordinal))), TimeSpan.FromSeconds(5), "carol's audit line with her group");
+    }
+
+    [Fact]
     public async Task Bob_WithNoRole_IsRefusedEverything()
     {
         using var cts = new CancellationTokenSource(AggregatedApiScene.Timeout);

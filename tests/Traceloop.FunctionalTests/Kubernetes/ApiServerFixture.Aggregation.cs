@@ -2,8 +2,8 @@
 // (see the implemented/limits lists in ApiServerFixture.cs):
 //   - ConfigMap kube-system/extension-apiserver-authentication with the front-proxy CA, the
 //     allowed CN and the X-Remote-* header names, as kubeadm writes it.
-//   - /apis/traceloop.dev/... from a user (bearer tokens of alice, bob and admin) is forwarded to
-//     the registered extension server with the front-proxy client certificate and X-Remote-User /
+//   - /apis/traceloop.dev/... from a user (bearer tokens of alice, bob, carol and admin) is forwarded
+//     to the registered extension server with the front-proxy client certificate, X-Remote-User and
 //     X-Remote-Group; the caller's own Authorization and X-Remote-* headers are dropped, as the
 //     real proxy drops them. Without a registered server, or one that cannot be reached or whose
 //     certificate is not trusted, it is 503, as for an unavailable APIService. The server is
@@ -12,7 +12,8 @@
 //     ApiServerFixture.ApiServices.cs).
 //   - POST /apis/authorization.k8s.io/v1/subjectaccessreviews (by the service-account token)
 //     answered from a small RBAC table: alice is traceloop-viewer in namespace shop, admin is
-//     traceloop-admin cluster-wide, bob has no role. Every review is kept for assertions.
+//     traceloop-admin cluster-wide, bob has no role, and carol has none of her own but is in group
+//     shop-oncall, which is traceloop-viewer in shop (the review's spec.groups decides). Every review is kept for assertions.
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -46,13 +47,26 @@ public sealed partial class ApiServerFixture
         ["alice"] = [("shop", Viewer)],
         ["bob"] = [],
         ["admin"] = [("", Admin)],
+        ["carol"] = [],
+    };
+
+    /// <summary>user → the group of <see cref="GroupBindings"/> the user is in (others are only in system:authenticated).</summary>
+    private static readonly Dictionary<string, string> Membership = new(StringComparer.Ordinal)
+    {
+        ["carol"] = "shop-oncall",
+    };
+
+    /// <summary>group → (namespace or "" for a cluster-wide binding, rules).</summary>
+    private static readonly Dictionary<string, (string Namespace, Dictionary<string, string[]> Rules)[]> GroupBindings = new(StringComparer.Ordinal)
+    {
+        ["shop-oncall"] = [("shop", Viewer)],
     };
 
     private readonly List<JsonObject> _reviews = [];
     private HttpClient? _aggregated;
     private Uri? _aggregatedUrl;
 
-    /// <summary>The users the fixture authenticates on aggregated paths: alice, bob, admin.</summary>
+    /// <summary>The users the fixture authenticates on aggregated paths: alice, bob, admin, carol.</summary>
     public static IReadOnlyList<string> Users => [.. Bindings.Keys];
 
     /// <summary>The SubjectAccessReviews answered so far.</summary>
@@ -145,7 +159,10 @@ public sealed partial class ApiServerFixture
         {
             resource += "/" + sub;
         }
-        bool allowed = group == AggregatedGroup && Bindings.TryGetValue(user, out var bindings)
+        string[] groups = spec["groups"] is JsonArray g ? [.. g.Select(n => (string?)n).OfType<string>()] : [];
+        var bindings = (Bindings.TryGetValue(user, out var own) ? own : [])
+            .Concat(groups.SelectMany(name => GroupBindings.TryGetValue(name, out var bound) ? bound : []));
+        bool allowed = group == AggregatedGroup
             && bindings.Any(b => (b.Namespace.Length == 0 || b.Namespace == ns) && b.Rules.TryGetValue(resource, out string[]? verbs) && verbs.Contains(verb));
         review["status"] = allowed
             ? new JsonObject { ["allowed"] = true, ["reason"] = $"RBAC: allowed by the fixture's table for \"{user}\"" }
@@ -171,7 +188,11 @@ public sealed partial class ApiServerFixture
         using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method),
             new Uri(_aggregatedUrl, context.Request.Path.Value + context.Request.QueryString.Value));
         forward.Headers.Add("X-Remote-User", user);
-        forward.Headers.Add("X-Remote-Group", "system:authenticated");
+        // The real proxy sends one header line per group, with system:authenticated last. HttpClient
+        // would join several values into one line, which a receiver must not split (a group name may
+        // hold a comma), so a user in a group of the table is forwarded with that group alone; the
+        // gateway's reading of repeated lines is covered by FrontProxyAuthenticatorTests.
+        forward.Headers.Add("X-Remote-Group", Membership.GetValueOrDefault(user, "system:authenticated"));
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
             forward.Content = new StreamContent(context.Request.Body);

@@ -41,11 +41,11 @@
 //     tests change pods with the hooks below. No graceful deletion (deletionTimestamp first):
 //     a delete removes the pod at once with one DELETED event.
 //   - Client certificates and impersonation: the service-account token for the core paths, and
-//     three user tokens (alice, bob, admin) for the aggregated group only; forbidden core paths
-//     by hook. RBAC only as the fixed table of SubjectAccessReview answers (roles of the
-//     traceloop.dev group; no other group, no non-resource URLs, no groups' bindings).
+//     four user tokens (alice, bob, carol, admin) for the aggregated group only; forbidden core
+//     paths by hook. RBAC only as the fixed table of SubjectAccessReview answers (roles of the
+//     traceloop.dev group bound to users and to one group; no other API group, no non-resource URLs).
 //   - The aggregator's discovery merging (/apis lists no group), APIService availability
-//     checks, and several X-Remote-Group headers (one group, system:authenticated, is sent).
+//     checks.
 //   - Protobuf and Table output, server-side apply, admission, API discovery (/api, /apis).
 //   - Periodic bookmarks: a BOOKMARK is sent only when a test calls SendBookmark().
 //   - Without timeoutSeconds a watch lasts 30 minutes (the real server picks 30-60).
