@@ -1447,6 +1447,7 @@ struct tl_uregs {
 struct tl_tls_call {
 	__u64 buf;      /* the plaintext buffer */
 	__u64 count;    /* SSL_*_ex: where the library stores the byte count; 0 otherwise */
+	__u64 start;    /* CLOCK_BOOTTIME at entry: the dump finds the socket among the syscalls after it */
 	__u8 direction; /* enum tl_tls_direction */
 	__u8 pad[7];
 };
@@ -1479,6 +1480,7 @@ static __always_inline int tls_enter(__u64 id, __u32 library, __u8 direction, __
 
 	if (!task_ring(task, &c))
 		return 0;
+	call.start = bpf_ktime_get_boot_ns();
 	bpf_map_update_elem(&tls_calls, &key, &call, BPF_ANY);
 	return 0;
 }
@@ -1496,12 +1498,13 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 	struct ring *r;
 	__u32 zero = 0, seq, len = sizeof(struct tl_tls), n = 0;
 	__u8 flags = 0, pflags = 0, direction;
-	__u64 buf, count, tag;
+	__u64 buf, count, start, tag;
 
 	if (!call)
 		return 0;
 	buf = call->buf;
 	count = call->count;
+	start = call->start;
 	direction = call->direction;
 	bpf_map_delete_elem(&tls_calls, &key);
 
@@ -1537,6 +1540,7 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 	x->npayloads = ret > 0;
 	x->fd = -1;
 	x->ret = ret;
+	x->start = start;
 	copy_comm(x->comm, task);
 	if (ret > 0) {
 		p = (struct tl_payload *)(x + 1);

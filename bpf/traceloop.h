@@ -257,9 +257,10 @@ enum tl_tls_library {
 };
 
 /*
- * One call of a TLS library's write or read, written when it returns. At most one payload
- * follows (TL_PAYLOAD_BYTES, arg 1): the plaintext, cut at cfg.max_bytes, or FAULT when it
- * could not be read.
+ * One call of a TLS library's write or read, written when it returns (h.ts). At most one
+ * payload follows (TL_PAYLOAD_BYTES, arg 1): the plaintext, cut at cfg.max_bytes, or FAULT
+ * when it could not be read. The socket is found at dump time: the ciphertext syscalls the
+ * returning thread made between start and h.ts (docs/TLS.md).
  */
 struct tl_tls {
 	struct tl_rec h;
@@ -268,6 +269,7 @@ struct tl_tls {
 	__u16 npayloads;
 	__s32 fd;        /* the socket, or -1 when the library does not say */
 	__s64 ret;       /* bytes written or read; 0 or less: the library's failure */
+	__u64 start;     /* CLOCK_BOOTTIME, ns: when the call was entered */
 	char comm[TL_COMM_LEN];
 	/* struct tl_payload items follow */
 };
@@ -336,7 +338,7 @@ struct tl_control {
  * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
  * the meta map says they are exactly what it would load itself.
  */
-#define TL_STATE_VERSION 2
+#define TL_STATE_VERSION 3
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
 struct tl_meta {

@@ -110,6 +110,7 @@ public sealed class RecordLayoutTests
         ("tl_tls", "npayloads", typeof(tl_tls), "npayloads"),
         ("tl_tls", "fd", typeof(tl_tls), "fd"),
         ("tl_tls", "ret", typeof(tl_tls), "ret"),
+        ("tl_tls", "start", typeof(tl_tls), "start"),
         ("tl_tls", "comm", typeof(tl_tls), "comm"),
         ("tl_capture", "kind", typeof(tl_capture), "kind"),
         ("tl_capture", "arg", typeof(tl_capture), "arg"),
