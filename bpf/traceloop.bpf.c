@@ -23,6 +23,7 @@ const volatile struct tl_config cfg = {
 	.max_str = 256,
 	.max_bytes = 64,
 	.max_argv = 16,
+	.max_tls_bytes = 64,
 };
 
 struct ring {
@@ -1519,9 +1520,10 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 		ret = ret == 1 && !bpf_probe_read_user(&done, sizeof(done), (void *)count) ? (long)done : 0;
 	}
 	if (ret > 0) {
-		n = ret < cfg.max_bytes ? ret : cfg.max_bytes;
-		if (n > TL_MAX_STR)
-			n = TL_MAX_STR;
+		/* Its own limit: plaintext is worth more bytes than ciphertext buffers are. */
+		n = ret < cfg.max_tls_bytes ? ret : cfg.max_tls_bytes;
+		if (n > TL_MAX_PAYLOAD)
+			n = TL_MAX_PAYLOAD;
 		if (n < ret) {
 			flags |= TL_REC_TRUNCATED;
 			pflags |= TL_PAYLOAD_TRUNCATED;
@@ -1550,8 +1552,8 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 		p->pad = 0;
 		p->len = n;
 		p->pad2 = 0;
-		if (n > TL_MAX_STR)
-			n = TL_MAX_STR;
+		if (n > TL_MAX_PAYLOAD)
+			n = TL_MAX_PAYLOAD;
 		bpf_probe_read_kernel(p + 1, n, s->buf);
 	}
 	commit(&x->h, tag);

@@ -258,7 +258,7 @@ enum tl_tls_library {
 
 /*
  * One call of a TLS library's write or read, written when it returns (h.ts). At most one
- * payload follows (TL_PAYLOAD_BYTES, arg 1): the plaintext, cut at cfg.max_bytes, or FAULT
+ * payload follows (TL_PAYLOAD_BYTES, arg 1): the plaintext, cut at cfg.max_tls_bytes, or FAULT
  * when it could not be read. The socket is found at dump time: the ciphertext syscalls the
  * returning thread made between start and h.ts (docs/TLS.md).
  */
@@ -390,6 +390,8 @@ struct tl_config {
 	__u32 cgroup_subsys; /* 0: key by cgroup v2 id; n: by the id in the v1 hierarchy of subsystem n - 1 */
 	__s32 hierarchy_id;  /* the hierarchy whose mkdir/rmdir matter: 0 for v2 */
 	__u32 metrics;       /* 1: count syscalls per container (the syscall_* maps below); 0: not at all */
+	__u32 max_tls_bytes; /* TLS plaintext payload limit, <= TL_MAX_PAYLOAD (--max-tls-bytes) */
+	__u32 pad;
 };
 
 /*

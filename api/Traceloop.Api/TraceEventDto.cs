@@ -185,7 +185,7 @@ public sealed class TlsPlaintext
     /// <summary>Bytes written or read; 0 or less is the library's failure.</summary>
     [Key(3)] public long Result { get; init; }
 
-    /// <summary>The first bytes (--max-bytes), redacted like every other payload.</summary>
+    /// <summary>The first bytes (--max-tls-bytes), redacted like every other payload.</summary>
     [Key(4)] public byte[]? Data { get; init; }
 
     [Key(5)] public bool Truncated { get; init; }

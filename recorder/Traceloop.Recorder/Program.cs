@@ -26,6 +26,7 @@ var switches = new Dictionary<string, string>
     ["--spare-rings"] = nameof(RecorderOptions.SpareRings),
     ["--max-string"] = nameof(RecorderOptions.MaxStringBytes),
     ["--max-bytes"] = nameof(RecorderOptions.MaxDataBytes),
+    ["--max-tls-bytes"] = nameof(RecorderOptions.MaxTlsBytes),
     ["--max-argv"] = nameof(RecorderOptions.MaxArgv),
     ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
     ["--socket-group"] = nameof(RecorderOptions.SocketGroup),

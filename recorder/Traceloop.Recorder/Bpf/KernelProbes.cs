@@ -10,13 +10,14 @@ namespace Traceloop.Recorder.Bpf;
 /// <param name="HierarchyId">The hierarchy whose cgroup creations the kernel watches (0 for v2).</param>
 /// <param name="MaxBytes">Bytes kept of a data buffer (read, write, send, recv).</param>
 /// <param name="MaxArgv">execve arguments kept.</param>
+/// <param name="MaxTlsBytes">Bytes of plaintext kept per TLS record.</param>
 /// <param name="Triggers">Which crash-trigger programs to load; the others are never loaded, so they cost nothing.</param>
 /// <param name="Metrics">Count syscalls, errors and latency per container (the syscall_* maps); off, the programs carry no trace of it.</param>
 /// <param name="Cpus">The CPU count the rings are split for; 0 for this machine's possible CPUs.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
     IReadOnlyDictionary<int, tl_syscall_captures> Captures,
     uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default,
-    bool Metrics = false, int Cpus = 0)
+    bool Metrics = false, int Cpus = 0, int MaxTlsBytes = 64)
 {
     /// <summary>How every container's ring is split into per-CPU sub-rings: the programs and the rings must agree.</summary>
     public RingGeometry Rings => RingGeometry.For(RingSize, Cpus > 0 ? Cpus : PossibleCpus.Count);
@@ -317,6 +318,7 @@ internal sealed partial class KernelProbes : IDisposable
                     cgroup_subsys = config.CgroupSubsys,
                     hierarchy_id = config.HierarchyId,
                     metrics = config.Metrics ? 1u : 0u,
+                    max_tls_bytes = (uint)config.MaxTlsBytes,
                 };
                 int err = Interop.Libbpf.bpf_map__set_initial_value(FindMap(obj, ".rodata"), &cfg, (nuint)sizeof(tl_config));
                 if (err != 0)

@@ -44,6 +44,10 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add($"MaxDataBytes {o.MaxDataBytes} must be from 0 to {RecordLayout.MaxString}");
         }
+        if (o.MaxTlsBytes is < 0 or > RecordLayout.MaxPayload)
+        {
+            errors.Add($"MaxTlsBytes {o.MaxTlsBytes} must be from 0 to {RecordLayout.MaxPayload}");
+        }
         if (o.MaxArgv is < 1 or > RecordLayout.MaxArgv)
         {
             errors.Add($"MaxArgv {o.MaxArgv} must be from 1 to {RecordLayout.MaxArgv}");
