@@ -317,6 +317,18 @@ struct tl_pod_name {
 	char name[TL_POD_NAME_LEN];
 };
 
+/*
+ * A process of a recorded container ran a new program (the exec_notices ring): the recorder's
+ * TLS service reads what it maps. Apart from the control ring, so an exec storm never takes
+ * the room of a crash notice.
+ */
+struct tl_exec_notice {
+	__u64 cgroup_id; /* the key of the container (or nested cgroup) it runs in */
+	__u64 ts;        /* boot time, ns */
+	__u32 pid;       /* the process (thread group) that called execve */
+	__u32 pad;
+};
+
 /* Low-rate notifications to the recorder through a BPF ring buffer. */
 struct tl_control {
 	__u32 kind;
@@ -336,7 +348,7 @@ struct tl_control {
  * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
  * the meta map says they are exactly what it would load itself.
  */
-#define TL_STATE_VERSION 2
+#define TL_STATE_VERSION 3
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
 struct tl_meta {

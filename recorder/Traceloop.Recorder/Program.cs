@@ -27,6 +27,7 @@ var switches = new Dictionary<string, string>
     ["--max-string"] = nameof(RecorderOptions.MaxStringBytes),
     ["--max-bytes"] = nameof(RecorderOptions.MaxDataBytes),
     ["--max-argv"] = nameof(RecorderOptions.MaxArgv),
+    ["--tls"] = nameof(RecorderOptions.Tls),
     ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
     ["--socket-group"] = nameof(RecorderOptions.SocketGroup),
     ["--cgroup-hierarchy"] = nameof(RecorderOptions.CgroupHierarchy),

@@ -28,6 +28,8 @@ internal static class RecorderHelp
           --max-string BYTES     bytes kept of a path argument        (default {Number(o.MaxStringBytes)})
           --max-bytes BYTES      bytes kept of a data buffer          (default {Number(o.MaxDataBytes)})
           --max-argv N           execve arguments kept                (default {Number(o.MaxArgv)})
+          --tls on|off           record TLS plaintext of OpenSSL and Go crypto/tls with
+                                 uprobes (docs/TLS.md)                (default {o.Tls})
           --redact REGEX         replace matches in captured strings, argv, buffers and
                                  command names by <redacted> (repeatable; default none)
           --socket-mode MODE     socket permission bits               (default {o.SocketMode})
