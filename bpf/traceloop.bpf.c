@@ -1120,17 +1120,53 @@ int tl_process_exit(__u64 *ctx)
 	return 0;
 }
 
+/*
+ * Exec notices for the TLS service, in a ring of their own: an exec storm fills this one and
+ * never the control ring, whose crash notices matter more. 64 KiB holds about 2000 notices;
+ * the recorder reads them within milliseconds, and what did not fit is counted (exec_drops)
+ * and caught by its periodic sweep instead. Nothing reads it when the recorder runs with
+ * --tls off: every notice is then a counted drop, one failed reservation per exec.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} exec_notices SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_drops SEC(".maps");
+
 SEC("tp_btf/sched_process_exec")
 int tl_process_exec(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
 	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_exec_notice *n;
 	struct pid *pid;
 	struct upid up = {};
 	unsigned int level;
+	__u32 zero = 0;
 
-	if (!c || c->parent != 0)
+	if (!c)
+		return 0;
+	n = bpf_ringbuf_reserve(&exec_notices, sizeof(*n), 0);
+	if (n) {
+		n->cgroup_id = cgid;
+		n->ts = bpf_ktime_get_boot_ns();
+		n->pid = task->tgid;
+		n->pad = 0;
+		bpf_ringbuf_submit(n, 0);
+	} else {
+		__u64 *drops = bpf_map_lookup_elem(&exec_drops, &zero);
+
+		if (drops)
+			__sync_fetch_and_add(drops, 1);
+	}
+	if (c->parent != 0)
 		return 0;
 	/*
 	 * The main process is pid 1 of the container's pid namespace. "The first exec in the

@@ -319,6 +319,18 @@ struct tl_pod_name {
 	char name[TL_POD_NAME_LEN];
 };
 
+/*
+ * A process of a recorded container ran a new program (the exec_notices ring): the recorder's
+ * TLS service reads what it maps. Apart from the control ring, so an exec storm never takes
+ * the room of a crash notice.
+ */
+struct tl_exec_notice {
+	__u64 cgroup_id; /* the key of the container (or nested cgroup) it runs in */
+	__u64 ts;        /* boot time, ns */
+	__u32 pid;       /* the process (thread group) that called execve */
+	__u32 pad;
+};
+
 /* Low-rate notifications to the recorder through a BPF ring buffer. */
 struct tl_control {
 	__u32 kind;

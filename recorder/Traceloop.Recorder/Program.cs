@@ -28,6 +28,7 @@ var switches = new Dictionary<string, string>
     ["--max-bytes"] = nameof(RecorderOptions.MaxDataBytes),
     ["--max-tls-bytes"] = nameof(RecorderOptions.MaxTlsBytes),
     ["--max-argv"] = nameof(RecorderOptions.MaxArgv),
+    ["--tls"] = nameof(RecorderOptions.Tls),
     ["--socket-mode"] = nameof(RecorderOptions.SocketMode),
     ["--socket-group"] = nameof(RecorderOptions.SocketGroup),
     ["--cgroup-hierarchy"] = nameof(RecorderOptions.CgroupHierarchy),

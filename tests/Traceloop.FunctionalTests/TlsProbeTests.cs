@@ -166,7 +166,7 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AProgramTheObjectDoesNotHave_IsAFailedAttach_NotACrash()
     {
-        var probes = new TlsProbes(_ => 0);
+        var probes = new TlsProbes(_ => null);
         var library = new OpenSslLibrary(new FileIdentity(1, 2, 3), "/lib/libssl.so.3", "/proc/1/root/lib/libssl.so.3", true, [new OpenSslFunction("SSL_write", 0x1000)]);
 
         TlsAttachResult result = probes.AttachOpenSsl(library);

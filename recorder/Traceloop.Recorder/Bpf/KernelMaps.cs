@@ -43,6 +43,16 @@ internal unsafe struct tl_control
     public int nr;
 }
 
+/// <summary>A program started in a recorded container (the exec_notices ring).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_exec_notice
+{
+    public ulong cgroup_id;
+    public ulong ts;
+    public uint pid;
+    public uint pad;
+}
+
 [StructLayout(LayoutKind.Sequential)]
 internal struct tl_watched_error
 {

@@ -108,6 +108,15 @@ internal sealed class RecorderOptions
     /// </summary>
     public string[] Redact { get; set; } = [];
 
+    /// <summary>
+    /// "on": uprobes on the OpenSSL and Go crypto/tls code that recorded containers run, so their
+    /// TLS plaintext is recorded beside the syscalls (docs/TLS.md); "off": no process is scanned
+    /// and nothing is probed.
+    /// </summary>
+    public string Tls { get; set; } = "on";
+
+    public bool TlsEnabled => string.Equals(Tls, "on", StringComparison.OrdinalIgnoreCase);
+
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
 
     public int MinResponseRateBytes => ParseSize(MinResponseRate) ?? -1;

@@ -93,6 +93,10 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add($"CgroupHierarchy '{o.CgroupHierarchy}' must be auto, unified, or a cgroup v1 controller name such as memory");
         }
+        if (!string.Equals(o.Tls, "on", StringComparison.OrdinalIgnoreCase) && !string.Equals(o.Tls, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Tls '{o.Tls}' must be on or off");
+        }
         if (TryParseMode(o.SocketMode) is null)
         {
             errors.Add($"SocketMode '{o.SocketMode}' must be octal permission bits such as 0660");

@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using System.Text;
+using Traceloop.Api;
+using Traceloop.FunctionalTests.Containers;
+using Traceloop.FunctionalTests.Recorder;
+using Traceloop.TestCommon.Tls;
+using Xunit.Abstractions;
+
+namespace Traceloop.FunctionalTests.Tls;
+
+/// <summary>
+/// Go clients in containers, probed (or not) by the recorder alone. A stripped crypto/tls client
+/// is located through its function table and probed at entry and every RET: its write is in its
+/// container's dump and it finishes normally. The same client with its function table's section
+/// renamed (the runtime does not need the name, so it runs exactly as before) cannot be located:
+/// the recorder logs it as skipped with the reason and probes nothing of it, so its container's
+/// dump holds no TLS line while the server still reads its token.
+/// </summary>
+public sealed class GoTlsRecordingTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    // Connects, waits a second (the probes attach after exec, as for any real client), sends its
+    // second argument and prints the reply; exits 0 when the server closes.
+    private const string DelayedClient = """
+        package main
+
+        import (
+        	"crypto/tls"
+        	"fmt"
+        	"os"
+        	"time"
+        )
+
+        func main() {
+        	conn, err := tls.Dial("tcp", os.Args[1], &tls.Config{InsecureSkipVerify: true})
+        	if err != nil {
+        		fmt.Fprintln(os.Stderr, err)
+        		os.Exit(2)
+        	}
+        	defer conn.Close()
+        	time.Sleep(time.Second)
+        	if _, err := conn.Write([]byte(os.Args[2] + "\n")); err != nil {
+        		fmt.Fprintln(os.Stderr, err)
+        		os.Exit(3)
+        	}
+        	fmt.Println("sent")
+        	reply := make([]byte, 256)
+        	n, _ := conn.Read(reply)
+        	fmt.Printf("reply %q\n", reply[:n])
+        }
+        """;
+
+    [Fact]
+    public async Task AStrippedGoClient_IsProbedByTheRecorder_AndOneWhoseFunctionTableCannotBeFound_IsSkippedWithItsReason()
+    {
+        RootRequirement.Ensure();
+        using var cts = new CancellationTokenSource(Timeout);
+        string built = await BuiltPrograms.GoAsync(DelayedClient, stripped: true).WaitAsync(cts.Token);
+        await using TlsScene scene = await TlsScene.CreateAsync(cts.Token);
+        // Not under /usr: the host's /usr is mounted over the rootfs's.
+        string probedPath = $"/opt/go-tls-{Guid.NewGuid():N}";
+        string oddPath = $"/opt/go-tls-odd-{Guid.NewGuid():N}";
+        scene.Rootfs.CopyIn(built, probedPath);
+        string odd = Path.Join(Path.GetTempPath(), Path.GetFileName(oddPath));
+        try
+        {
+            File.Copy(built, odd);
+            RenameSection(odd, ".gopclntab", ".xxpclntab");
+            scene.Rootfs.CopyIn(odd, oddPath);
+        }
+        finally
+        {
+            File.Delete(odd);
+        }
+
+        await using RecorderProcess recorder = await RecorderProcess.StartAsync(ct: cts.Token);
+        try
+        {
+            await using RuncContainer server = await scene.StartServerAsync(cts.Token);
+
+            string token = TlsScene.Token();
+            await using (RuncContainer client = await scene.RunAsync($"exec {probedPath} 127.0.0.1:{scene.Port} {token}", cts.Token))
+            {
+                List<TraceEventDto> events = await Eventually.GetAsync(async () =>
+                {
+                    List<TraceEventDto> now = await recorder.Client.GetDumpJsonAsync(client.Id, ct: cts.Token);
+                    return TlsScene.TlsWith(now, "write", token).Count > 0 ? now : null;
+                }, Wait, "the Go client's write in its dump");
+                TraceEventDto write = Assert.Single(TlsScene.TlsWith(events, "write", token));
+                Assert.Equal("go", write.Tls!.Library);
+                Assert.Equal(token.Length + 1, write.Tls.Result);
+                Assert.Equal(client.InitPid, write.Pid);
+                Assert.Contains(probedPath, recorder.Output, StringComparison.Ordinal);
+                await Eventually.TrueAsync(() => Task.FromResult(client.Stdout.Contains("sent", StringComparison.Ordinal)), Wait, "the client to say it sent");
+
+                // The probed client keeps working: closing the connection on its side ends it normally.
+                await server.KillAsync();
+                Assert.Equal(0, await client.WaitForExitAsync(cts.Token));
+            }
+
+            await using RuncContainer server2 = await scene.StartServerAsync(cts.Token);
+            string oddToken = TlsScene.Token();
+            await using (RuncContainer client = await scene.RunAsync($"exec {oddPath} 127.0.0.1:{scene.Port} {oddToken}", cts.Token))
+            {
+                // The server is probed, so the token arriving there proves the client sent it; the client was not probed.
+                await Eventually.TrueAsync(async () => TlsScene.TlsWith(await recorder.Client.GetDumpJsonAsync(server2.Id, ct: cts.Token), "read", oddToken).Count > 0,
+                    Wait, "the odd client's token read by the server");
+                await Eventually.TrueAsync(() => Task.FromResult(client.Stdout.Contains("sent", StringComparison.Ordinal)), Wait, "the odd client to say it sent");
+                List<TraceEventDto> events = await recorder.Client.GetDumpJsonAsync(client.Id, ct: cts.Token);
+                Assert.Contains(events, e => e.Name == "write" && e.Args is [_, { Payload: { } p }, ..] && p.Length > 5 && p[0] == 0x17);
+                Assert.DoesNotContain(events, e => e.Kind == TraceEventKind.Tls);
+            }
+
+            string log = recorder.Output;
+            Assert.Contains($"Skipped the TLS probes of {oddPath} (pid ", log, StringComparison.Ordinal);
+            Assert.Contains("no .gopclntab section", log, StringComparison.Ordinal);
+            Assert.DoesNotContain($"TLS probes on /proc/", string.Join('\n', log.Split('\n').Where(l => l.Contains(oddPath, StringComparison.Ordinal))), StringComparison.Ordinal);
+            VersionInfo version = await recorder.Client.GetVersionAsync(cts.Token);
+            Assert.True(version.Tls!.BinariesSkipped >= 1, $"{version.Tls.BinariesSkipped} skipped");
+        }
+        finally
+        {
+            output.WriteLine(recorder.Output);
+        }
+    }
+
+    /// <summary>Renames a section in the ELF's section name table, in place (the new name as long as the old).</summary>
+    private static void RenameSection(string path, string from, string to)
+    {
+        Assert.Equal(from.Length, to.Length);
+        byte[] elf = File.ReadAllBytes(path);
+        long shoff = BinaryPrimitives.ReadInt64LittleEndian(elf.AsSpan(0x28));
+        int shentsize = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3a));
+        int shnum = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3c));
+        int shstrndx = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3e));
+        long names = BinaryPrimitives.ReadInt64LittleEndian(elf.AsSpan((int)(shoff + (shstrndx * shentsize) + 0x18)));
+        byte[] wanted = Encoding.ASCII.GetBytes(from + "\0");
+        for (int i = 0; i < shnum; i++)
+        {
+            int name = (int)names + (int)BinaryPrimitives.ReadUInt32LittleEndian(elf.AsSpan((int)(shoff + (i * shentsize))));
+            if (elf.AsSpan(name, wanted.Length).SequenceEqual(wanted))
+            {
+                Encoding.ASCII.GetBytes(to).CopyTo(elf, name);
+                File.WriteAllBytes(path, elf);
+                return;
+            }
+        }
+        throw new InvalidOperationException($"{path} has no section {from}");
+    }
+}
