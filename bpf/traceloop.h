@@ -350,7 +350,7 @@ struct tl_control {
  * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
  * the meta map says they are exactly what it would load itself.
  */
-#define TL_STATE_VERSION 3
+#define TL_STATE_VERSION 4
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
 struct tl_meta {

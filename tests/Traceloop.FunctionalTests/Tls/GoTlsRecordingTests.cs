@@ -126,6 +126,112 @@ public sealed class GoTlsRecordingTests(ITestOutputHelper output)
         }
     }
 
+    // Waits for its gate file (created once the recorder has probed it, so the test waits on a
+    // condition, not a guess), then sends its second argument and prints the server's reply.
+    private const string GatedClient = """
+        package main
+
+        import (
+        	"crypto/tls"
+        	"fmt"
+        	"os"
+        	"time"
+        )
+
+        func main() {
+        	for i := 0; ; i++ {
+        		if _, err := os.Stat(os.Args[3]); err == nil {
+        			break
+        		}
+        		if i == 1200 {
+        			fmt.Fprintln(os.Stderr, "no gate")
+        			os.Exit(5)
+        		}
+        		time.Sleep(50 * time.Millisecond)
+        	}
+        	conn, err := tls.Dial("tcp", os.Args[1], &tls.Config{InsecureSkipVerify: true})
+        	if err != nil {
+        		fmt.Fprintln(os.Stderr, err)
+        		os.Exit(2)
+        	}
+        	defer conn.Close()
+        	if _, err := conn.Write([]byte(os.Args[2] + "\n")); err != nil {
+        		fmt.Fprintln(os.Stderr, err)
+        		os.Exit(3)
+        	}
+        	reply := make([]byte, 256)
+        	n, err := conn.Read(reply)
+        	if err != nil {
+        		fmt.Fprintln(os.Stderr, err)
+        		os.Exit(4)
+        	}
+        	fmt.Printf("reply %s", reply[:n])
+        }
+        """;
+
+    /// <summary>
+    /// A Go client built by go build, with and without its symbol table, talking to an
+    /// <c>openssl s_server -rev</c> (which answers each line reversed) in another container:
+    /// probed by the recorder alone, it finishes normally with the reply, and its own container's
+    /// dump shows its plaintext both ways, each TLS line on the socket its ciphertext went through.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AGoClientsDump_ShowsItsPlaintextBothWays_OnItsSocket_AndTheClientFinishesNormally(bool stripped)
+    {
+        RootRequirement.Ensure();
+        using var cts = new CancellationTokenSource(Timeout);
+        string built = await BuiltPrograms.GoAsync(GatedClient, stripped).WaitAsync(cts.Token);
+        await using TlsScene scene = await TlsScene.CreateAsync(cts.Token);
+        string clientPath = $"/opt/go-tls-echo-{Guid.NewGuid():N}";
+        // In the shared rootfs (read-only to the container, so seen as the host writes it), not in its private /tmp.
+        string gate = $"/opt/gate-{Guid.NewGuid():N}";
+        scene.Rootfs.CopyIn(built, clientPath);
+
+        await using RecorderProcess recorder = await RecorderProcess.StartAsync(ct: cts.Token);
+        try
+        {
+            await using RuncContainer server = await scene.RunAsync(
+                $"sleep 3600 | openssl s_server -rev -accept 127.0.0.1:{scene.Port} -cert /certs/cert.pem -key /certs/key.pem", cts.Token);
+            await Eventually.TrueAsync(() => Task.FromResult(server.Stdout.Contains("ACCEPT", StringComparison.Ordinal)), Wait, "openssl s_server -rev to accept");
+
+            string token = TlsScene.Token();
+            string reversed = new([.. token.Reverse()]);
+            await using RuncContainer client = await scene.RunAsync($"exec {clientPath} 127.0.0.1:{scene.Port} {token} {gate}", cts.Token);
+            await Eventually.TrueAsync(() => Task.FromResult(recorder.Output.Split('\n').Any(l =>
+                    l.Contains("TLS probes on /proc/", StringComparison.Ordinal) && l.Contains(clientPath, StringComparison.Ordinal))),
+                Wait, "the recorder to probe the Go client");
+            await File.WriteAllTextAsync(scene.Rootfs.HostPath(gate), "", cts.Token);
+
+            Assert.Equal(0, await client.WaitForExitAsync(cts.Token));
+            Assert.Equal($"reply {reversed}\n", client.Stdout);
+
+            List<TraceEventDto> events = await recorder.Client.GetDumpJsonAsync(client.Id, ct: cts.Token);
+            TraceEventDto write = Assert.Single(TlsScene.TlsWith(events, "write", token));
+            TraceEventDto read = Assert.Single(TlsScene.TlsWith(events, "read", reversed));
+            foreach (TraceEventDto e in (TraceEventDto[])[write, read])
+            {
+                Assert.Equal("go", e.Tls!.Library);
+                Assert.Equal(client.InitPid, e.Pid);
+                Assert.Equal(token.Length + 1, e.Tls.Result);
+            }
+            // The socket is the one the client wrote its ciphertext to and read the reply from.
+            Assert.NotNull(write.Tls!.Fd);
+            Assert.Contains(events, e => e.Name == "write" && e.Tid == write.Tid && e.Args is [{ Raw: var fd }, ..] && (int)fd == write.Tls.Fd
+                && e.TimestampNs <= write.TimestampNs && e.Args[1].Payload is [0x17, ..]);
+            Assert.Equal(write.Tls.Fd, read.Tls!.Fd);
+
+            string text = await recorder.Client.GetDumpTextAsync(client.Id, ct: cts.Token);
+            Assert.Contains($"--- tls write go fd={write.Tls.Fd} \"{token}\\n\" = {token.Length + 1} ---", text, StringComparison.Ordinal);
+            Assert.Contains($"--- tls read go fd={read.Tls.Fd} \"{reversed}\\n\" = {token.Length + 1} ---", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            output.WriteLine(recorder.Output);
+        }
+    }
+
     /// <summary>Renames a section in the ELF's section name table, in place (the new name as long as the old).</summary>
     private static void RenameSection(string path, string from, string to)
     {
