@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
@@ -67,7 +66,7 @@ public sealed class GoTlsRecordingTests(ITestOutputHelper output)
         try
         {
             File.Copy(built, odd);
-            RenameSection(odd, ".gopclntab", ".xxpclntab");
+            ElfSections.Rename(odd, ".gopclntab", ".xxpclntab");
             scene.Rootfs.CopyIn(odd, oddPath);
         }
         finally
@@ -124,29 +123,5 @@ public sealed class GoTlsRecordingTests(ITestOutputHelper output)
         {
             output.WriteLine(recorder.Output);
         }
-    }
-
-    /// <summary>Renames a section in the ELF's section name table, in place (the new name as long as the old).</summary>
-    private static void RenameSection(string path, string from, string to)
-    {
-        Assert.Equal(from.Length, to.Length);
-        byte[] elf = File.ReadAllBytes(path);
-        long shoff = BinaryPrimitives.ReadInt64LittleEndian(elf.AsSpan(0x28));
-        int shentsize = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3a));
-        int shnum = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3c));
-        int shstrndx = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3e));
-        long names = BinaryPrimitives.ReadInt64LittleEndian(elf.AsSpan((int)(shoff + (shstrndx * shentsize) + 0x18)));
-        byte[] wanted = Encoding.ASCII.GetBytes(from + "\0");
-        for (int i = 0; i < shnum; i++)
-        {
-            int name = (int)names + (int)BinaryPrimitives.ReadUInt32LittleEndian(elf.AsSpan((int)(shoff + (i * shentsize))));
-            if (elf.AsSpan(name, wanted.Length).SequenceEqual(wanted))
-            {
-                Encoding.ASCII.GetBytes(to).CopyTo(elf, name);
-                File.WriteAllBytes(path, elf);
-                return;
-            }
-        }
-        throw new InvalidOperationException($"{path} has no section {from}");
     }
 }
