@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
@@ -98,6 +99,12 @@ public sealed class GoTlsRecordingTests(ITestOutputHelper output)
                 await server.KillAsync();
                 Assert.Equal(0, await client.WaitForExitAsync(cts.Token));
             }
+            // Its binary is this test's own: once its container is gone no process maps it, and a sweep detaches it.
+            Match attached = Regex.Match(recorder.Output, $@"TLS probes on /proc/\d+/root{Regex.Escape(probedPath)} \((?<file>[^)]+)\): (?<n>\d+) uprobes for Go");
+            Assert.True(attached.Success, "the Go client's attach is logged");
+            Assert.True(int.Parse(attached.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture) > 2, attached.Value);
+            await Eventually.TrueAsync(() => Task.FromResult(recorder.Output.Contains($"Removed the TLS probes of {attached.Groups["file"].Value}:", StringComparison.Ordinal)),
+                Wait, "the Go client's probes to be removed");
 
             await using RuncContainer server2 = await scene.StartServerAsync(cts.Token);
             string oddToken = TlsScene.Token();
