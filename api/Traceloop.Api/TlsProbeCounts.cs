@@ -20,4 +20,7 @@ public sealed class TlsProbeCounts
 
     /// <summary>Exec notices lost (the kernel's ring was full, or the recorder fell behind): those processes wait for the next sweep.</summary>
     public long ExecNoticesDropped { get; init; }
+
+    /// <summary>Why nothing is probed although TLS probing is on (a capability the recorder lacks); absent when it runs.</summary>
+    public string? Unavailable { get; init; }
 }

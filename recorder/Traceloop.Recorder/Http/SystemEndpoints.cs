@@ -34,6 +34,7 @@ internal static class SystemEndpoints
                     BinariesSkipped = status.BinariesSkipped,
                     AttachFailures = status.AttachFailures,
                     ExecNoticesDropped = status.ExecNoticesDropped,
+                    Unavailable = status.Unavailable,
                 }
                 : null,
         }));

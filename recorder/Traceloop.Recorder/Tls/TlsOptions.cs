@@ -22,4 +22,7 @@ internal sealed class TlsOptions
     /// later (dlopen), processes older than the recorder, notices lost, and files to detach.
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Why the service cannot run in this process (null: it can); a seam, so tests decide.</summary>
+    public Func<string?> Unavailable { get; set; } = () => ProcessAccess.WhyNotReachable();
 }

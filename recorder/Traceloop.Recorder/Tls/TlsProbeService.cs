@@ -30,13 +30,14 @@ internal sealed partial class TlsProbeService(
     private readonly HashSet<FileIdentity> _skipped = [];
     private readonly Dictionary<FileIdentity, string> _failed = [];
     private readonly PriorityQueue<int, long> _due = new();
+    private readonly string? _unavailable = options.Value.Enabled ? options.Value.Unavailable() : null;
     private long _skippedCount;
     private long _attachFailures;
 
     /// <summary>The counts /version reports; null when the service is off.</summary>
     public TlsProbeStatus? Status() => _options.Enabled
         ? new TlsProbeStatus(kernel.AttachedFiles, kernel.AttachedProbes, Interlocked.Read(ref _skippedCount),
-            Interlocked.Read(ref _attachFailures), kernel.ExecNoticesDropped)
+            Interlocked.Read(ref _attachFailures), kernel.ExecNoticesDropped, _unavailable)
         : null;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,6 +45,12 @@ internal sealed partial class TlsProbeService(
         if (!_options.Enabled)
         {
             LogOff(logger);
+            return Task.CompletedTask;
+        }
+        if (_unavailable is not null)
+        {
+            // Recording goes on; only the plaintext is missing, and /version says why.
+            LogUnavailable(logger, _unavailable);
             return Task.CompletedTask;
         }
         kernel.StartNotices();
@@ -253,7 +260,13 @@ internal sealed partial class TlsProbeService(
 
     [LoggerMessage(EventId = 606, Level = LogLevel.Information, Message = "TLS probing is off (--tls off): no process is scanned and no uprobe attached")]
     private static partial void LogOff(ILogger logger);
+
+    [LoggerMessage(EventId = 607, Level = LogLevel.Warning, Message = "TLS probing cannot run: {Reason}; syscalls are recorded as before, TLS plaintext is not")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
 }
 
-/// <summary>What the TLS service did: files and uprobes in place now, and since start the binaries skipped, failed attaches and lost exec notices.</summary>
-internal sealed record TlsProbeStatus(int FilesProbed, int Uprobes, long BinariesSkipped, long AttachFailures, long ExecNoticesDropped);
+/// <summary>
+/// What the TLS service did: files and uprobes in place now, and since start the binaries skipped,
+/// failed attaches and lost exec notices; <paramref name="Unavailable"/> says why it cannot run at all.
+/// </summary>
+internal sealed record TlsProbeStatus(int FilesProbed, int Uprobes, long BinariesSkipped, long AttachFailures, long ExecNoticesDropped, string? Unavailable);

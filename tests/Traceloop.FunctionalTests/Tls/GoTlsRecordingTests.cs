@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Text;
+using System.Text.RegularExpressions;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
@@ -67,7 +67,7 @@ public sealed class GoTlsRecordingTests(ITestOutputHelper output)
         try
         {
             File.Copy(built, odd);
-            RenameSection(odd, ".gopclntab", ".xxpclntab");
+            ElfSections.Rename(odd, ".gopclntab", ".xxpclntab");
             scene.Rootfs.CopyIn(odd, oddPath);
         }
         finally
@@ -99,6 +99,12 @@ public sealed class GoTlsRecordingTests(ITestOutputHelper output)
                 await server.KillAsync();
                 Assert.Equal(0, await client.WaitForExitAsync(cts.Token));
             }
+            // Its binary is this test's own: once its container is gone no process maps it, and a sweep detaches it.
+            Match attached = Regex.Match(recorder.Output, $@"TLS probes on /proc/\d+/root{Regex.Escape(probedPath)} \((?<file>[^)]+)\): (?<n>\d+) uprobes for Go");
+            Assert.True(attached.Success, "the Go client's attach is logged");
+            Assert.True(int.Parse(attached.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture) > 2, attached.Value);
+            await Eventually.TrueAsync(() => Task.FromResult(recorder.Output.Contains($"Removed the TLS probes of {attached.Groups["file"].Value}:", StringComparison.Ordinal)),
+                Wait, "the Go client's probes to be removed");
 
             await using RuncContainer server2 = await scene.StartServerAsync(cts.Token);
             string oddToken = TlsScene.Token();
@@ -230,29 +236,5 @@ public sealed class GoTlsRecordingTests(ITestOutputHelper output)
         {
             output.WriteLine(recorder.Output);
         }
-    }
-
-    /// <summary>Renames a section in the ELF's section name table, in place (the new name as long as the old).</summary>
-    private static void RenameSection(string path, string from, string to)
-    {
-        Assert.Equal(from.Length, to.Length);
-        byte[] elf = File.ReadAllBytes(path);
-        long shoff = BinaryPrimitives.ReadInt64LittleEndian(elf.AsSpan(0x28));
-        int shentsize = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3a));
-        int shnum = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3c));
-        int shstrndx = BinaryPrimitives.ReadUInt16LittleEndian(elf.AsSpan(0x3e));
-        long names = BinaryPrimitives.ReadInt64LittleEndian(elf.AsSpan((int)(shoff + (shstrndx * shentsize) + 0x18)));
-        byte[] wanted = Encoding.ASCII.GetBytes(from + "\0");
-        for (int i = 0; i < shnum; i++)
-        {
-            int name = (int)names + (int)BinaryPrimitives.ReadUInt32LittleEndian(elf.AsSpan((int)(shoff + (i * shentsize))));
-            if (elf.AsSpan(name, wanted.Length).SequenceEqual(wanted))
-            {
-                Encoding.ASCII.GetBytes(to).CopyTo(elf, name);
-                File.WriteAllBytes(path, elf);
-                return;
-            }
-        }
-        throw new InvalidOperationException($"{path} has no section {from}");
     }
 }

@@ -36,6 +36,8 @@ public sealed class OpenSslRecordingTests(ITestOutputHelper output)
                 await first.Client.GetVersionAsync(cts.Token) is { Tls.FilesProbed: > 0 } v ? v : null, Wait, "the server's libssl to be probed");
             Assert.True(probed.Tls!.Uprobes >= 2, $"{probed.Tls.Uprobes} uprobes");
             Assert.Equal(0, probed.Tls.AttachFailures);
+            Assert.Equal(0, probed.Tls.ExecNoticesDropped);
+            Assert.Null(probed.Tls.Unavailable);
             Assert.Contains("TLS probes on /proc/", first.Output, StringComparison.Ordinal);
 
             string token;

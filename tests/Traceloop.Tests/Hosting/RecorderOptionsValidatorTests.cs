@@ -20,6 +20,32 @@ public sealed class RecorderOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("on", true)]
+    [InlineData("off", false)]
+    [InlineData("OFF", false)]
+    public void TlsIsOnOrOff(string value, bool enabled)
+    {
+        var options = new RecorderOptions { Tls = value };
+
+        ValidateOptionsResult result = Validate(options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal(enabled, options.TlsEnabled);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("")]
+    [InlineData("true")]
+    public void TlsIsRefusedWhenNeitherOnNorOff(string value)
+    {
+        ValidateOptionsResult result = Validate(new RecorderOptions { Tls = value });
+
+        Assert.False(result.Succeeded);
+        Assert.Contains($"Tls '{value}' must be on or off", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("64K")]
     [InlineData("128k")]
     [InlineData("256K")]
