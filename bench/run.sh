@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Traceloop benchmark: what recording costs a workload (one thread, many threads of one
-# container, redis), what the recorder costs a node when idle, how long a dump of a full ring
+# container, redis, SSL_write under the TLS probes), what the recorder costs a node when idle, how long a dump of a full ring
 # takes, its memory in a dump storm, how long it takes to serve after a start, and prototypes of
 # other ring layouts side by side. Prints one markdown table on stdout; progress goes to stderr; raw
 # numbers go to bench/out/results-<date>.md. See bench/README.md for what each row means.
 #
 # usage: bench/run.sh [--quick] [--runs N] [--recorder PATH] [--no-build] [--only SECTIONS]
-#   SECTIONS: comma-separated, of overhead,idle,dump,storm,index,restart,threads,redis,ringproto
+#   SECTIONS: comma-separated, of overhead,idle,dump,storm,index,restart,threads,redis,tls,ringproto
 #   (default: all)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -32,10 +32,11 @@ RESTART_CONTAINERS=100
 RESTART_RUNS=5
 THREADS_RUNS=5 # rounds of the threads section
 REDIS_RUNS=5
+TLS_RUNS=5     # rounds of the tls section
 PROTO_RUNS=5   # rounds of the ring prototypes
 RECORDER=$OUT/recorder/traceloop-recorder
 BUILD=1
-ALL_SECTIONS=(overhead idle dump storm index restart threads redis ringproto)
+ALL_SECTIONS=(overhead idle dump storm index restart threads redis tls ringproto)
 declare -A SECTION=()
 
 usage() {
@@ -45,7 +46,7 @@ usage() {
 
 while (($#)); do
 	case $1 in
-	--quick) RUNS=3 IDLE_SECONDS=10 IDLE_SETTLE=2 DUMP_RUNS=3 INDEX_RUNS=3 RESTART_RUNS=3 THREADS_RUNS=3 REDIS_RUNS=3 PROTO_RUNS=3 ;;
+	--quick) RUNS=3 IDLE_SECONDS=10 IDLE_SETTLE=2 DUMP_RUNS=3 INDEX_RUNS=3 RESTART_RUNS=3 THREADS_RUNS=3 REDIS_RUNS=3 TLS_RUNS=3 PROTO_RUNS=3 ;;
 	--only)
 		for sec in $(tr ',' ' ' <<<"${2:?--only needs sections, e.g. storm,index}"); do
 			[[ " ${ALL_SECTIONS[*]} " == *" $sec "* ]] || { echo "run.sh: unknown section '$sec' (${ALL_SECTIONS[*]})" >&2; exit 2; }
@@ -209,6 +210,8 @@ build() {
 	clang -g -O2 -target bpf -Wall -Werror -I"/usr/include/$(gcc -print-multiarch)" \
 		-c "$BENCH/ring-proto/ring.bpf.c" -o "$OUT/ring-proto.bpf.o"
 	gcc -O2 -Wall -Wextra -o "$OUT/ring-proto" "$BENCH/ring-proto/ring.c" -lbpf
+	# Not static: it opens the system's libssl.so.3 at run time, the file the recorder probes.
+	clang -O2 -Wall -Wextra -Werror -o "$OUT/tls" "$BENCH/workloads/tls.c" -ldl
 
 	if ((BUILD)); then
 		local stale=""
@@ -1293,7 +1296,120 @@ redis_rows() {
 	done
 }
 
-# --- 9. ring layouts, prototyped side by side ----------------------------------------------
+# --- 9. tls: SSL_write under the TLS probes ------------------------------------------------
+
+TLS_WRITES=${N_TLS:-100000} # timed SSL_write calls of 1 KiB per run (~0.5 s unrecorded on a 2-core EPYC VM)
+TLS_VERIFY_WRITES=200       # a recorded run small enough for its ring to hold every TLS record
+TLS_RAW=$WORK/tls.tsv       # round config writes ns/write ssl_writes ssl_reads flag held lost missed
+TLS_CONFIGS=(baseline traceloop)
+TLS_VERIFY=""               # "tls-records-held expected writes-held reads-held" of the verify run
+TLS_KEPT_ID=""              # the verify run's container, kept for its dump
+
+tls_certificate() {
+	[[ -f $WORK/tls/cert.pem ]] && return 0
+	mkdir -p "$WORK/tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" \
+		-subj /CN=traceloop-bench -days 1 >/dev/null 2>&1 || die "tls: openssl req could not make a certificate"
+}
+
+# The tls workload once in a fresh container cgroup; recorded, it first waits until the recorder
+# has probed its libssl (tls.c, --wait-probes). Sets CASE_OUT to
+# "ns/write ssl_writes ssl_reads held lost missed" (the last three "- - -" unrecorded).
+run_tls_case() { # config writes [keep: leave the container's cgroup for a dump, its id in TLS_KEPT_ID]
+	local config=$1 writes=$2 keep=${3:-} id result ns ssl_writes ssl_reads held=- lost=- missed=- wait=()
+	id=$(hex64)
+	mkdir "$BENCH_CG/$id"
+	if [[ $config == traceloop ]]; then
+		wait_for_rings tls "$id"
+		wait=(--wait-probes)
+	fi
+	result=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$BENCH_CG/$id" \
+		"$OUT/tls" "$WORK/tls/cert.pem" "$WORK/tls/key.pem" "$writes" "${wait[@]}" 2>"$WORK/tls.err") ||
+		die "tls/$config failed: $(cat "$WORK/tls.err")"
+	# tls prints: tls N NS_PER_WRITE WRITES READS
+	read -r _ _ ns ssl_writes ssl_reads <<<"$result"
+	[[ -n $ssl_reads ]] || die "tls/$config: unexpected output: $result"
+	if [[ $config == traceloop ]]; then
+		read -r held lost missed < <(records_of "$id")
+		[[ -n $held ]] && ((held > 0)) || die "tls: container $id holds no events"
+	fi
+	if [[ -n $keep ]]; then TLS_KEPT_ID=$id; else remove_cgroup "$BENCH_CG/$id" || true; fi
+	CASE_OUT="$ns $ssl_writes $ssl_reads $held $lost $missed"
+}
+
+# A short recorded run whose ring holds everything: its dump must have one TLS line per
+# SSL_write and per SSL_read that returned data, else the probes missed calls.
+tls_verify() {
+	local dump writes_held reads_held ssl_writes ssl_reads
+	start_recorder
+	run_tls_case traceloop "$TLS_VERIFY_WRITES" keep
+	read -r _ ssl_writes ssl_reads _ <<<"$CASE_OUT"
+	dump=$(api "/containers/$TLS_KEPT_ID/dump") || die "tls: GET /containers/$TLS_KEPT_ID/dump failed"
+	writes_held=$(grep -c -- '--- tls write openssl ' <<<"$dump" || true)
+	reads_held=$(grep -c -- '--- tls read openssl ' <<<"$dump" || true)
+	remove_cgroup "$BENCH_CG/$TLS_KEPT_ID" || true
+	stop_recorder
+	TLS_VERIFY="$((writes_held + reads_held)) $((ssl_writes + ssl_reads)) $writes_held $reads_held"
+	log "  tls verify: $writes_held of $ssl_writes SSL_write and $reads_held of $ssl_reads SSL_read records in the dump"
+}
+
+tls_benchmark() {
+	local round i p attempt before after out flag ns ssl_writes ssl_reads held lost missed
+	log "tls: $TLS_RUNS rounds of ${TLS_CONFIGS[*]} (order rotated): $TLS_WRITES SSL_write of 1 KiB over a socketpair"
+	tls_certificate
+	: >"$TLS_RAW"
+	tls_verify
+	for ((round = 1; round <= TLS_RUNS; round++)); do
+		for ((i = 0; i < ${#TLS_CONFIGS[@]}; i++)); do
+			p=${TLS_CONFIGS[$(((i + round - 1) % ${#TLS_CONFIGS[@]}))]}
+			[[ $p == traceloop ]] && start_recorder
+			for attempt in 1 2 3; do
+				wait_for_quiet "${OWN_HOOKS[$p]}"
+				before=$(foreign_hooks "${OWN_HOOKS[$p]}")
+				run_tls_case "$p" "$TLS_WRITES"
+				out=$CASE_OUT
+				after=$(foreign_hooks "${OWN_HOOKS[$p]}")
+				flag=clean
+				((before + after == 0)) && break
+				flag=foreign
+				log "  a foreign sys_enter hook was attached during tls/$p; measuring again"
+			done
+			[[ $p == traceloop ]] && stop_recorder
+			read -r ns ssl_writes ssl_reads held lost missed <<<"$out"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$p" "$TLS_WRITES" "$ns" "$ssl_writes" "$ssl_reads" "$flag" "$held" "$lost" "$missed" >>"$TLS_RAW"
+			log "  tls $p: $ns ns per SSL_write$([[ $held == - ]] || echo ", held $held lost $lost")"
+		done
+	done
+}
+
+tls_rows() {
+	local c med lo hi count base clean mark vs target result cell held lost missed kept expected writes_held reads_held
+	read -r kept expected writes_held reads_held <<<"$TLS_VERIFY"
+	for c in "${TLS_CONFIGS[@]}"; do
+		clean=$(awk -F'\t' -v c="$c" '$2 == c && $7 == "clean" { print $4 }' "$TLS_RAW")
+		(($(grep -c . <<<"$clean" || true) >= (TLS_RUNS < 3 ? TLS_RUNS : 3))) || clean=$(awk -F'\t' -v c="$c" '$2 == c { print $4 }' "$TLS_RAW")
+		read -r med lo hi count < <(stats <<<"$clean")
+		[[ $c == baseline ]] && base=$med
+		mark=""
+		awk -F'\t' -v c="$c" '$2 == c && $7 != "clean" { f = 1 } END { exit !f }' "$TLS_RAW" && mark=" ‡"
+		vs=$(awk -v a="$med" -v b="$base" 'BEGIN { print a / b }')
+		target="" result="" cell=""
+		if [[ $c == traceloop ]]; then
+			# Every call the probes saw is a record: in a run the ring holds whole, none may be missing.
+			target="TLS records = calls made (SSL_write + SSL_read with data), $TLS_VERIFY_WRITES-write run"
+			result=$(pass_fail test "$kept" -eq "$expected")
+			read -r held lost missed < <(awk -F'\t' -v c="$c" -v m="$med" \
+				'$2 == c { d = $4 - m; if (d < 0) d = -d; if (best == "" || d < best) { best = d; v = $8 " " $9 " " $10 } } END { print v }' "$TLS_RAW")
+			cell="TLS records $kept of $expected expected ($writes_held writes, $reads_held reads), $((expected - kept)) lost; timed run: $(lost_cell "$held" "$lost" "$missed" 0)"
+		fi
+		row "tls: SSL_write of 1 KiB over a socketpair, reader in the same container (-n $TLS_WRITES)" \
+			"${CONFIG_LABEL[$c]/baseline/unrecorded}$mark" "$count" "$(fmt "$med") ns/SSL_write" "$(fmt "$lo")–$(fmt "$hi")" \
+			"$(fmt "$vs" 2)×" "$([[ $c == traceloop ]] && echo "$(fmt "$(awk -v a="$med" -v b="$base" 'BEGIN { print a - b }')" 0) ns per SSL_write")" \
+			"$target" "$result" "$cell"
+	done
+}
+
+# --- 10. ring layouts, prototyped side by side ---------------------------------------------
 
 PROTO_RAW=$WORK/ringproto.tsv # round config threads cpu-ns/call/thread slowest flag records held lost torn chunks merge-ns wall-ns overlap
 PROTO_CONFIGS=(baseline empty-hook shared percpu percpu-atomic chunk)
@@ -1433,6 +1549,7 @@ if enabled index; then index_benchmark; fi
 if enabled restart; then restart_benchmark; fi
 if enabled threads; then threads_benchmark; fi
 if enabled redis; then redis_benchmark; fi
+if enabled tls; then tls_benchmark; fi
 if enabled ringproto; then ringproto_benchmark; fi
 
 : >"$TABLE"
@@ -1446,6 +1563,7 @@ if enabled index; then index_rows; fi
 if enabled restart; then restart_rows; scrape_rows; fi
 if enabled threads; then threads_rows; fi
 if enabled redis; then redis_rows; fi
+if enabled tls; then tls_rows; fi
 if enabled ringproto; then ringproto_rows; fi
 ELAPSED=$(($(date +%s) - START))
 
@@ -1543,6 +1661,17 @@ grep -q '‡' "$TABLE" && NOTES="Runs in a configuration marked ‡ had a foreig
 		echo '```'
 		printf 'round\tconfig\tset/s\tget/s\tsum\thooks\tevents_held\tevents_lost\tevents_missed\n'
 		cat "$REDIS_RAW"
+		echo '```'
+		echo
+	fi
+	if enabled tls; then
+		echo "## Raw: tls (ns per SSL_write of 1 KiB; SSL_write and SSL_read calls of the run, warm-up included)"
+		echo
+		echo "- a run the ring holds whole ($TLS_VERIFY_WRITES writes), recorded: TLS records held, calls made, writes held, reads held: $TLS_VERIFY"
+		echo
+		echo '```'
+		printf 'round\tconfig\twrites\tns/write\tssl_writes\tssl_reads\thooks\tevents_held\tevents_lost\tevents_missed\n'
+		cat "$TLS_RAW"
 		echo '```'
 		echo
 	fi

@@ -23,6 +23,7 @@ const volatile struct tl_config cfg = {
 	.max_str = 256,
 	.max_bytes = 64,
 	.max_argv = 16,
+	.max_tls_bytes = 64,
 };
 
 struct ring {
@@ -1119,17 +1120,53 @@ int tl_process_exit(__u64 *ctx)
 	return 0;
 }
 
+/*
+ * Exec notices for the TLS service, in a ring of their own: an exec storm fills this one and
+ * never the control ring, whose crash notices matter more. 64 KiB holds about 2000 notices;
+ * the recorder reads them within milliseconds, and what did not fit is counted (exec_drops)
+ * and caught by its periodic sweep instead. Nothing reads it when the recorder runs with
+ * --tls off: every notice is then a counted drop, one failed reservation per exec.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} exec_notices SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_drops SEC(".maps");
+
 SEC("tp_btf/sched_process_exec")
 int tl_process_exec(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx[0];
 	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+	struct tl_exec_notice *n;
 	struct pid *pid;
 	struct upid up = {};
 	unsigned int level;
+	__u32 zero = 0;
 
-	if (!c || c->parent != 0)
+	if (!c)
+		return 0;
+	n = bpf_ringbuf_reserve(&exec_notices, sizeof(*n), 0);
+	if (n) {
+		n->cgroup_id = cgid;
+		n->ts = bpf_ktime_get_boot_ns();
+		n->pid = task->tgid;
+		n->pad = 0;
+		bpf_ringbuf_submit(n, 0);
+	} else {
+		__u64 *drops = bpf_map_lookup_elem(&exec_drops, &zero);
+
+		if (drops)
+			__sync_fetch_and_add(drops, 1);
+	}
+	if (c->parent != 0)
 		return 0;
 	/*
 	 * The main process is pid 1 of the container's pid namespace. "The first exec in the
@@ -1447,6 +1484,7 @@ struct tl_uregs {
 struct tl_tls_call {
 	__u64 buf;      /* the plaintext buffer */
 	__u64 count;    /* SSL_*_ex: where the library stores the byte count; 0 otherwise */
+	__u64 start;    /* CLOCK_BOOTTIME at entry: the dump finds the socket among the syscalls after it */
 	__u8 direction; /* enum tl_tls_direction */
 	__u8 pad[7];
 };
@@ -1479,6 +1517,7 @@ static __always_inline int tls_enter(__u64 id, __u32 library, __u8 direction, __
 
 	if (!task_ring(task, &c))
 		return 0;
+	call.start = bpf_ktime_get_boot_ns();
 	bpf_map_update_elem(&tls_calls, &key, &call, BPF_ANY);
 	return 0;
 }
@@ -1496,12 +1535,13 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 	struct ring *r;
 	__u32 zero = 0, seq, len = sizeof(struct tl_tls), n = 0;
 	__u8 flags = 0, pflags = 0, direction;
-	__u64 buf, count, tag;
+	__u64 buf, count, start, tag;
 
 	if (!call)
 		return 0;
 	buf = call->buf;
 	count = call->count;
+	start = call->start;
 	direction = call->direction;
 	bpf_map_delete_elem(&tls_calls, &key);
 
@@ -1516,9 +1556,10 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 		ret = ret == 1 && !bpf_probe_read_user(&done, sizeof(done), (void *)count) ? (long)done : 0;
 	}
 	if (ret > 0) {
-		n = ret < cfg.max_bytes ? ret : cfg.max_bytes;
-		if (n > TL_MAX_STR)
-			n = TL_MAX_STR;
+		/* Its own limit: plaintext is worth more bytes than ciphertext buffers are. */
+		n = ret < cfg.max_tls_bytes ? ret : cfg.max_tls_bytes;
+		if (n > TL_MAX_PAYLOAD)
+			n = TL_MAX_PAYLOAD;
 		if (n < ret) {
 			flags |= TL_REC_TRUNCATED;
 			pflags |= TL_PAYLOAD_TRUNCATED;
@@ -1537,6 +1578,7 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 	x->npayloads = ret > 0;
 	x->fd = -1;
 	x->ret = ret;
+	x->start = start;
 	copy_comm(x->comm, task);
 	if (ret > 0) {
 		p = (struct tl_payload *)(x + 1);
@@ -1546,8 +1588,8 @@ static __always_inline int tls_return(__u64 id, __u32 library, long ret)
 		p->pad = 0;
 		p->len = n;
 		p->pad2 = 0;
-		if (n > TL_MAX_STR)
-			n = TL_MAX_STR;
+		if (n > TL_MAX_PAYLOAD)
+			n = TL_MAX_PAYLOAD;
 		bpf_probe_read_kernel(p + 1, n, s->buf);
 	}
 	commit(&x->h, tag);

@@ -257,9 +257,10 @@ enum tl_tls_library {
 };
 
 /*
- * One call of a TLS library's write or read, written when it returns. At most one payload
- * follows (TL_PAYLOAD_BYTES, arg 1): the plaintext, cut at cfg.max_bytes, or FAULT when it
- * could not be read.
+ * One call of a TLS library's write or read, written when it returns (h.ts). At most one
+ * payload follows (TL_PAYLOAD_BYTES, arg 1): the plaintext, cut at cfg.max_tls_bytes, or FAULT
+ * when it could not be read. The socket is found at dump time: the ciphertext syscalls the
+ * returning thread made between start and h.ts (docs/TLS.md).
  */
 struct tl_tls {
 	struct tl_rec h;
@@ -268,6 +269,7 @@ struct tl_tls {
 	__u16 npayloads;
 	__s32 fd;        /* the socket, or -1 when the library does not say */
 	__s64 ret;       /* bytes written or read; 0 or less: the library's failure */
+	__u64 start;     /* CLOCK_BOOTTIME, ns: when the call was entered */
 	char comm[TL_COMM_LEN];
 	/* struct tl_payload items follow */
 };
@@ -317,6 +319,18 @@ struct tl_pod_name {
 	char name[TL_POD_NAME_LEN];
 };
 
+/*
+ * A process of a recorded container ran a new program (the exec_notices ring): the recorder's
+ * TLS service reads what it maps. Apart from the control ring, so an exec storm never takes
+ * the room of a crash notice.
+ */
+struct tl_exec_notice {
+	__u64 cgroup_id; /* the key of the container (or nested cgroup) it runs in */
+	__u64 ts;        /* boot time, ns */
+	__u32 pid;       /* the process (thread group) that called execve */
+	__u32 pad;
+};
+
 /* Low-rate notifications to the recorder through a BPF ring buffer. */
 struct tl_control {
 	__u32 kind;
@@ -336,7 +350,7 @@ struct tl_control {
  * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
  * the meta map says they are exactly what it would load itself.
  */
-#define TL_STATE_VERSION 2
+#define TL_STATE_VERSION 4
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
 struct tl_meta {
@@ -388,6 +402,8 @@ struct tl_config {
 	__u32 cgroup_subsys; /* 0: key by cgroup v2 id; n: by the id in the v1 hierarchy of subsystem n - 1 */
 	__s32 hierarchy_id;  /* the hierarchy whose mkdir/rmdir matter: 0 for v2 */
 	__u32 metrics;       /* 1: count syscalls per container (the syscall_* maps below); 0: not at all */
+	__u32 max_tls_bytes; /* TLS plaintext payload limit, <= TL_MAX_PAYLOAD (--max-tls-bytes) */
+	__u32 pad;
 };
 
 /*

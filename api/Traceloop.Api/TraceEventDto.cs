@@ -179,13 +179,13 @@ public sealed class TlsPlaintext
     /// <summary>"openssl" or "go".</summary>
     [Key(1)] public required string Library { get; init; }
 
-    /// <summary>The socket, when the library says.</summary>
+    /// <summary>The socket: the one its thread moved the ciphertext through during the call (docs/TLS.md, "Which socket"); null when none is found.</summary>
     [Key(2)] public int? Fd { get; init; }
 
     /// <summary>Bytes written or read; 0 or less is the library's failure.</summary>
     [Key(3)] public long Result { get; init; }
 
-    /// <summary>The first bytes (--max-bytes), redacted like every other payload.</summary>
+    /// <summary>The first bytes (--max-tls-bytes), redacted like every other payload.</summary>
     [Key(4)] public byte[]? Data { get; init; }
 
     [Key(5)] public bool Truncated { get; init; }

@@ -10,4 +10,7 @@ public sealed class VersionInfo
     public required string Kernel { get; init; }
 
     public IReadOnlyList<string> Programs { get; init; } = [];
+
+    /// <summary>The TLS uprobes; absent when TLS probing is off.</summary>
+    public TlsProbeCounts? Tls { get; init; }
 }

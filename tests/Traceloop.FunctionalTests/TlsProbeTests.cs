@@ -80,9 +80,51 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
     [InlineData(true)]
     public async Task ThePlaintextOfARecordedCgroup_LandsInItsRing_BothLibrariesBothDirections(bool stripped)
     {
+        string token = Token();
+        (List<TlsRecord> records, int serverPid) = await RecordRoundTripAsync(stripped, token, maxTlsBytes: null);
+
+        // A call that moved no bytes (the server's SSL_read as the client closes returns 0) is recorded without a payload.
+        Assert.All(records.Where(r => r.Ret <= 0), r => Assert.Empty(r.Plaintext));
+        records = [.. records.Where(r => r.Ret > 0)];
+        int clientPid = Assert.Single(records, r => r.Library == TlsLibrary.Go && r.Direction == TlsDirection.Write).Pid;
+        AssertRecord(records, TlsLibrary.Go, TlsDirection.Write, clientPid, token + "\n");
+        AssertRecord(records, TlsLibrary.Go, TlsDirection.Read, clientPid, Reversed(token) + "\n");
+        AssertRecord(records, TlsLibrary.OpenSsl, TlsDirection.Read, serverPid, token + "\n");
+        AssertRecord(records, TlsLibrary.OpenSsl, TlsDirection.Write, serverPid, Reversed(token) + "\n");
+        Assert.NotEqual(serverPid, clientPid);
+    }
+
+    /// <summary>
+    /// --max-tls-bytes cuts the plaintext on its own, whatever --max-bytes says: a token longer
+    /// than the TLS limit (and shorter than the syscall limit) is kept to the limit and marked
+    /// truncated, its result still the whole length.
+    /// </summary>
+    [Fact]
+    public async Task ATokenLongerThanTheTlsLimit_IsCutThere_AndMarkedTruncated()
+    {
+        const int Limit = 24;
+        string token = Token() + Token() + Token(); // 48 characters and a newline: under --max-bytes 64, over 24
+        (List<TlsRecord> records, int serverPid) = await RecordRoundTripAsync(stripped: true, token, Limit);
+
+        foreach ((TlsLibrary library, TlsDirection direction, string sent) in (ReadOnlySpan<(TlsLibrary, TlsDirection, string)>)
+            [(TlsLibrary.Go, TlsDirection.Write, token), (TlsLibrary.Go, TlsDirection.Read, Reversed(token)),
+                (TlsLibrary.OpenSsl, TlsDirection.Read, token), (TlsLibrary.OpenSsl, TlsDirection.Write, Reversed(token))])
+        {
+            TlsRecord record = Assert.Single(records, r => r.Library == library && r.Direction == direction && r.Ret > 0);
+            Assert.Equal(sent.Length + 1, record.Ret);
+            Assert.Equal(sent[..Limit], System.Text.Encoding.ASCII.GetString(record.Plaintext));
+            Assert.True((record.PayloadFlags & PayloadFlags.Truncated) != 0, $"{library} {direction}: payload flags {record.PayloadFlags}");
+            Assert.True((record.RecordFlags & RecordFlags.Truncated) != 0, $"{library} {direction}: record flags {record.RecordFlags}");
+        }
+        Assert.Equal(serverPid, Assert.Single(records, r => r.Library == TlsLibrary.OpenSsl && r.Direction == TlsDirection.Read && r.Ret > 0).Pid);
+    }
+
+    /// <summary>The Go client (stripped or not) and the openssl server, probed, in a cgroup with a ring: the TLS records of one exchange.</summary>
+    private async Task<(List<TlsRecord> Records, int ServerPid)> RecordRoundTripAsync(bool stripped, string token, int? maxTlsBytes)
+    {
         RootRequirement.Ensure();
         using var cts = new CancellationTokenSource(Timeout);
-        using KernelProbes kernel = OpenKernel();
+        using KernelProbes kernel = OpenKernel(maxTlsBytes);
         var recording = new LibbpfKernel(kernel);
         using IContainerRing ring = recording.CreateRing();
         recording.PublishRing(0, ring);
@@ -102,7 +144,6 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
             Assert.True(ssl.Succeeded, ssl.FailureReason);
             (string client, _, _) = await AttachGoClientAsync(probes, stripped, cts.Token);
 
-            string token = Token();
             (int exitCode, string stdout, string stderr) = await server.RoundTripAsync(client, token, procs, cts.Token);
             Assert.True(exitCode == 0, $"the probed Go client exited {exitCode}: {stderr}");
             Assert.Equal(Reversed(token), stdout.Trim());
@@ -110,17 +151,11 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
             List<TlsRecord> records = ReadTlsRecords(ring);
             foreach (TlsRecord r in records)
             {
-                output.WriteLine($"{r.Library} {r.Direction} pid {r.Pid} tid {r.Tid} ret {r.Ret}: {System.Text.Encoding.ASCII.GetString(r.Plaintext)}");
+                output.WriteLine($"{r.Library} {r.Direction} pid {r.Pid} tid {r.Tid} ret {r.Ret} in {r.Ts - r.Start} ns: {System.Text.Encoding.ASCII.GetString(r.Plaintext)}");
             }
-            // A call that moved no bytes (the server's SSL_read as the client closes returns 0) is recorded without a payload.
-            Assert.All(records.Where(r => r.Ret <= 0), r => Assert.Empty(r.Plaintext));
-            records = [.. records.Where(r => r.Ret > 0)];
-            int clientPid = Assert.Single(records, r => r.Library == TlsLibrary.Go && r.Direction == TlsDirection.Write).Pid;
-            AssertRecord(records, TlsLibrary.Go, TlsDirection.Write, clientPid, token + "\n");
-            AssertRecord(records, TlsLibrary.Go, TlsDirection.Read, clientPid, Reversed(token) + "\n");
-            AssertRecord(records, TlsLibrary.OpenSsl, TlsDirection.Read, server.Pid, token + "\n");
-            AssertRecord(records, TlsLibrary.OpenSsl, TlsDirection.Write, server.Pid, Reversed(token) + "\n");
-            Assert.NotEqual(server.Pid, clientPid);
+            // Every call's entry time is recorded, before its return.
+            Assert.All(records, r => Assert.InRange(r.Start, 1UL, r.Ts));
+            return (records, server.Pid);
         }
         finally
         {
@@ -131,7 +166,7 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void AProgramTheObjectDoesNotHave_IsAFailedAttach_NotACrash()
     {
-        var probes = new TlsProbes(_ => 0);
+        var probes = new TlsProbes(_ => null);
         var library = new OpenSslLibrary(new FileIdentity(1, 2, 3), "/lib/libssl.so.3", "/proc/1/root/lib/libssl.so.3", true, [new OpenSslFunction("SSL_write", 0x1000)]);
 
         TlsAttachResult result = probes.AttachOpenSsl(library);
@@ -141,8 +176,9 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, probes.AttachedFiles);
     }
 
-    private static KernelProbes OpenKernel() => KernelProbes.Open(
-        new KernelProbesConfig(RingSize: 1 << 16, MaxSlots: 1, MaxCgroups: 16, MaxString: 256, Captures: new Dictionary<int, tl_syscall_captures>()),
+    private static KernelProbes OpenKernel(int? maxTlsBytes = null) => KernelProbes.Open(
+        new KernelProbesConfig(RingSize: 1 << 16, MaxSlots: 1, MaxCgroups: 16, MaxString: 256, Captures: new Dictionary<int, tl_syscall_captures>(),
+            MaxTlsBytes: maxTlsBytes ?? 64),
         pinDirectory: null, reset: false, archive: null, NullLogger.Instance);
 
     private static async Task<(string Client, TlsAttachResult Result, GoTlsProbeSites Sites)> AttachGoClientAsync(TlsProbes probes, bool stripped, CancellationToken ct)
@@ -165,7 +201,8 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(-1, record.Fd);
     }
 
-    private sealed record TlsRecord(TlsLibrary Library, TlsDirection Direction, int Pid, int Tid, int Fd, long Ret, byte[] Plaintext);
+    private sealed record TlsRecord(TlsLibrary Library, TlsDirection Direction, int Pid, int Tid, int Fd, long Ret, byte[] Plaintext,
+        ulong Ts = 0, ulong Start = 0, RecordFlags RecordFlags = RecordFlags.None, PayloadFlags PayloadFlags = PayloadFlags.None);
 
     private static List<TlsRecord> ReadTlsRecords(IContainerRing ring)
     {
@@ -176,13 +213,16 @@ public sealed class TlsProbeTests(ITestOutputHelper output) : IDisposable
             ReadOnlySpan<byte> bytes = snapshot.RecordBytes(r);
             tl_tls tls = MemoryMarshal.Read<tl_tls>(bytes);
             byte[] plaintext = [];
+            PayloadFlags payloadFlags = PayloadFlags.None;
             if (tls.npayloads == 1)
             {
                 tl_payload payload = MemoryMarshal.Read<tl_payload>(bytes[Unsafe.SizeOf<tl_tls>()..]);
                 Assert.Equal(PayloadKind.Bytes, payload.kind);
                 plaintext = bytes.Slice(Unsafe.SizeOf<tl_tls>() + Unsafe.SizeOf<tl_payload>(), payload.len).ToArray();
+                payloadFlags = payload.flags;
             }
-            records.Add(new TlsRecord(tls.library, tls.direction, (int)tls.h.pid, (int)tls.h.tid, tls.fd, tls.ret, plaintext));
+            records.Add(new TlsRecord(tls.library, tls.direction, (int)tls.h.pid, (int)tls.h.tid, tls.fd, tls.ret, plaintext,
+                tls.h.ts, tls.start, tls.h.flags, payloadFlags));
         }
         return records;
     }

@@ -43,6 +43,16 @@ internal unsafe struct tl_control
     public int nr;
 }
 
+/// <summary>A program started in a recorded container (the exec_notices ring).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_exec_notice
+{
+    public ulong cgroup_id;
+    public ulong ts;
+    public uint pid;
+    public uint pad;
+}
+
 [StructLayout(LayoutKind.Sequential)]
 internal struct tl_watched_error
 {
@@ -70,6 +80,8 @@ internal struct tl_config
     public uint cgroup_subsys;
     public int hierarchy_id;
     public uint metrics;
+    public uint max_tls_bytes;
+    public uint pad;
 }
 
 /// <summary>The identity of pinned state: what a restarted recorder compares before taking it over.</summary>

@@ -8,6 +8,7 @@ namespace Traceloop.Recorder.Bpf;
 /// <code>
 ///   &lt;dir&gt;/state/maps/&lt;map&gt;     the object's maps (meta last: its value says what the state is)
 ///   &lt;dir&gt;/state/links/&lt;prog&gt;   the attached programs: pinned links stay attached
+///   &lt;dir&gt;/state/progs/&lt;prog&gt;   the TLS uprobe programs, attached per file by whichever recorder runs
 ///   &lt;dir&gt;/state/rings/&lt;slot&gt;   each ring in the rings map, so a new process can map it again
 /// </code>
 /// A fresh state is pinned under <c>staging</c> and renamed to <c>state</c> in one step, so a
@@ -119,7 +120,7 @@ internal sealed class KernelPins : IDisposable
     public void BeginStaging()
     {
         DeleteTree(StagingDir);
-        foreach (string sub in (string[])["maps", "links", "rings"])
+        foreach (string sub in (string[])["maps", "links", "progs", "rings"])
         {
             System.IO.Directory.CreateDirectory(Path.Join(StagingDir, sub));
         }

@@ -10,13 +10,14 @@ namespace Traceloop.Recorder.Bpf;
 /// <param name="HierarchyId">The hierarchy whose cgroup creations the kernel watches (0 for v2).</param>
 /// <param name="MaxBytes">Bytes kept of a data buffer (read, write, send, recv).</param>
 /// <param name="MaxArgv">execve arguments kept.</param>
+/// <param name="MaxTlsBytes">Bytes of plaintext kept per TLS record.</param>
 /// <param name="Triggers">Which crash-trigger programs to load; the others are never loaded, so they cost nothing.</param>
 /// <param name="Metrics">Count syscalls, errors and latency per container (the syscall_* maps); off, the programs carry no trace of it.</param>
 /// <param name="Cpus">The CPU count the rings are split for; 0 for this machine's possible CPUs.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
     IReadOnlyDictionary<int, tl_syscall_captures> Captures,
     uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default,
-    bool Metrics = false, int Cpus = 0)
+    bool Metrics = false, int Cpus = 0, int MaxTlsBytes = 64)
 {
     /// <summary>How every container's ring is split into per-CPU sub-rings: the programs and the rings must agree.</summary>
     public RingGeometry Rings => RingGeometry.For(RingSize, Cpus > 0 ? Cpus : PossibleCpus.Count);
@@ -42,12 +43,13 @@ internal sealed partial class KernelProbes : IDisposable
     /// <summary>The maps the recorder uses, pinned under these names.</summary>
     private static readonly string[] PinnedMaps =
         ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta",
-         "syscall_stats", "syscall_errors", "syscall_series", "metrics_drops"];
+         "syscall_stats", "syscall_errors", "syscall_series", "metrics_drops", "exec_notices", "exec_drops"];
 
     private readonly SafeBpfObjectHandle? _object;
     private readonly List<SafeBpfLinkHandle> _links = [];
     private readonly RingMap? _template;
     private readonly List<BpfMap> _maps = [];
+    private readonly Dictionary<string, SafeFileHandle> _tlsPrograms = [];
 
     private KernelProbes(SafeBpfObjectHandle? obj, RingMap? template, KernelProbesConfig config, Func<string, BpfMap> map)
     {
@@ -75,6 +77,8 @@ internal sealed partial class KernelProbes : IDisposable
         SyscallErrors = Add("syscall_errors");
         SyscallSeries = Add("syscall_series");
         MetricsDrops = Add("metrics_drops");
+        ExecNotices = Add("exec_notices");
+        ExecDrops = Add("exec_drops");
     }
 
     public KernelProbesConfig Config { get; }
@@ -130,6 +134,12 @@ internal sealed partial class KernelProbes : IDisposable
     /// <summary><see cref="MetricsDrop"/> → per-CPU count.</summary>
     public BpfMap MetricsDrops { get; }
 
+    /// <summary>The BPF ring buffer of <see cref="tl_exec_notice"/>: programs started in recorded containers, for the TLS service.</summary>
+    public BpfMap ExecNotices { get; }
+
+    /// <summary>One counter: exec notices the exec ring had no room for.</summary>
+    public BpfMap ExecDrops { get; }
+
     public IReadOnlyList<string> AttachedPrograms { get; private set; } = [];
 
     /// <summary>The kernel's id of each attached program, read from its link (loaded here or pinned), for its run statistics.</summary>
@@ -158,6 +168,42 @@ internal sealed partial class KernelProbes : IDisposable
     /// </summary>
     public nint FindProgram(string name) =>
         _object is { IsInvalid: false, IsClosed: false } obj ? Interop.Libbpf.bpf_object__find_program_by_name(obj, name) : 0;
+
+    /// <summary>
+    /// The fd of a TLS uprobe program (<see cref="TlsProgramPrefix"/>), loaded here or taken over
+    /// from its pin, for attaching it per library file; null when there is none. This owns the
+    /// handle: callers use it, never dispose it.
+    /// </summary>
+    public SafeFileHandle? TlsProgram(string name)
+    {
+        if (!name.StartsWith(TlsProgramPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        lock (_tlsPrograms)
+        {
+            if (_tlsPrograms.TryGetValue(name, out SafeFileHandle? known))
+            {
+                return known;
+            }
+            SafeFileHandle? fd = null;
+            nint prog = FindProgram(name);
+            if (prog != 0)
+            {
+                int raw = Interop.Libbpf.bpf_program__fd(prog);
+                fd = raw >= 0 ? new SafeFileHandle(raw, ownsHandle: false) : null;
+            }
+            else if (TakenOver && Pins is not null)
+            {
+                fd = Pins.Get("progs", name);
+            }
+            if (fd is not null)
+            {
+                _tlsPrograms[name] = fd;
+            }
+            return fd;
+        }
+    }
 
     /// <summary>
     /// Takes over the pinned state when it is exactly what this recorder would load (same record
@@ -317,6 +363,7 @@ internal sealed partial class KernelProbes : IDisposable
                     cgroup_subsys = config.CgroupSubsys,
                     hierarchy_id = config.HierarchyId,
                     metrics = config.Metrics ? 1u : 0u,
+                    max_tls_bytes = (uint)config.MaxTlsBytes,
                 };
                 int err = Interop.Libbpf.bpf_map__set_initial_value(FindMap(obj, ".rodata"), &cfg, (nuint)sizeof(tl_config));
                 if (err != 0)
@@ -427,6 +474,21 @@ internal sealed partial class KernelProbes : IDisposable
         AttachedPrograms = names;
     }
 
+    private List<string> TlsProgramNames()
+    {
+        var names = new List<string>();
+        SafeBpfObjectHandle obj = _object ?? throw new InvalidOperationException("nothing loaded to pin");
+        for (nint prog = Interop.Libbpf.bpf_object__next_program(obj, 0); prog != 0; prog = Interop.Libbpf.bpf_object__next_program(obj, prog))
+        {
+            string name = Marshal.PtrToStringUTF8(Interop.Libbpf.bpf_program__name(prog)) ?? "?";
+            if (name.StartsWith(TlsProgramPrefix, StringComparison.Ordinal))
+            {
+                names.Add(name);
+            }
+        }
+        return names;
+    }
+
     private static BpfMap MapOf(SafeBpfObjectHandle obj, string name)
     {
         int fd = Interop.Libbpf.bpf_map__fd(FindMap(obj, name));
@@ -451,6 +513,12 @@ internal sealed partial class KernelProbes : IDisposable
             for (int i = 0; i < _links.Count; i++)
             {
                 pins.PinStaged("links", AttachedPrograms[i], Interop.Libbpf.bpf_link__fd(_links[i]));
+            }
+            // The TLS programs are attached later, per library file: pinned as programs, so a
+            // recorder that takes this state over can attach them too (its links are its own).
+            foreach (string name in TlsProgramNames())
+            {
+                pins.PinStaged("progs", name, Interop.Libbpf.bpf_program__fd(FindProgram(name)));
             }
             pins.Commit();
             Pins = pins;
@@ -515,6 +583,14 @@ internal sealed partial class KernelProbes : IDisposable
             link.Dispose();
         }
         _links.Clear();
+        lock (_tlsPrograms)
+        {
+            foreach (SafeFileHandle program in _tlsPrograms.Values)
+            {
+                program.Dispose();
+            }
+            _tlsPrograms.Clear();
+        }
         foreach (BpfMap map in _maps)
         {
             map.Dispose();

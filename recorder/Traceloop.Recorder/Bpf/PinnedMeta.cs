@@ -28,6 +28,7 @@ internal static class PinnedMeta
         Add(config.MaxCgroups);
         Add(config.MaxString);
         Add(config.MaxBytes);
+        Add(config.MaxTlsBytes);
         Add(config.MaxArgv);
         Add(config.CgroupSubsys);
         Add(config.HierarchyId);

@@ -7,7 +7,7 @@ namespace Traceloop.Recorder.Decoding;
 /// <summary>
 /// TLS plaintext as a dump line, next to the read or write that carried its ciphertext:
 /// <c>--- tls write openssl fd=5 "POST /api/checkout HTTP/1.1\r\n"... = 79 ---</c>
-/// (no <c>fd=</c> when the library does not say which socket).
+/// (no <c>fd=</c> when no socket is known: see <see cref="TlsSockets"/>).
 /// </summary>
 internal static class TlsText
 {
@@ -24,9 +24,9 @@ internal static class TlsText
     {
         tl_tls x = RecordView.Tls(buffer, e);
         sb.Append("--- tls ").Append(Direction(x.direction)).Append(' ').Append(Library(x.library));
-        if (x.fd >= 0)
+        if (e.TlsFd >= 0)
         {
-            sb.Append(" fd=").Append(x.fd);
+            sb.Append(" fd=").Append(e.TlsFd);
         }
         if (RecordView.TryGetTlsPayload(buffer, e, out Payload payload) && (payload.Flags & PayloadFlags.Fault) == 0)
         {

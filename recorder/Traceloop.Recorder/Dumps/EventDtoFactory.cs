@@ -84,7 +84,7 @@ internal static class EventDtoFactory
                 {
                     Direction = TlsText.Direction(t.direction),
                     Library = TlsText.Library(t.library),
-                    Fd = t.fd >= 0 ? t.fd : null,
+                    Fd = e.TlsFd >= 0 ? e.TlsFd : null,
                     Result = t.ret,
                     Data = has ? payload.Data.ToArray() : null,
                     Truncated = has && payload.Truncated,

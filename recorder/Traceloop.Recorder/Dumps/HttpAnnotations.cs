@@ -32,7 +32,7 @@ internal static class HttpAnnotations
             if (e.Type == TraceEventType.Tls)
             {
                 ReadOnlySpan<byte> plaintext = TlsMessage(buffer, e, out Way tlsWay, out (uint, int) tlsKey, out bool tlsCut);
-                Annotate(found, pending, i, events, plaintext, tlsWay, tlsKey, Math.Max(RecordView.Tls(buffer, e).fd, -1), tlsCut);
+                Annotate(found, pending, i, events, plaintext, tlsWay, tlsKey, Math.Max(e.TlsFd, -1), tlsCut);
                 continue;
             }
             if (e.Type != TraceEventType.Syscall || !e.HasEnter)
@@ -112,15 +112,15 @@ internal static class HttpAnnotations
     }
 
     /// <summary>
-    /// A TLS record's plaintext: written is out, read is in. The connection is the socket when the
-    /// library names it, else the thread (a TLS client or handler is one thread per connection
-    /// while a request is open, for the libraries probed).
+    /// A TLS record's plaintext: written is out, read is in. The connection is the socket when it is
+    /// known (<see cref="TlsSockets"/>), else the thread (a TLS client or handler is one thread per
+    /// connection while a request is open, for the libraries probed).
     /// </summary>
     private static ReadOnlySpan<byte> TlsMessage(ReadOnlySpan<byte> buffer, in TraceEvent e, out Way way, out (uint Pid, int Fd) key, out bool cut)
     {
         tl_tls x = RecordView.Tls(buffer, e);
         way = x.direction == TlsDirection.Write ? Way.Out : Way.In;
-        key = (e.Pid, x.fd >= 0 ? x.fd : -1 - (int)e.Tid);
+        key = (e.Pid, e.TlsFd >= 0 ? e.TlsFd : -1 - (int)e.Tid);
         cut = false;
         if (x.ret <= 0 || !RecordView.TryGetTlsPayload(buffer, e, out Payload payload) || (payload.Flags & PayloadFlags.Fault) != 0)
         {

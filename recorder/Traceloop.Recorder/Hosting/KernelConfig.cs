@@ -21,5 +21,6 @@ internal static class KernelConfig
         MaxArgv: options.MaxArgv,
         Triggers: CrashTriggers.ForKernel(crash, Environment.OSVersion.Version),
         Captures: CaptureTable.Build(),
-        Metrics: metrics.Enabled);
+        Metrics: metrics.Enabled,
+        MaxTlsBytes: options.MaxTlsBytesValue);
 }

@@ -27,7 +27,10 @@ internal static class RecorderHelp
           --spare-rings N        rings made ahead for new containers  (default {Number(o.SpareRings)})
           --max-string BYTES     bytes kept of a path argument        (default {Number(o.MaxStringBytes)})
           --max-bytes BYTES      bytes kept of a data buffer          (default {Number(o.MaxDataBytes)})
+          --max-tls-bytes BYTES  bytes kept of TLS plaintext          (default {(o.MaxTlsBytes is { } tls ? Number(tls) : "as --max-bytes")})
           --max-argv N           execve arguments kept                (default {Number(o.MaxArgv)})
+          --tls on|off           record TLS plaintext of OpenSSL and Go crypto/tls with
+                                 uprobes (docs/TLS.md)                (default {o.Tls})
           --redact REGEX         replace matches in captured strings, argv, buffers and
                                  command names by <redacted> (repeatable; default none)
           --socket-mode MODE     socket permission bits               (default {o.SocketMode})

@@ -45,6 +45,16 @@ internal sealed class RecorderOptions
     /// <summary>Bytes kept of a data buffer (read, write, send, recv), as strace -s.</summary>
     public int MaxDataBytes { get; set; } = 64;
 
+    /// <summary>
+    /// Bytes of plaintext kept per TLS record (SSL_write, Go's Write...), independent of
+    /// <see cref="MaxDataBytes"/>: a request line and its headers are worth more than the first
+    /// bytes of ciphertext. Unset: the same as <see cref="MaxDataBytes"/>.
+    /// </summary>
+    public int? MaxTlsBytes { get; set; }
+
+    /// <summary>The TLS plaintext limit in effect: <see cref="MaxTlsBytes"/>, or <see cref="MaxDataBytes"/> when unset.</summary>
+    public int MaxTlsBytesValue => MaxTlsBytes ?? MaxDataBytes;
+
     /// <summary>execve arguments kept.</summary>
     public int MaxArgv { get; set; } = 16;
 
@@ -97,6 +107,15 @@ internal sealed class RecorderOptions
     /// Dumps/Redactor). --redact adds one (repeatable); the config file's "Redact" is a list.
     /// </summary>
     public string[] Redact { get; set; } = [];
+
+    /// <summary>
+    /// "on": uprobes on the OpenSSL and Go crypto/tls code that recorded containers run, so their
+    /// TLS plaintext is recorded beside the syscalls (docs/TLS.md); "off": no process is scanned
+    /// and nothing is probed.
+    /// </summary>
+    public string Tls { get; set; } = "on";
+
+    public bool TlsEnabled => string.Equals(Tls, "on", StringComparison.OrdinalIgnoreCase);
 
     public int RingSizeBytes => ParseSize(RingSize) ?? -1;
 

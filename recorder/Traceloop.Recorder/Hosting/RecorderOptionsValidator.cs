@@ -44,6 +44,10 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         {
             errors.Add($"MaxDataBytes {o.MaxDataBytes} must be from 0 to {RecordLayout.MaxString}");
         }
+        if (o.MaxTlsBytes is < 0 or > RecordLayout.MaxPayload)
+        {
+            errors.Add($"MaxTlsBytes {o.MaxTlsBytes} must be from 0 to {RecordLayout.MaxPayload}");
+        }
         if (o.MaxArgv is < 1 or > RecordLayout.MaxArgv)
         {
             errors.Add($"MaxArgv {o.MaxArgv} must be from 1 to {RecordLayout.MaxArgv}");
@@ -88,6 +92,10 @@ internal sealed class RecorderOptionsValidator : IValidateOptions<RecorderOption
         if (string.IsNullOrEmpty(o.CgroupHierarchy) || !o.CgroupHierarchy.All(c => char.IsAsciiLetterLower(c) || c == '_'))
         {
             errors.Add($"CgroupHierarchy '{o.CgroupHierarchy}' must be auto, unified, or a cgroup v1 controller name such as memory");
+        }
+        if (!string.Equals(o.Tls, "on", StringComparison.OrdinalIgnoreCase) && !string.Equals(o.Tls, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"Tls '{o.Tls}' must be on or off");
         }
         if (TryParseMode(o.SocketMode) is null)
         {

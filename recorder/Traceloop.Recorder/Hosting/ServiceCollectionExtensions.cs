@@ -13,6 +13,7 @@ using Traceloop.Recorder.Http;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Metrics;
 using Traceloop.Recorder.Store;
+using Traceloop.Recorder.Tls;
 
 namespace Traceloop.Recorder.Hosting;
 
@@ -108,6 +109,11 @@ internal static class ServiceCollectionExtensions
         });
         services.AddSingleton<IKernelNotices, ControlChannel>();
         services.AddHostedService<RecorderService>();
+
+        services.AddOptions<TlsOptions>().Configure<IOptions<RecorderOptions>>((tls, recorder) => tls.Enabled = recorder.Value.TlsEnabled);
+        services.AddSingleton<ITlsKernel>(sp => new LibbpfTlsKernel(sp.GetRequiredService<KernelProbes>(), sp.GetRequiredService<ILogger<LibbpfTlsKernel>>()));
+        services.AddSingleton<TlsProbeService>();
+        services.AddHostedService(sp => sp.GetRequiredService<TlsProbeService>());
         return services;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Traceloop.Api;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Crashes;
+using Traceloop.Recorder.Tls;
 
 namespace Traceloop.Recorder.Http;
 
@@ -19,12 +20,23 @@ internal static class SystemEndpoints
             Containers = registry.Count,
             CrashDumps = crashes.Read(),
         }));
-        app.MapGet("/version", (IRecordingKernel kernel) => TypedResults.Ok(new VersionInfo
+        app.MapGet("/version", (IRecordingKernel kernel, TlsProbeService tls) => TypedResults.Ok(new VersionInfo
         {
             Version = RecorderVersion.Value,
             DumpFormatVersion = DumpHeader.CurrentFormatVersion,
             Kernel = Environment.OSVersion.VersionString,
             Programs = kernel.AttachedPrograms,
+            Tls = tls.Status() is { } status
+                ? new TlsProbeCounts
+                {
+                    FilesProbed = status.FilesProbed,
+                    Uprobes = status.Uprobes,
+                    BinariesSkipped = status.BinariesSkipped,
+                    AttachFailures = status.AttachFailures,
+                    ExecNoticesDropped = status.ExecNoticesDropped,
+                    Unavailable = status.Unavailable,
+                }
+                : null,
         }));
         // Unknown paths get the same JSON error shape as every other failure.
         app.MapFallback((HttpContext context) =>

@@ -116,6 +116,7 @@ internal static class EventAssembler
         // Reservation order is nearly time order; timestamps taken just before reserving on
         // different CPUs can be a few ns out of order. Sort stably so the dump reads forward.
         SortStableByTime(result);
+        TlsSockets.Infer(buffer, result);
         return result;
     }
 

@@ -44,6 +44,12 @@ internal struct TraceEvent
     public uint Pid;
     public uint Tid;
     public int Nr;
+    /// <summary>
+    /// For <see cref="TraceEventType.Tls"/>: the socket that carried the ciphertext, as the probe
+    /// gave it or as <see cref="TlsSockets"/> found it; -1 when neither knows. Beside Nr, in what
+    /// would be padding before Ret, so events stay the same size.
+    /// </summary>
+    public int TlsFd;
     public long Ret;
 
     public readonly bool HasEnter => EnterOffset >= 0;

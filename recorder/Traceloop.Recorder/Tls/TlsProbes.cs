@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using Traceloop.Recorder.Bpf;
 
 namespace Traceloop.Recorder.Tls;
@@ -9,16 +9,19 @@ namespace Traceloop.Recorder.Tls;
 /// once, by (device, inode), whichever process or container led to it; its links are kept until
 /// it is detached or this is disposed. Attaching is all or nothing per file: a file where one
 /// probe fails keeps none, so a half-probed library never records entries without returns.
+/// Each probe is attached from the program's fd (<see cref="UprobeLink"/>), so a recorder that
+/// took the programs over from pins attaches the same way as one that loaded them.
 /// </summary>
 internal sealed class TlsProbes : IDisposable
 {
-    private readonly Func<string, nint> _findProgram;
-    private readonly Dictionary<FileIdentity, List<SafeBpfLinkHandle>> _attached = [];
+    private readonly Func<string, SafeFileHandle?> _program;
+    private readonly Dictionary<FileIdentity, List<SafeFileHandle>> _attached = [];
     private readonly Lock _lock = new();
 
-    public TlsProbes(KernelProbes kernel) : this(kernel.FindProgram) { }
+    public TlsProbes(KernelProbes kernel) : this(kernel.TlsProgram) { }
 
-    internal TlsProbes(Func<string, nint> findProgram) => _findProgram = findProgram;
+    /// <param name="program">A TLS program's fd by name (owned by the caller), or null when there is none.</param>
+    internal TlsProbes(Func<string, SafeFileHandle?> program) => _program = program;
 
     /// <summary>Files probed now.</summary>
     public int AttachedFiles
@@ -40,6 +43,18 @@ internal sealed class TlsProbes : IDisposable
             lock (_lock)
             {
                 return _attached.Values.Sum(l => l.Count);
+            }
+        }
+    }
+
+    /// <summary>The files probed now.</summary>
+    public IReadOnlyList<FileIdentity> Files
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _attached.Keys];
             }
         }
     }
@@ -88,7 +103,7 @@ internal sealed class TlsProbes : IDisposable
     /// <summary>Removes a file's probes (its last process has gone); false when it had none.</summary>
     public bool Detach(FileIdentity file)
     {
-        List<SafeBpfLinkHandle>? links;
+        List<SafeFileHandle>? links;
         lock (_lock)
         {
             if (!_attached.Remove(file, out links))
@@ -102,7 +117,7 @@ internal sealed class TlsProbes : IDisposable
 
     public void Dispose()
     {
-        List<SafeBpfLinkHandle> links;
+        List<SafeFileHandle> links;
         lock (_lock)
         {
             links = [.. _attached.Values.SelectMany(l => l)];
@@ -115,32 +130,25 @@ internal sealed class TlsProbes : IDisposable
     {
         lock (_lock)
         {
-            if (_attached.TryGetValue(file, out List<SafeBpfLinkHandle>? existing))
+            if (_attached.TryGetValue(file, out List<SafeFileHandle>? existing))
             {
                 return TlsAttachResult.AlreadyAttached(existing.Count);
             }
         }
-        var links = new List<SafeBpfLinkHandle>(plan.Count);
+        var links = new List<SafeFileHandle>(plan.Count);
         foreach ((string program, long offset, bool isReturn) in plan)
         {
-            nint prog = _findProgram(program);
-            if (prog == 0)
+            SafeFileHandle? prog = _program(program);
+            if (prog is null || prog.IsInvalid)
             {
                 links.ForEach(l => l.Dispose());
-                return TlsAttachResult.Failed($"program {program} is not loaded in this recorder (a recording taken over from pins has no TLS programs)");
+                return TlsAttachResult.Failed($"program {program} is not loaded in this recorder");
             }
-            var opts = new Interop.Libbpf.bpf_uprobe_opts
+            SafeFileHandle? link = UprobeLink.Attach(prog, path, offset, isReturn, out string? error);
+            if (link is null)
             {
-                sz = (nuint)Marshal.SizeOf<Interop.Libbpf.bpf_uprobe_opts>(),
-                retprobe = isReturn ? (byte)1 : (byte)0,
-            };
-            SafeBpfLinkHandle link = Interop.Libbpf.bpf_program__attach_uprobe_opts(prog, -1, path, (nuint)offset, opts);
-            if (link.IsInvalid)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                link.Dispose();
                 links.ForEach(l => l.Dispose());
-                return TlsAttachResult.Failed($"attaching {program} to {path} at offset 0x{offset:x}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+                return TlsAttachResult.Failed($"attaching {program}: {error}");
             }
             links.Add(link);
         }

@@ -23,6 +23,9 @@ public sealed record ContainerSpec
     /// <summary>false: a network namespace of its own with only loopback. true: the host's network namespace.</summary>
     public bool Network { get; init; }
 
+    /// <summary>Host paths bind-mounted read-only into the container (host path, container path); each mount point must exist in the rootfs.</summary>
+    public IReadOnlyList<(string HostPath, string ContainerPath)>? ReadOnlyBinds { get; init; }
+
     /// <summary>Default: <see cref="BusyboxRootfs.Shared"/>.</summary>
     public BusyboxRootfs? Rootfs { get; init; }
 }

@@ -34,6 +34,10 @@ internal static class OciConfig
             Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),
             // The rootfs is read-only and shared by every container; /tmp is each container's own scratch space.
             Mount("/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777", "size=65536k"));
+        foreach ((string hostPath, string containerPath) in spec.ReadOnlyBinds ?? [])
+        {
+            mounts.Add(Mount(containerPath, "bind", hostPath, "rbind", "ro"));
+        }
         var namespaces = new JsonArray(Namespace("pid"), Namespace("ipc"), Namespace("uts"), Namespace("mount"));
         if (spec.Network)
         {

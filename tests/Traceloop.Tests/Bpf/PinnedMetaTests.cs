@@ -45,6 +45,11 @@ public sealed class PinnedMetaTests
     }
 
     [Fact]
+    public void TheTlsPlaintextLimitIsPartOfTheBuild() =>
+        Assert.Equal("it was loaded from other programs or with other capture or trigger settings",
+            PinnedMeta.Compare(PinnedMeta.Expected(Image, Config() with { MaxTlsBytes = 64 }), PinnedMeta.Expected(Image, Config() with { MaxTlsBytes = 1024 })));
+
+    [Fact]
     public void OtherRingsAreNamed() =>
         Assert.Equal("its rings are 1024 KiB in 128 slots and this recorder is set to 256 KiB in 128",
             PinnedMeta.Compare(PinnedMeta.Expected(Image, Config()), PinnedMeta.Expected(Image, Config(ringSize: 1 << 18))));

@@ -21,7 +21,7 @@ namespace Traceloop.Tests.Deploy;
 public sealed class ManifestTests
 {
     /// <summary>The capabilities the DaemonSet adds, as docs/DEPLOY.md documents them (found by experiment, see the functional test).</summary>
-    public static readonly string[] Capabilities = ["BPF", "PERFMON"];
+    public static readonly string[] Capabilities = ["BPF", "PERFMON", "SYS_PTRACE"];
 
     private const string Namespace = "traceloop";
     private const string Socket = "/run/traceloop/traceloop.sock";

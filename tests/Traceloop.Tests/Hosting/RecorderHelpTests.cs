@@ -20,6 +20,7 @@ public sealed class RecorderHelpTests
         Assert.Contains("(default none; e.g. connect:ECONNREFUSED)", help, StringComparison.Ordinal);
         Assert.Contains("--trigger-cooldown SPAN    at most one fatal-signal/syscall-error dump per container per SPAN (default 00:01:00)", help, StringComparison.Ordinal);
         Assert.Contains("--metrics on|off           count syscalls, errors and latency per container in the kernel (default on)", help, StringComparison.Ordinal);
+        Assert.Contains("--max-tls-bytes BYTES  bytes kept of TLS plaintext          (default as --max-bytes)", help, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,5 +49,7 @@ public sealed class RecorderHelpTests
         Assert.Contains("how long ended containers stay       (default 00:03:00)", help, StringComparison.Ordinal);
         Assert.Contains("OOM killer chose a process       (default false)", help, StringComparison.Ordinal);
         Assert.Contains("(default connect:ECONNREFUSED; e.g. connect:ECONNREFUSED)", help, StringComparison.Ordinal);
+        Assert.Contains("bytes kept of TLS plaintext          (default 1024)",
+            RecorderHelp.Build(new RecorderOptions { MaxTlsBytes = 1024 }, new CrashOptions()), StringComparison.Ordinal);
     }
 }

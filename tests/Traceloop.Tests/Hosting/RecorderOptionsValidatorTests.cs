@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Traceloop.Recorder.Hosting;
 
@@ -16,6 +17,32 @@ public sealed class RecorderOptionsValidatorTests
         Assert.Equal(1024 * 1024, options.RingSizeBytes);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite,
             RecorderOptionsValidator.SocketModeBits(options));
+    }
+
+    [Theory]
+    [InlineData("on", true)]
+    [InlineData("off", false)]
+    [InlineData("OFF", false)]
+    public void TlsIsOnOrOff(string value, bool enabled)
+    {
+        var options = new RecorderOptions { Tls = value };
+
+        ValidateOptionsResult result = Validate(options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal(enabled, options.TlsEnabled);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("")]
+    [InlineData("true")]
+    public void TlsIsRefusedWhenNeitherOnNorOff(string value)
+    {
+        ValidateOptionsResult result = Validate(new RecorderOptions { Tls = value });
+
+        Assert.False(result.Succeeded);
+        Assert.Contains($"Tls '{value}' must be on or off", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -200,4 +227,40 @@ public sealed class RecorderOptionsValidatorTests
         Assert.Contains("MaxConnections 0", Validate(new RecorderOptions { MaxConnections = 0 }).FailureMessage, StringComparison.Ordinal);
         Assert.Equal(16 * 1024, new RecorderOptions().MinResponseRateBytes);
     }
+
+    [Fact]
+    public void TheTlsPlaintextLimit_FollowsMaxBytesUntilSet_AndIsCheckedAgainstThePayloadLimit()
+    {
+        Assert.Null(new RecorderOptions().MaxTlsBytes);
+        Assert.Equal(64, new RecorderOptions().MaxTlsBytesValue);
+        Assert.Equal(200, new RecorderOptions { MaxDataBytes = 200 }.MaxTlsBytesValue);
+        Assert.Equal(2048, new RecorderOptions { MaxDataBytes = 32, MaxTlsBytes = 2048 }.MaxTlsBytesValue);
+        Assert.Equal(0, new RecorderOptions { MaxTlsBytes = 0 }.MaxTlsBytesValue);
+
+        // Up to a record's whole payload room, beyond what a syscall buffer may keep.
+        Assert.True(Validate(new RecorderOptions { MaxTlsBytes = 3072 }).Succeeded);
+        Assert.True(Validate(new RecorderOptions { MaxTlsBytes = 0 }).Succeeded);
+        Assert.Equal("MaxTlsBytes 3073 must be from 0 to 3072", Assert.Single(Validate(new RecorderOptions { MaxTlsBytes = 3073 }).Failures!));
+        Assert.Equal("MaxTlsBytes -1 must be from 0 to 3072", Assert.Single(Validate(new RecorderOptions { MaxTlsBytes = -1 }).Failures!));
+    }
+
+    [Theory]
+    [InlineData(null, 100, 100)]
+    [InlineData("512", 100, 512)]
+    public void TheTlsPlaintextLimit_IsBoundFromTheCommandLinesName(string? tls, int data, int expected)
+    {
+        var values = new Dictionary<string, string?> { [nameof(RecorderOptions.MaxDataBytes)] = data.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (tls is not null)
+        {
+            values[nameof(RecorderOptions.MaxTlsBytes)] = tls;
+        }
+        var options = new RecorderOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build().Bind(options);
+
+        Assert.Equal(expected, options.MaxTlsBytesValue);
+        Assert.Equal(expected, KernelConfigFor(options).MaxTlsBytes);
+    }
+
+    private static Traceloop.Recorder.Bpf.KernelProbesConfig KernelConfigFor(RecorderOptions options) =>
+        KernelConfig.From(options, new Traceloop.Recorder.Crashes.CrashOptions(), new Traceloop.Recorder.Metrics.MetricsOptions(), Traceloop.Recorder.Containers.CgroupFs.At("/sys/fs/cgroup"));
 }

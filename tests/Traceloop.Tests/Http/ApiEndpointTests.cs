@@ -224,6 +224,9 @@ public sealed class ApiEndpointTests : IAsyncLifetime
 
         Assert.Equal(1, health.Containers);
         Assert.Equal(_host.Harness.Kernel.AttachedPrograms, version.Programs);
+        // TLS probing is on by default: its counts are there, and nothing of this fake container is probed.
+        Assert.NotNull(version.Tls);
+        Assert.Equal(0, version.Tls.FilesProbed);
     }
 
     [Fact]

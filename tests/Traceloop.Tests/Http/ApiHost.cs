@@ -8,8 +8,10 @@ using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Hosting;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Metrics;
+using Traceloop.Recorder.Tls;
 using Traceloop.Tests.Containers;
 using Traceloop.Tests.Metrics;
+using Traceloop.Tests.Tls;
 
 namespace Traceloop.Tests.Http;
 
@@ -78,6 +80,7 @@ internal sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton(harness.Exclusions);
         builder.Services.AddSingleton(harness.Registry);
         builder.Services.AddSingleton<IKernelMetrics>(kernelMetrics);
+        builder.Services.AddSingleton<ITlsKernel>(new FakeTlsKernel());
         builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(Path.Join(dir, "api.sock")));
         WebApplication app = builder.Build();
         app.MapTraceloopApi();

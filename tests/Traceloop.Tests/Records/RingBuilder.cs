@@ -281,21 +281,27 @@ internal sealed class RingBuilder
         return Finish(rec, commit);
     }
 
-    /// <summary>A TLS plaintext record (struct tl_tls, 64 bytes) with its bytes as one payload, as the uprobes write it.</summary>
-    public WrittenRecord Tls(uint pid, uint tid, TlsDirection direction, TlsLibrary library, int fd, long ret, ulong ts, byte[] data, string comm = "test")
+    /// <summary>
+    /// A TLS plaintext record (struct tl_tls, 72 bytes) with its bytes as one payload, as the uprobes
+    /// write it at the call's return (<paramref name="ts"/>); the call was entered at <paramref name="start"/>
+    /// (by default the return itself, a call too short for any syscall).
+    /// </summary>
+    public WrittenRecord Tls(uint pid, uint tid, TlsDirection direction, TlsLibrary library, int fd, long ret, ulong ts, byte[] data, string comm = "test",
+        ulong? start = null, PayloadFlags flags = PayloadFlags.None)
     {
-        const int TlsSize = 64;
-        PayloadSpec[] payloads = [PayloadSpec.Bytes(0, data)];
+        const int TlsSize = 72;
+        PayloadSpec[] payloads = [new PayloadSpec(PayloadKind.Bytes, 1, data, flags)];
         int len = TlsSize + PayloadHeaderSize + Align8(data.Length);
         WrittenRecord rec = Reserve(len, RecordKind.Tls, pid, tid, ts, -1);
         Span<byte> body = Mapping.AsSpan(rec.MappingOffset, len);
-        FillHeader(body, rec, RecordFlags.None);
+        FillHeader(body, rec, (flags & PayloadFlags.Truncated) != 0 ? RecordFlags.Truncated : RecordFlags.None);
         body[32] = (byte)direction;
         body[33] = (byte)library;
         BinaryPrimitives.WriteUInt16LittleEndian(body[34..], 1);
         BinaryPrimitives.WriteInt32LittleEndian(body[36..], fd);
         BinaryPrimitives.WriteInt64LittleEndian(body[40..], ret);
-        WriteComm(body.Slice(48, 16), comm);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[48..], start ?? ts);
+        WriteComm(body.Slice(56, 16), comm);
         WritePayloads(body[TlsSize..], payloads);
         return Finish(rec, commit: true);
     }

@@ -20,11 +20,11 @@ public sealed partial class RoomDependencyTests
         ["Containers"] = ["Records", "Bpf", "Interop"],
         ["Kubernetes"] = ["Containers", "Records", "Bpf", "Interop"],
         ["Store"] = ["Interop"],
-        ["Tls"] = ["Bpf", "Interop"],
+        ["Tls"] = ["Containers", "Records", "Bpf", "Interop"],
         ["Dumps"] = ["Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Crashes"] = ["Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Metrics"] = ["Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
-        ["Http"] = ["Metrics", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
+        ["Http"] = ["Tls", "Metrics", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Hosting"] = ["Tls", "Http", "Metrics", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
     };
 
