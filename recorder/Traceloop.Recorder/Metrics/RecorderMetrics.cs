@@ -5,6 +5,7 @@ using Traceloop.Recorder.Decoding;
 using Traceloop.Recorder.Kubernetes;
 using Traceloop.Recorder.Records;
 using Traceloop.Recorder.Store;
+using Traceloop.Recorder.Tls;
 
 namespace Traceloop.Recorder.Metrics;
 
@@ -33,6 +34,7 @@ internal sealed class RecorderMetrics
     private readonly CrashCounts _crashes;
     private readonly DumpStore _store;
     private readonly PodWatcher _watcher;
+    private readonly TlsProbeService _tls;
     private readonly Lock _gate = new();
 
     private readonly Counter _syscalls;
@@ -55,11 +57,17 @@ internal sealed class RecorderMetrics
     private readonly Gauge _bpfStatsEnabled;
     private readonly Counter _programRuns;
     private readonly Counter _programSeconds;
+    private readonly Gauge _tlsFiles;
+    private readonly Gauge _tlsUprobes;
+    private readonly Counter _tlsSkipped;
+    private readonly Counter _tlsAttachFailures;
+    private readonly Counter _tlsExecDrops;
 
     /// <summary>What each exported container was last shown as: its labels, and per syscall what the histogram has been given.</summary>
     private readonly Dictionary<ulong, ExportedContainer> _exported = [];
 
-    public RecorderMetrics(IKernelMetrics kernel, ContainerRegistry registry, ContainerNames names, CrashCounts crashes, DumpStore store, PodWatcher watcher)
+    public RecorderMetrics(IKernelMetrics kernel, ContainerRegistry registry, ContainerNames names, CrashCounts crashes, DumpStore store, PodWatcher watcher,
+        TlsProbeService tls)
     {
         _kernel = kernel;
         _registry = registry;
@@ -67,6 +75,7 @@ internal sealed class RecorderMetrics
         _crashes = crashes;
         _store = store;
         _watcher = watcher;
+        _tls = tls;
         Registry = Prometheus.Metrics.NewCustomRegistry();
         IMetricFactory f = Prometheus.Metrics.WithCustomRegistry(Registry);
 
@@ -83,6 +92,11 @@ internal sealed class RecorderMetrics
         _eventsLost = f.CreateCounter("traceloop_container_events_lost_total", "Events a container made while it had no ring.", ContainerLabels);
         _ringFill = f.CreateGauge("traceloop_container_ring_fill_ratio", "Share of a container's ring in use (1: it wraps, the oldest events are overwritten).", ContainerLabels);
         _controlDrops = f.CreateCounter("traceloop_control_ring_drops_total", "Kernel notices (container starts, ends, crash triggers) the control ring had no room for.");
+        _tlsFiles = f.CreateGauge("traceloop_tls_files_probed", "Library and program files with TLS uprobes now.");
+        _tlsUprobes = f.CreateGauge("traceloop_tls_uprobes", "TLS uprobes in place now, over all probed files.");
+        _tlsSkipped = f.CreateCounter("traceloop_tls_binaries_skipped_total", "Go binaries whose crypto/tls could not be located with trust, left unprobed.");
+        _tlsAttachFailures = f.CreateCounter("traceloop_tls_attach_failures_total", "Files whose TLS uprobes the kernel refused.");
+        _tlsExecDrops = f.CreateCounter("traceloop_tls_exec_notices_dropped_total", "Exec notices lost (the kernel's ring was full, or the recorder fell behind).");
         _crashNotices = f.CreateCounter("traceloop_crash_notices_total", "What became of the crash notices: triggered, and each one's outcome.", ["outcome"]);
         _dumps = f.CreateCounter("traceloop_dumps_total", "Dumps written to the store, by trigger and result (saved, refused, failed).", ["trigger", "result"]);
         _dumpBytes = f.CreateCounter("traceloop_dump_bytes_total", "Bytes of saved dumps on disk, by trigger.", ["trigger"]);
@@ -269,6 +283,14 @@ internal sealed class RecorderMetrics
     private void UpdateRecorder()
     {
         _controlDrops.IncTo(_kernel.ControlDrops);
+        if (_tls.Status() is { } tls)
+        {
+            _tlsFiles.Set(tls.FilesProbed);
+            _tlsUprobes.Set(tls.Uprobes);
+            _tlsSkipped.IncTo(tls.BinariesSkipped);
+            _tlsAttachFailures.IncTo(tls.AttachFailures);
+            _tlsExecDrops.IncTo(tls.ExecNoticesDropped);
+        }
         Api.CrashDumpCounts crashes = _crashes.Read();
         _crashNotices.WithLabels("triggered").IncTo(crashes.Triggered);
         _crashNotices.WithLabels("saved").IncTo(crashes.Saved);

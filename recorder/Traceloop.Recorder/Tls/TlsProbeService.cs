@@ -130,10 +130,15 @@ internal sealed partial class TlsProbeService(
                 LogDetached(logger, file.ToString());
             }
         }
-        // A file that failed is tried again once it is mapped anew (a new version, another mount).
+        // A file that failed is tried again once it is mapped anew (a new version, another mount);
+        // what an executable is, is forgotten once nothing runs it, so the cache stays as small as what runs.
         foreach (FileIdentity file in _failed.Keys.Where(f => !mapped.Contains(f)).ToList())
         {
             _failed.Remove(file);
+        }
+        foreach (FileIdentity file in _goVerdicts.Keys.Where(f => !mapped.Contains(f)).ToList())
+        {
+            _goVerdicts.Remove(file);
         }
     }
 

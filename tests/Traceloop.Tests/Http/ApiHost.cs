@@ -81,6 +81,8 @@ internal sealed class ApiHost : IAsyncDisposable
         builder.Services.AddSingleton(harness.Registry);
         builder.Services.AddSingleton<IKernelMetrics>(kernelMetrics);
         builder.Services.AddSingleton<ITlsKernel>(new FakeTlsKernel());
+        // The TLS service reports what the fake kernel holds but scans no process of this host (TlsProbeServiceTests do).
+        builder.Services.Configure<TlsOptions>(o => o.Unavailable = () => "the API test host scans no process");
         builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(Path.Join(dir, "api.sock")));
         WebApplication app = builder.Build();
         app.MapTraceloopApi();

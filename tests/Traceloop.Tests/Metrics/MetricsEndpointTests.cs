@@ -1,9 +1,11 @@
 using Traceloop.Recorder.Bpf;
 using Traceloop.Recorder.Containers;
 using Traceloop.Recorder.Metrics;
+using Traceloop.Recorder.Tls;
 using Traceloop.TestCommon.Metrics;
 using Traceloop.Tests.Containers;
 using Traceloop.Tests.Http;
+using Traceloop.Tests.Tls;
 
 namespace Traceloop.Tests.Metrics;
 
@@ -91,5 +93,23 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Contains("traceloop_kubernetes_watch_state{state=\"disabled\"} 1\n", page, StringComparison.Ordinal);
         Assert.Contains("traceloop_containers{state=\"recorded\"} 0\n", page, StringComparison.Ordinal);
         Assert.Contains("traceloop_api_request_duration_seconds_count{route=\"/healthz\",method=\"GET\",status=\"200\"} 1\n", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheTlsProbeCountsAreThere_AsVersionGivesThem()
+    {
+        var tls = (FakeTlsKernel)_host.Service<ITlsKernel>();
+        tls.AttachOpenSsl(new OpenSslLibrary(new FileIdentity(254, 0, 42), "/usr/lib/libssl.so.3", "/proc/1/root/usr/lib/libssl.so.3", true,
+            [new OpenSslFunction("SSL_read", 0x100), new OpenSslFunction("SSL_write", 0x200)]));
+        tls.ExecNoticesDropped = 5;
+
+        string page = await ScrapeAsync();
+        Traceloop.Api.VersionInfo version = await _host.Client.GetVersionAsync();
+
+        Assert.Contains("traceloop_tls_files_probed 1\n", page, StringComparison.Ordinal);
+        Assert.Contains("traceloop_tls_uprobes 4\n", page, StringComparison.Ordinal);
+        Assert.Contains("traceloop_tls_exec_notices_dropped_total 5\n", page, StringComparison.Ordinal);
+        Assert.Contains("traceloop_tls_binaries_skipped_total 0\n", page, StringComparison.Ordinal);
+        Assert.Equal((1, 4, 5L), (version.Tls!.FilesProbed, version.Tls.Uprobes, version.Tls.ExecNoticesDropped));
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class RoomDependencyTests
         ["Tls"] = ["Containers", "Records", "Bpf", "Interop"],
         ["Dumps"] = ["Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Crashes"] = ["Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
-        ["Metrics"] = ["Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
+        ["Metrics"] = ["Tls", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Http"] = ["Tls", "Metrics", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
         ["Hosting"] = ["Tls", "Http", "Metrics", "Crashes", "Dumps", "Store", "Kubernetes", "Containers", "Decoding", "Records", "Bpf", "Interop"],
     };
