@@ -388,6 +388,8 @@ struct tl_config {
 	__u32 cgroup_subsys; /* 0: key by cgroup v2 id; n: by the id in the v1 hierarchy of subsystem n - 1 */
 	__s32 hierarchy_id;  /* the hierarchy whose mkdir/rmdir matter: 0 for v2 */
 	__u32 metrics;       /* 1: count syscalls per container (the syscall_* maps below); 0: not at all */
+	__u32 watch_errors;  /* 1: tl_sys_exit looks failing calls up in watched_errors; 0: never */
+	__u32 pad;
 };
 
 /*

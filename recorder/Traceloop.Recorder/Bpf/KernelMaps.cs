@@ -70,6 +70,8 @@ internal struct tl_config
     public uint cgroup_subsys;
     public int hierarchy_id;
     public uint metrics;
+    public uint watch_errors;
+    public uint pad;
 }
 
 /// <summary>The identity of pinned state: what a restarted recorder compares before taking it over.</summary>

@@ -142,6 +142,8 @@ public sealed class RecordLayoutTests
         ("tl_config", "cgroup_subsys", typeof(tl_config), "cgroup_subsys"),
         ("tl_config", "hierarchy_id", typeof(tl_config), "hierarchy_id"),
         ("tl_config", "metrics", typeof(tl_config), "metrics"),
+        ("tl_config", "watch_errors", typeof(tl_config), "watch_errors"),
+        ("tl_config", "pad", typeof(tl_config), "pad"),
         ("tl_syscall_key", "cgroup_id", typeof(tl_syscall_key), "cgroup_id"),
         ("tl_syscall_key", "nr", typeof(tl_syscall_key), "nr"),
         ("tl_syscall_key", "pad", typeof(tl_syscall_key), "pad"),
