@@ -1003,11 +1003,14 @@ static __always_inline void watch_error(struct task_struct *task, __u64 cgid, __
  * exit of a call that never left its CPU skips the container lookup (a hash lookup, the most
  * expensive step of the hot path) and, with metrics on, the task storage read of its start time.
  *
- * The slot belongs to the exit only while it is certain to be this very call's entry: same task,
- * still in the same cgroup, and the task has not been switched out since (its context switch
- * count is unchanged). A call that blocked, was preempted or migrated fails the last test and
- * takes the full path, as does any task whose entry was not recorded here. The count only grows,
- * so an entry left behind by a call that moved to another CPU can never match later.
+ * The slot belongs to the exit only while it is certain to be this very call's entry: same task
+ * (its address and its thread id, since a freed task_struct is soon reused: a new thread's first
+ * sys_exit, the return from clone, has no entry of its own), still in the same cgroup, and not
+ * switched out since (its context switch count is unchanged). A call that blocked, was preempted
+ * or migrated fails the last test and takes the full path, as does any task whose entry was not
+ * recorded here. The count only grows, so an entry left behind by a call that moved to another CPU
+ * can never match later; one left by a thread that died in its call (exit_group) names a thread id
+ * no other thread has while the pid space does not wrap.
  */
 struct inflight {
 	__u64 task;       /* the task; 0 once its exit took the slot */
@@ -1017,6 +1020,8 @@ struct inflight {
 	__u64 metrics_id; /* the container's own cgroup id: what the metrics are keyed by */
 	__u32 slot;       /* the ring the entry went to */
 	__u32 level;      /* the container's capture level at entry */
+	__u32 tid;        /* the task's thread id at entry (execve by a thread other than the leader changes it) */
+	__u32 pad;
 };
 
 struct {
@@ -1113,6 +1118,7 @@ int tl_sys_enter(__u64 *ctx)
 	in = bpf_map_lookup_elem(&inflight, &zero);
 	if (in) {
 		in->task = (__u64)task;
+		in->tid = task->pid;
 		in->switches = task_switches(task);
 		in->cgid = cgid;
 		in->ts = ts;
@@ -1151,7 +1157,8 @@ int tl_sys_exit(__u64 *ctx)
 	if (cfg.watch_errors && ret < 0 && ret >= -4095)
 		watch_error(task, cgid, nr, ret);
 	in = bpf_map_lookup_elem(&inflight, &zero);
-	if (in && in->task == (__u64)task && in->cgid == cgid && in->switches == task_switches(task)) {
+	if (in && in->task == (__u64)task && in->tid == task->pid && in->cgid == cgid &&
+	    in->switches == task_switches(task)) {
 		/* This call's own entry, on this CPU, with nothing else run in between. */
 		in->task = 0;
 		r = slot_ring(in->slot);
