@@ -1000,8 +1000,9 @@ static __always_inline void watch_error(struct task_struct *task, __u64 cgid, __
 
 /*
  * What a syscall's exit needs from its entry, left by tl_sys_enter in a per-CPU slot, so that the
- * exit of a call that never left its CPU skips the container lookup (a hash lookup, the most
- * expensive step of the hot path) and, with metrics on, the task storage read of its start time.
+ * exit of a call that never left its CPU skips the container lookup (a hash lookup: with the clock
+ * read, the most expensive step of the hot path) and, with metrics on, the task storage read of
+ * its start time.
  *
  * The slot belongs to the exit only while it is certain to be this very call's entry: same task
  * (its address and its thread id, since a freed task_struct is soon reused: a new thread's first
