@@ -4,8 +4,9 @@
  * container's own overwritable ring. See traceloop.h for the ring and record layout and
  * docs/ARCHITECTURE.md for the design.
  *
- * Hot path (sys_enter/sys_exit of any task on the host): one helper call for the cgroup id
- * and one hash lookup. Only tasks of recorded containers go further.
+ * Hot path (sys_enter/sys_exit of any task on the host): the cgroup id read through the task
+ * and one hash lookup. Only tasks of recorded containers go further, and the exit of a call that
+ * stayed on its CPU skips the lookup: its entry left what it needs (struct inflight).
  */
 #include "vmlinux_min.h"
 #include <bpf/bpf_helpers.h>
@@ -265,15 +266,11 @@ static __always_inline void commit(struct tl_rec *h, __u64 tag)
 	*(volatile __u64 *)&h->tag = tag;
 }
 
-/* What one capture pass works on; passed to the bpf_loop callbacks. */
+/* What one capture pass works on; passed to tl_capture_item, which may write it. */
 struct cap_ctx {
-	struct scratch *s;
-	struct tl_syscall_captures *spec;
-	__u32 nr;        /* the syscall, whose items the pass takes */
 	__u64 args[TL_NARGS];
 	__u64 sp;        /* the user stack pointer (TL_CAP_STACK) */
 	long ret;
-	__u32 first;     /* index of the first item of this pass */
 	__u32 nenter;    /* items below this index are entry items */
 	__u32 off;       /* payload bytes gathered so far */
 	__u16 npayloads;
@@ -712,32 +709,50 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 	return 0;
 }
 
-static long capture_step(__u32 i, struct cap_ctx *c)
+/*
+ * Runs one capture pass over items [first, first + count). The items are called directly, not
+ * through bpf_loop: the loop is bounded by TL_MAX_CAPTURES and its body is one call of a global
+ * function the verifier checks once, so it stays cheap to verify, and a read or write with one
+ * data buffer does not pay bpf_loop's helper call, its indirect callback and two map lookups
+ * per item.
+ */
+static __always_inline void capture(struct cap_ctx *c, struct scratch *s, struct tl_syscall_captures *spec,
+				    __u32 first, __u32 count)
 {
-	__u32 idx = c->first + i, zero = 0;
-	struct tl_syscall_captures *spec = bpf_map_lookup_elem(&captures, &c->nr);
-	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+	__u32 i;
 
-	if (idx >= TL_MAX_CAPTURES || !spec || !s)
-		return 1;
-	return tl_capture_item(c, s, &spec->items[idx & (TL_MAX_CAPTURES - 1)], idx) ? 1 : 0;
+	for (i = 0; i < TL_MAX_CAPTURES; i++) {
+		__u32 idx = first + i;
+
+		if (i >= count || idx >= TL_MAX_CAPTURES)
+			break;
+		if (tl_capture_item(c, s, &spec->items[idx & (TL_MAX_CAPTURES - 1)], idx))
+			break;
+	}
 }
 
-/* Runs one capture pass; returns the payload bytes gathered in scratch. */
-static __always_inline void capture(struct cap_ctx *c, __u32 first, __u32 count)
-{
-	c->first = first;
-	if (count)
-		bpf_loop(count, capture_step, c, 0);
-}
+/*
+ * Copies the gathered payloads (n bytes of scratch, n a multiple of 8) behind the record's fixed
+ * part. The common small case (one data buffer of --max-bytes 64, or a short path) is copied
+ * word by word, inline: a helper call costs more than a few loads and stores.
+ */
+#define TL_INLINE_COPY 128
 
-static __always_inline void copy_payloads(void *dst, struct cap_ctx *c)
+static __always_inline void copy_payloads(void *dst, struct scratch *s, __u32 n)
 {
-	__u32 n = c->off;
+	__u64 *d = dst, *from = (__u64 *)s->buf;
+	int i;
 
 	if (n > TL_MAX_PAYLOAD)
 		n = TL_MAX_PAYLOAD;
-	bpf_probe_read_kernel(dst, n, c->s->buf);
+	if (n > TL_INLINE_COPY) {
+		bpf_probe_read_kernel(dst, n, s->buf);
+		return;
+	}
+#pragma unroll
+	for (i = 0; i < TL_INLINE_COPY / 8; i++)
+		if (i * 8 < n)
+			d[i] = from[i];
 }
 
 static __always_inline void regs_args(struct pt_regs *regs, __u64 *args)
@@ -865,15 +880,18 @@ static __always_inline struct tl_syscall_stats *metrics_new_series(struct tl_sys
 	return bpf_map_lookup_elem(&syscall_stats, key);
 }
 
-static __always_inline void metrics_exit(struct task_struct *task, struct tl_container *c, __u32 nr, long ret, __u64 now)
+/*
+ * Counts one call of the container metrics_id. start is the call's entry time, 0 when it is not
+ * known here: then it is taken from the task's storage, where every recorded entry leaves it.
+ */
+static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics_id, __u32 nr, long ret, __u64 now,
+					 __u64 start)
 {
-	struct tl_syscall_key key = { .nr = nr };
+	struct tl_syscall_key key = { .cgroup_id = metrics_id, .nr = nr };
 	struct tl_syscall_stats *st;
-	__u64 *start;
 
 	if (!cfg.metrics)
 		return;
-	key.cgroup_id = c->parent ? c->parent : task_cgroup_id(task);
 	st = bpf_map_lookup_elem(&syscall_stats, &key);
 	if (!st) {
 		st = metrics_new_series(&key);
@@ -887,15 +905,21 @@ static __always_inline void metrics_exit(struct task_struct *task, struct tl_con
 	 * preempting task's syscall on the same CPU could interleave, which costs at most a count.
 	 */
 	st->calls += 1;
-	start = bpf_task_storage_get(&syscall_start, task, 0, 0);
-	if (start && *start && now >= *start) {
-		__u64 ns = now - *start;
+	if (!start) {
+		__u64 *stored = bpf_task_storage_get(&syscall_start, task, 0, 0);
+
+		if (stored) {
+			start = *stored;
+			*stored = 0;
+		}
+	}
+	if (start && now >= start) {
+		__u64 ns = now - start;
 		__u32 b = metrics_bucket(ns);
 
 		st->ns += ns;
 		if (b < TL_METRICS_BUCKETS)
 			st->buckets[b] += 1;
-		*start = 0;
 	}
 	if (ret < 0 && ret >= -4095) {
 		struct tl_errno_key ek = { .cgroup_id = key.cgroup_id, .nr = key.nr, .err = -ret };
@@ -915,6 +939,122 @@ static __always_inline void metrics_exit(struct task_struct *task, struct tl_con
 	}
 }
 
+/* Watched (syscall, errno) pairs, filled by the recorder when the syscall-error trigger is on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct tl_watched_error);
+	__type(value, __u8);
+} watched_errors SEC(".maps");
+
+/* cgroup id -> when it last sent a trigger, so a retry loop cannot flood the control ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} trigger_last SEC(".maps");
+
+static __always_inline int trigger_due(__u64 cgid, __u64 now)
+{
+	__u64 *last = bpf_map_lookup_elem(&trigger_last, &cgid);
+
+	if (last && now - *last < TL_TRIGGER_INTERVAL_NS)
+		return 0;
+	bpf_map_update_elem(&trigger_last, &cgid, &now, BPF_ANY);
+	return 1;
+}
+
+static __always_inline void notify_trigger(struct tl_container *c, __u64 cgid, __u32 kind, __s32 status,
+					   __u32 pid, __u32 tid, __s32 nr)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+	if (!s)
+		return;
+	s->ctl.path[0] = 0;
+	s->ctl.tid = tid;
+	s->ctl.nr = nr;
+	/* A nested cgroup reports its container's id: that is the one the recorder knows. */
+	notify(s, kind, c->slot, c->parent ? c->parent : cgid, 0, status, pid);
+}
+
+/*
+ * The syscall-error trigger, run by tl_sys_exit for every failing call on the host when the
+ * recorder watches any (cfg.watch_errors, a load-time constant: with none the verifier drops this
+ * as dead code). It used to be a program of its own on sys_exit, which cost every syscall on the
+ * host a second dispatch; it stays ahead of the container lookup, as that program was, so a
+ * container without a ring (pending) still reports its failures.
+ */
+static __always_inline void watch_error(struct task_struct *task, __u64 cgid, __u32 nr, long ret)
+{
+	struct tl_watched_error key = { .nr = nr, .err = -ret };
+	struct tl_container *c;
+
+	if (!bpf_map_lookup_elem(&watched_errors, &key))
+		return;
+	c = bpf_map_lookup_elem(&containers, &cgid);
+	if (c && trigger_due(cgid, bpf_ktime_get_boot_ns()))
+		notify_trigger(c, cgid, TL_CTL_SYSCALL_ERROR, (__s32)ret, task->tgid, task->pid, nr);
+}
+
+/*
+ * What a syscall's exit needs from its entry, left by tl_sys_enter in a per-CPU slot, so that the
+ * exit of a call that never left its CPU skips the container lookup (a hash lookup: with the clock
+ * read, the most expensive step of the hot path) and, with metrics on, the task storage read of
+ * its start time.
+ *
+ * The slot belongs to the exit only while it is certain to be this very call's entry: same task
+ * (its address and its thread id, since a freed task_struct is soon reused: a new thread's first
+ * sys_exit, the return from clone, has no entry of its own), still in the same cgroup, and not
+ * switched out since (its context switch count is unchanged). A call that blocked, was preempted
+ * or migrated fails the last test and takes the full path, as does any task whose entry was not
+ * recorded here. The count only grows, so an entry left behind by a call that moved to another CPU
+ * can never match later; one left by a thread that died in its call (exit_group) names a thread id
+ * no other thread has while the pid space does not wrap.
+ */
+struct inflight {
+	__u64 task;       /* the task; 0 once its exit took the slot */
+	__u64 switches;   /* its nvcsw + nivcsw at entry */
+	__u64 cgid;       /* task_cgroup_id at entry */
+	__u64 ts;         /* the entry record's time */
+	__u64 metrics_id; /* the container's own cgroup id: what the metrics are keyed by */
+	__u32 slot;       /* the ring the entry went to */
+	__u32 level;      /* the container's capture level at entry */
+	__u32 tid;        /* the task's thread id at entry (execve by a thread other than the leader changes it) */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+/* Only the two counters, read through a CO-RE flavor: vmlinux_min.h's task_struct stays what most programs need. */
+struct task_struct___switches {
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 task_switches(struct task_struct *task)
+{
+	struct task_struct___switches *t = (void *)task;
+
+	return t->nvcsw + t->nivcsw;
+}
+
+/* The ring of a slot; NULL when the slot has none (the caller then takes its full path). */
+static __always_inline struct ring *slot_ring(__u32 slot)
+{
+	__u32 zero = 0;
+	void *inner = bpf_map_lookup_elem(&rings, &slot);
+
+	return inner ? bpf_map_lookup_elem(inner, &zero) : 0;
+}
+
 SEC("tp_btf/sys_enter")
 int tl_sys_enter(__u64 *ctx)
 {
@@ -924,28 +1064,34 @@ int tl_sys_enter(__u64 *ctx)
 	struct tl_container *c;
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc = {};
+	struct inflight *in;
 	struct tl_enter *e;
 	struct ring *r;
-	__u64 tag, ts;
+	__u64 tag, ts, cgid;
 
-	r = task_ring(task, &c);
+	cgid = task_cgroup_id(task);
+	c = bpf_map_lookup_elem(&containers, &cgid);
+	if (!c || nr == TL_NR_URETPROBE)
+		return 0;
+	ts = bpf_ktime_get_boot_ns();
+	/*
+	 * Before the ring check: a call whose entry finds no ring (a pending container) and whose
+	 * exit finds one must not be timed from an older start its exit never cleared.
+	 */
+	metrics_enter(task, ts);
+	r = container_ring(c);
 	if (!r)
 		return 0;
 
-	ts = bpf_ktime_get_boot_ns();
-	metrics_enter(task, ts);
 	regs_args(regs, cc.args);
 	cc.sp = regs->sp;
+	cc.level = c->level;
 	spec = bpf_map_lookup_elem(&captures, &nr);
 	if (spec && spec->enter) {
-		cc.level = c->level;
-		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
-		cc.spec = spec;
-		cc.nr = nr;
-		cc.ret = 0;
-		cc.nenter = 0;
-		if (cc.s)
-			capture(&cc, 0, spec->enter);
+		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+		if (s)
+			capture(&cc, s, spec, 0, spec->enter);
 		if (cc.off > TL_MAX_PAYLOAD)
 			cc.off = TL_MAX_PAYLOAD;
 		len += cc.off;
@@ -963,9 +1109,25 @@ int tl_sys_enter(__u64 *ctx)
 	e->args[3] = cc.args[3];
 	e->args[4] = cc.args[4];
 	e->args[5] = cc.args[5];
-	if (cc.off)
-		copy_payloads(e + 1, &cc);
+	if (cc.off) {
+		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+		if (s)
+			copy_payloads(e + 1, s, cc.off);
+	}
 	commit(&e->h, tag);
+
+	in = bpf_map_lookup_elem(&inflight, &zero);
+	if (in) {
+		in->task = (__u64)task;
+		in->tid = task->pid;
+		in->switches = task_switches(task);
+		in->cgid = cgid;
+		in->ts = ts;
+		in->metrics_id = c->parent ? c->parent : cgid;
+		in->slot = c->slot;
+		in->level = cc.level;
+	}
 
 	if (cc.faulted) {
 		__u32 tid = task->pid;
@@ -986,28 +1148,55 @@ int tl_sys_exit(__u64 *ctx)
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc = {};
 	__u32 nr, zero = 0, seq, len = sizeof(struct tl_exit);
+	struct inflight *in;
 	struct tl_exit *x;
-	struct ring *r;
-	__u64 tag, now;
+	struct ring *r = 0;
+	__u64 tag, now, cgid, metrics_id = 0, start = 0;
 
-	r = task_ring(task, &c);
-	if (!r)
-		return 0;
-
+	cgid = task_cgroup_id(task);
 	nr = regs->orig_ax;
+	/*
+	 * No syscall to record: the uretprobe syscall (its entry was left out) returns with orig_ax
+	 * set to -1, as does a call a tracer skipped.
+	 */
+	if (nr == TL_NR_URETPROBE || nr == (__u32)-1)
+		return 0;
+	/* Most calls succeed: they leave at the first test. */
+	if (cfg.watch_errors && ret < 0 && ret >= -4095)
+		watch_error(task, cgid, nr, ret);
+	in = bpf_map_lookup_elem(&inflight, &zero);
+	if (in && in->task == (__u64)task && in->tid == task->pid && in->cgid == cgid &&
+	    in->switches == task_switches(task)) {
+		/* This call's own entry, on this CPU, with nothing else run in between. */
+		in->task = 0;
+		r = slot_ring(in->slot);
+		metrics_id = in->metrics_id;
+		cc.level = in->level;
+		start = in->ts;
+	}
+	if (!r) {
+		c = bpf_map_lookup_elem(&containers, &cgid);
+		if (!c)
+			return 0;
+		r = container_ring(c);
+		if (!r)
+			return 0;
+		metrics_id = c->parent ? c->parent : cgid;
+		cc.level = c->level;
+		start = 0;
+	}
+
 	/* One clock read for the record and the metrics: the syscall ended here, before any capture. */
 	now = bpf_ktime_get_boot_ns();
-	metrics_exit(task, c, nr, ret, now);
+	metrics_exit(task, metrics_id, nr, ret, now, start);
 	spec = bpf_map_lookup_elem(&captures, &nr);
 	if (spec && (spec->exit || refetch_pending)) {
+		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
 		regs_args(regs, cc.args);
 		cc.sp = regs->sp;
 		cc.ret = ret;
-		cc.spec = spec;
-		cc.nr = nr;
-		cc.level = c->level;
-		cc.s = bpf_map_lookup_elem(&scratch_map, &zero);
-		if (cc.s) {
+		if (s) {
 			__u32 first = spec->enter;
 
 			if (refetch_pending && spec->enter) {
@@ -1022,9 +1211,9 @@ int tl_sys_exit(__u64 *ctx)
 					__sync_fetch_and_add(&refetch_pending, -1);
 				}
 			}
-			/* One pass (one bpf_loop call site keeps the verifier's work bounded). */
+			/* One pass over the entry items to re-read and the exit items. */
 			cc.nenter = spec->enter;
-			capture(&cc, first, spec->enter + spec->exit - first);
+			capture(&cc, s, spec, first, spec->enter + spec->exit - first);
 		}
 		if (cc.off > TL_MAX_PAYLOAD)
 			cc.off = TL_MAX_PAYLOAD;
@@ -1037,8 +1226,12 @@ int tl_sys_exit(__u64 *ctx)
 	x->npayloads = cc.npayloads;
 	x->pad = 0;
 	x->ret = ret;
-	if (cc.off)
-		copy_payloads(x + 1, &cc);
+	if (cc.off) {
+		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+
+		if (s)
+			copy_payloads(x + 1, s, cc.off);
+	}
 	commit(&x->h, tag);
 	return 0;
 }
@@ -1301,50 +1494,11 @@ int tl_cgroup_rmdir(__u64 *ctx)
 /*
  * Crash triggers. They only send control messages (the container's ring already holds the
  * events): the OOM killer's choice, and the optional fatal-signal and syscall-error triggers.
- * Each is its own program, so the recorder leaves the optional ones unloaded when they are off
- * (bpf_program__set_autoload): the syscall hot path then costs exactly what it did without them.
+ * The OOM and fatal-signal triggers are programs of their own, which the recorder leaves unloaded
+ * when they are off (bpf_program__set_autoload); the syscall-error trigger is part of tl_sys_exit
+ * behind a load-time constant (watch_error above). Off, the syscall hot path costs exactly what
+ * it did without them.
  */
-
-/* Watched (syscall, errno) pairs, filled by the recorder when the syscall-error trigger is on. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, struct tl_watched_error);
-	__type(value, __u8);
-} watched_errors SEC(".maps");
-
-/* cgroup id -> when it last sent a trigger, so a retry loop cannot flood the control ring. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u64);
-} trigger_last SEC(".maps");
-
-static __always_inline int trigger_due(__u64 cgid, __u64 now)
-{
-	__u64 *last = bpf_map_lookup_elem(&trigger_last, &cgid);
-
-	if (last && now - *last < TL_TRIGGER_INTERVAL_NS)
-		return 0;
-	bpf_map_update_elem(&trigger_last, &cgid, &now, BPF_ANY);
-	return 1;
-}
-
-static __always_inline void notify_trigger(struct tl_container *c, __u64 cgid, __u32 kind, __s32 status,
-					   __u32 pid, __u32 tid, __s32 nr)
-{
-	__u32 zero = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
-
-	if (!s)
-		return;
-	s->ctl.path[0] = 0;
-	s->ctl.tid = tid;
-	s->ctl.nr = nr;
-	/* A nested cgroup reports its container's id: that is the one the recorder knows. */
-	notify(s, kind, c->slot, c->parent ? c->parent : cgid, 0, status, pid);
-}
 
 /* Linux 6.9+: mark_victim(struct task_struct *, uid_t). The recorder loads it only there. */
 SEC("tp_btf/mark_victim")
@@ -1380,31 +1534,6 @@ int tl_fatal_signal(__u64 *ctx)
 	c = bpf_map_lookup_elem(&containers, &cgid);
 	if (c && trigger_due(cgid, bpf_ktime_get_boot_ns()))
 		notify_trigger(c, cgid, TL_CTL_FATAL_SIGNAL, sig, task->tgid, task->pid, 0);
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int tl_watch_errors(__u64 *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	long ret = (long)ctx[1];
-	struct tl_watched_error key;
-	struct task_struct *task;
-	struct tl_container *c;
-	__u64 cgid;
-
-	/* Most calls succeed: they leave before any lookup. */
-	if (ret >= 0 || ret < -4095)
-		return 0;
-	key.nr = regs->orig_ax;
-	key.err = -ret;
-	if (!bpf_map_lookup_elem(&watched_errors, &key))
-		return 0;
-	task = bpf_get_current_task_btf();
-	cgid = task_cgroup_id(task);
-	c = bpf_map_lookup_elem(&containers, &cgid);
-	if (c && trigger_due(cgid, bpf_ktime_get_boot_ns()))
-		notify_trigger(c, cgid, TL_CTL_SYSCALL_ERROR, (__s32)ret, task->tgid, task->pid, key.nr);
 	return 0;
 }
 

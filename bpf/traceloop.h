@@ -350,6 +350,16 @@ struct tl_control {
  * outlive the recorder under a bpffs directory; a restarted recorder takes them over only when
  * the meta map says they are exactly what it would load itself.
  */
+/*
+ * Since Linux 6.11 a uretprobe on x86-64 returns through a syscall of its own, which the recorder's
+ * own TLS uretprobes make in the probed thread: the program did not call it, so it is not recorded.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define TL_NR_URETPROBE 335
+#else
+#define TL_NR_URETPROBE 0xffffffffu
+#endif
+
 #define TL_STATE_VERSION 4
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
@@ -403,7 +413,7 @@ struct tl_config {
 	__s32 hierarchy_id;  /* the hierarchy whose mkdir/rmdir matter: 0 for v2 */
 	__u32 metrics;       /* 1: count syscalls per container (the syscall_* maps below); 0: not at all */
 	__u32 max_tls_bytes; /* TLS plaintext payload limit, <= TL_MAX_PAYLOAD (--max-tls-bytes) */
-	__u32 pad;
+	__u32 watch_errors;  /* 1: tl_sys_exit looks failing calls up in watched_errors; 0: never */
 };
 
 /*

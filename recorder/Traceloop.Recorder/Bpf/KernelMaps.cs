@@ -81,7 +81,7 @@ internal struct tl_config
     public int hierarchy_id;
     public uint metrics;
     public uint max_tls_bytes;
-    public uint pad;
+    public uint watch_errors;
 }
 
 /// <summary>The identity of pinned state: what a restarted recorder compares before taking it over.</summary>

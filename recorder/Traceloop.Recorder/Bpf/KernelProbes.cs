@@ -11,7 +11,7 @@ namespace Traceloop.Recorder.Bpf;
 /// <param name="MaxBytes">Bytes kept of a data buffer (read, write, send, recv).</param>
 /// <param name="MaxArgv">execve arguments kept.</param>
 /// <param name="MaxTlsBytes">Bytes of plaintext kept per TLS record.</param>
-/// <param name="Triggers">Which crash-trigger programs to load; the others are never loaded, so they cost nothing.</param>
+/// <param name="Triggers">Which crash triggers are on; the others cost nothing (their programs are not loaded, their checks are compiled out).</param>
 /// <param name="Metrics">Count syscalls, errors and latency per container (the syscall_* maps); off, the programs carry no trace of it.</param>
 /// <param name="Cpus">The CPU count the rings are split for; 0 for this machine's possible CPUs.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
@@ -26,7 +26,7 @@ internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, i
 /// <summary>The kernel side of the crash triggers.</summary>
 /// <param name="OomVictim">Load the mark_victim program (needs Linux 6.9+, where the tracepoint passes the task).</param>
 /// <param name="FatalSignals">Report fatal signals as they are delivered.</param>
-/// <param name="WatchedErrors">(syscall number, errno) pairs whose failure is reported; none leaves the program unloaded.</param>
+/// <param name="WatchedErrors">(syscall number, errno) pairs whose failure is reported, by tl_sys_exit; none compiles the check out of it.</param>
 internal readonly record struct KernelTriggers(bool OomVictim, bool FatalSignals, IReadOnlyList<(int Nr, int Errno)>? WatchedErrors);
 
 /// <summary>
@@ -364,6 +364,8 @@ internal sealed partial class KernelProbes : IDisposable
                     hierarchy_id = config.HierarchyId,
                     metrics = config.Metrics ? 1u : 0u,
                     max_tls_bytes = (uint)config.MaxTlsBytes,
+                    // The syscall-error trigger is part of tl_sys_exit: a constant there, not a program to load.
+                    watch_errors = config.Triggers.WatchedErrors is { Count: > 0 } ? 1u : 0u,
                 };
                 int err = Interop.Libbpf.bpf_map__set_initial_value(FindMap(obj, ".rodata"), &cfg, (nuint)sizeof(tl_config));
                 if (err != 0)
@@ -411,7 +413,6 @@ internal sealed partial class KernelProbes : IDisposable
     {
         SetAutoload(obj, "tl_oom_victim", triggers.OomVictim);
         SetAutoload(obj, "tl_fatal_signal", triggers.FatalSignals);
-        SetAutoload(obj, "tl_watch_errors", triggers.WatchedErrors is { Count: > 0 });
     }
 
     private static void SetAutoload(SafeBpfObjectHandle obj, string program, bool load)

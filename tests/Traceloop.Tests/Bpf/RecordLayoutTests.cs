@@ -148,7 +148,7 @@ public sealed class RecordLayoutTests
         ("tl_config", "hierarchy_id", typeof(tl_config), "hierarchy_id"),
         ("tl_config", "metrics", typeof(tl_config), "metrics"),
         ("tl_config", "max_tls_bytes", typeof(tl_config), "max_tls_bytes"),
-        ("tl_config", "pad", typeof(tl_config), "pad"),
+        ("tl_config", "watch_errors", typeof(tl_config), "watch_errors"),
         ("tl_syscall_key", "cgroup_id", typeof(tl_syscall_key), "cgroup_id"),
         ("tl_syscall_key", "nr", typeof(tl_syscall_key), "nr"),
         ("tl_syscall_key", "pad", typeof(tl_syscall_key), "pad"),
