@@ -1020,7 +1020,7 @@ struct inflight {
 	__u64 cgid;       /* task_cgroup_id at entry */
 	__u64 ts;         /* the entry record's time */
 	__u64 metrics_id; /* the container's own cgroup id: what the metrics are keyed by */
-	__u32 slot;       /* the ring the entry went to */
+	__u32 slot;       /* the ring the entry went to; TL_SLOT_SKIP: its exit records nothing */
 	__u32 level;      /* the container's capture level at entry */
 	__u32 tid;        /* the task's thread id at entry (execve by a thread other than the leader changes it) */
 	__u32 pad;
@@ -1044,6 +1044,29 @@ static __always_inline __u64 task_switches(struct task_struct *task)
 	struct task_struct___switches *t = (void *)task;
 
 	return t->nvcsw + t->nivcsw;
+}
+
+/*
+ * The uretprobe syscall (TL_NR_URETPROBE) is left out of the recording: its entry returns at
+ * once, and this marks the CPU's in-flight slot so that its exit, which comes back with orig_ax
+ * set to -1 like rt_sigreturn's and so cannot be told apart by number, leaves too. An exit that
+ * misses the slot (the task was switched out in between, which such a short call rarely is) is
+ * recorded without its entry.
+ */
+#define TL_SLOT_SKIP 0xffffffffu
+
+static __always_inline void skip_exit(struct task_struct *task, __u64 cgid)
+{
+	__u32 zero = 0;
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &zero);
+
+	if (!in)
+		return;
+	in->task = (__u64)task;
+	in->tid = task->pid;
+	in->switches = task_switches(task);
+	in->cgid = cgid;
+	in->slot = TL_SLOT_SKIP;
 }
 
 /* The ring of a slot; NULL when the slot has none (the caller then takes its full path). */
@@ -1071,8 +1094,12 @@ int tl_sys_enter(__u64 *ctx)
 
 	cgid = task_cgroup_id(task);
 	c = bpf_map_lookup_elem(&containers, &cgid);
-	if (!c || nr == TL_NR_URETPROBE)
+	if (!c)
 		return 0;
+	if (nr == TL_NR_URETPROBE) {
+		skip_exit(task, cgid);
+		return 0;
+	}
 	ts = bpf_ktime_get_boot_ns();
 	/*
 	 * Before the ring check: a call whose entry finds no ring (a pending container) and whose
@@ -1155,12 +1182,6 @@ int tl_sys_exit(__u64 *ctx)
 
 	cgid = task_cgroup_id(task);
 	nr = regs->orig_ax;
-	/*
-	 * No syscall to record: the uretprobe syscall (its entry was left out) returns with orig_ax
-	 * set to -1, as does a call a tracer skipped.
-	 */
-	if (nr == TL_NR_URETPROBE || nr == (__u32)-1)
-		return 0;
 	/* Most calls succeed: they leave at the first test. */
 	if (cfg.watch_errors && ret < 0 && ret >= -4095)
 		watch_error(task, cgid, nr, ret);
@@ -1169,6 +1190,8 @@ int tl_sys_exit(__u64 *ctx)
 	    in->switches == task_switches(task)) {
 		/* This call's own entry, on this CPU, with nothing else run in between. */
 		in->task = 0;
+		if (in->slot == TL_SLOT_SKIP)
+			return 0;
 		r = slot_ring(in->slot);
 		metrics_id = in->metrics_id;
 		cc.level = in->level;
