@@ -6,7 +6,7 @@
 # numbers go to bench/out/results-<date>.md. See bench/README.md for what each row means.
 #
 # usage: bench/run.sh [--quick] [--runs N] [--recorder PATH] [--no-build] [--only SECTIONS]
-#   SECTIONS: comma-separated, of overhead,idle,dump,storm,index,restart,threads,redis,tls,ringproto
+#   SECTIONS: comma-separated, of overhead,progcost,idle,dump,storm,index,restart,threads,redis,tls,ringproto
 #   (default: all)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -32,11 +32,12 @@ RESTART_CONTAINERS=100
 RESTART_RUNS=5
 THREADS_RUNS=5 # rounds of the threads section
 REDIS_RUNS=5
+PROGCOST_RUNS=5 # rounds of the progcost section (each: metrics on, then off)
 TLS_RUNS=5     # rounds of the tls section
 PROTO_RUNS=5   # rounds of the ring prototypes
 RECORDER=$OUT/recorder/traceloop-recorder
 BUILD=1
-ALL_SECTIONS=(overhead idle dump storm index restart threads redis tls ringproto)
+ALL_SECTIONS=(overhead progcost idle dump storm index restart threads redis tls ringproto)
 declare -A SECTION=()
 
 usage() {
@@ -46,7 +47,7 @@ usage() {
 
 while (($#)); do
 	case $1 in
-	--quick) RUNS=3 IDLE_SECONDS=10 IDLE_SETTLE=2 DUMP_RUNS=3 INDEX_RUNS=3 RESTART_RUNS=3 THREADS_RUNS=3 REDIS_RUNS=3 TLS_RUNS=3 PROTO_RUNS=3 ;;
+	--quick) RUNS=3 PROGCOST_RUNS=3 IDLE_SECONDS=10 IDLE_SETTLE=2 DUMP_RUNS=3 INDEX_RUNS=3 RESTART_RUNS=3 THREADS_RUNS=3 REDIS_RUNS=3 TLS_RUNS=3 PROTO_RUNS=3 ;;
 	--only)
 		for sec in $(tr ',' ' ' <<<"${2:?--only needs sections, e.g. storm,index}"); do
 			[[ " ${ALL_SECTIONS[*]} " == *" $sec "* ]] || { echo "run.sh: unknown section '$sec' (${ALL_SECTIONS[*]})" >&2; exit 2; }
@@ -497,14 +498,52 @@ overhead_rows() {
 	done
 }
 
-# Issue 16's target: counting a recorded syscall (calls, errno, latency) adds at most 20 ns to it.
+# What counting a recorded syscall (calls, errno, latency) adds, by wall clock. On a shared machine
+# these medians move by more than the 20 ns they are compared with, so issue 16's verdict is the
+# progcost section's, from the kernel's own statistics; this row is for reference.
 metrics_cost_row() { # workload syscalls-per-iteration
-	local w=$1 per_iter=$2 on off cost target="" result=""
+	local w=$1 per_iter=$2 on off cost target=""
 	read -r on _ _ _ < <(run_values traceloop "$w" | stats)
 	read -r off _ _ _ < <(run_values traceloop-nometrics "$w" | stats)
 	cost=$(awk -v a="$on" -v b="$off" -v k="$per_iter" 'BEGIN { print (a - b) / k }')
-	if [[ $w == getppid || $w == write64 ]]; then target="≤ 20 ns per syscall"; result=$(pass_fail cmp_le "$cost" 20); fi
-	row "$w" "metrics: traceloop − traceloop --metrics off (medians)" "" "$(fmt "$cost" 1) ns/syscall" "" "" "" "$target" "$result"
+	[[ $w == getppid || $w == write64 ]] && target="wall clock; verdict: progcost rows"
+	row "$w" "metrics: traceloop − traceloop --metrics off (medians)" "" "$(fmt "$cost" 1) ns/syscall" "" "" "" "$target" ""
+}
+
+# --- 1b. progcost: the syscall programs timed by the kernel (bench/prog-cost.sh) -------------
+# kernel.bpf_stats_enabled times every run of the recorder's sys_enter and sys_exit programs: no
+# scheduling and no other tenant's work in the number, so a difference of a few ns between two
+# builds or two options shows. Metrics on and off alternate, one prog-cost round each, PROGCOST_RUNS
+# times; a row's figure is the median over rounds of enter + exit ns per recorded syscall.
+PROGCOST_RAW=$WORK/progcost.tsv # round config workload program ns runs
+progcost_benchmark() {
+	local round config out
+	log "progcost: $PROGCOST_RUNS rounds of --metrics on / off (alternating), kernel statistics per program"
+	: >"$PROGCOST_RAW"
+	for ((round = 1; round <= PROGCOST_RUNS; round++)); do
+		for config in on off; do
+			out=$(N_PROGCOST=${N_PROGCOST:-3000000} "$BENCH/prog-cost.sh" "$RECORDER" 1 --metrics "$config") ||
+				die "progcost: bench/prog-cost.sh failed with --metrics $config: $out"
+			awk -v r="$round" -v c="$config" '!/^#/ { print r "\t" c "\t" $2 "\t" $3 "\t" $4 "\t" $5 }' <<<"$out" >>"$PROGCOST_RAW"
+		done
+	done
+}
+
+progcost_values() { # config workload: enter + exit ns per recorded syscall, one per round
+	awk -F'\t' -v c="$1" -v w="$2" '$2 == c && $3 == w && $4 ~ /^tl_sys_/ { s[$1] += $5 } END { for (r in s) print s[r] }' "$PROGCOST_RAW"
+}
+
+progcost_rows() {
+	local w on lo_on hi_on n off lo_off hi_off cost floor
+	for w in getppid write64; do
+		read -r on lo_on hi_on n < <(progcost_values on "$w" | stats)
+		read -r off lo_off hi_off _ < <(progcost_values off "$w" | stats)
+		read -r floor _ _ _ < <(awk -F'\t' -v w="$w" '$3 == w && $4 ~ /^empty_/ { s[$1 $2] += $5 } END { for (k in s) print s[k] }' "$PROGCOST_RAW" | stats)
+		row "$w" "kernel statistics: sys_enter + sys_exit, metrics on" "$n" "$(fmt "$on" 1) ns/syscall" "$(fmt "$lo_on" 1)–$(fmt "$hi_on" 1)" "" "" "floor (empty hook's two programs) $(fmt "$floor" 1) ns" "" ""
+		row "$w" "kernel statistics: sys_enter + sys_exit, metrics off" "$n" "$(fmt "$off" 1) ns/syscall" "$(fmt "$lo_off" 1)–$(fmt "$hi_off" 1)" "" "" "" "" ""
+		cost=$(awk -v a="$on" -v b="$off" 'BEGIN { print a - b }')
+		row "$w" "metrics: on − off (kernel statistics, medians)" "" "$(fmt "$cost" 1) ns/syscall" "" "" "" "≤ 20 ns per syscall (issue 16)" "$(pass_fail cmp_le "$cost" 20)" ""
+	done
 }
 
 # --- 2. the recorder while idle -------------------------------------------------------------
@@ -1538,6 +1577,7 @@ START=$(date +%s)
 build
 mkdir -p "$BENCH_CG"
 if enabled overhead; then overhead_benchmark; fi
+if enabled progcost; then stop_recorder; progcost_benchmark; fi
 if enabled idle; then idle_benchmark; fi
 if enabled dump; then
 	[[ -n $REC_PID ]] || start_recorder
@@ -1556,6 +1596,7 @@ if enabled ringproto; then ringproto_benchmark; fi
 row "workload" "configuration" "runs" "median" "min–max" "vs baseline" "added per syscall" "target / reference" "result" "events lost; overwritten (rings)"
 row "---" "---" "---:" "---:" "---:" "---:" "---:" "---" "---" "---"
 if enabled overhead; then overhead_rows; fi
+if enabled progcost; then progcost_rows; fi
 if enabled idle; then idle_rows; fi
 if enabled dump; then dump_rows; fi
 if enabled storm; then storm_rows; fi
@@ -1591,6 +1632,15 @@ grep -q '‡' "$TABLE" && NOTES="Runs in a configuration marked ‡ had a foreig
 		echo '```'
 		printf 'round\tconfig\tworkload\titerations\tsyscalls/iter\tns/iter\thooks\tevents_held\tevents_lost\tevents_missed\n'
 		cat "$RAW"
+		echo '```'
+		echo
+	fi
+	if enabled progcost; then
+		echo "## Raw: progcost (bench/prog-cost.sh per round: ns per recorded run of each program, the rest of the machine taken out)"
+		echo
+		echo '```'
+		printf 'round\tmetrics\tworkload\tprogram\tns\truns\n'
+		cat "$PROGCOST_RAW"
 		echo '```'
 		echo
 	fi
