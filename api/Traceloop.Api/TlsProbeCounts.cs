@@ -12,7 +12,7 @@ public sealed class TlsProbeCounts
     /// <summary>Uprobes in place now, over all those files.</summary>
     public int Uprobes { get; init; }
 
-    /// <summary>Since start: Go binaries whose crypto/tls could not be located with trust, so were left unprobed (each logged once with its reason).</summary>
+    /// <summary>Since start: Go binaries whose crypto/tls could not be located with trust, so were left unprobed (each logged with its reason once while it runs, again if it runs again after a sweep found it gone).</summary>
     public long BinariesSkipped { get; init; }
 
     /// <summary>Since start: files whose probes the kernel refused (each logged with the reason).</summary>

@@ -16,6 +16,22 @@ internal sealed class OpenSslDiscovery
 
     public OpenSslDiscovery(string proc = "/proc") => _proc = proc;
 
+    /// <summary>Files whose OpenSSL functions are remembered.</summary>
+    public int RememberedFiles => _functionsByFile.Count;
+
+    /// <summary>
+    /// Forgets every file but <paramref name="mapped"/>: images are replaced over a node's life, and
+    /// each version is a new (device, inode), so a cache that only grew would hold every library
+    /// ever run. A file mapped again later is read again.
+    /// </summary>
+    public void Retain(IReadOnlySet<FileIdentity> mapped)
+    {
+        foreach (FileIdentity file in _functionsByFile.Keys.Where(f => !mapped.Contains(f)).ToList())
+        {
+            _functionsByFile.Remove(file);
+        }
+    }
+
     /// <summary>
     /// The OpenSSL files process <paramref name="pid"/> maps. A process that has gone gives none;
     /// files that could not be read are named in <see cref="OpenSslScan.Skipped"/> with the reason.

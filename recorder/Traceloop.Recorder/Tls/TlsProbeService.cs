@@ -140,6 +140,9 @@ internal sealed partial class TlsProbeService(
         {
             _goVerdicts.Remove(file);
         }
+        _openSsl.Retain(mapped);
+        // A skipped binary is logged (and counted) once per time it runs: again if it comes back after a sweep without it.
+        _skipped.RemoveWhere(f => !mapped.Contains(f));
     }
 
     /// <summary>The pids of a container's cgroup and of the cgroups nested in it (systemd in a container).</summary>

@@ -97,4 +97,32 @@ public sealed class OpenSslDiscoveryTests
         ready = line.Wait(TimeSpan.FromSeconds(30)) ? line.Result ?? "(no output)" : "(timed out)";
         return process;
     }
+
+    [Fact]
+    public async Task RememberedFiles_AreOnlyThoseStillMapped_AfterRetain()
+    {
+        string binary = await BuiltPrograms.CAsync(Program);
+        using Process process = StartAndWaitReady(binary, out _);
+        try
+        {
+            var discovery = new OpenSslDiscovery();
+            OpenSslScan scan = discovery.Scan(process.Id);
+            OpenSslLibrary libssl = Assert.Single(scan.Libraries, l => l.IsLibSsl);
+            Assert.True(discovery.RememberedFiles > 2, $"libc, libssl and the program at least: {discovery.RememberedFiles}");
+
+            // The sweep keeps what recorded processes still map: here libssl alone.
+            discovery.Retain(new HashSet<FileIdentity> { libssl.File });
+            Assert.Equal(1, discovery.RememberedFiles);
+            discovery.Retain(new HashSet<FileIdentity>());
+            Assert.Equal(0, discovery.RememberedFiles);
+
+            // Forgotten is not lost: the next scan reads the files again and finds the same.
+            Assert.Equal(scan.Libraries.Select(l => l.File), discovery.Scan(process.Id).Libraries.Select(l => l.File));
+        }
+        finally
+        {
+            process.StandardInput.Close();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
 }
