@@ -19,8 +19,6 @@ internal static class HttpAnnotations
 
     private enum Way { None, Out, In, Close }
 
-    private enum Layout { Buffer, Iovec, Msghdr }
-
     public static Dictionary<int, HttpMessage> Find(ReadOnlySpan<byte> buffer, TraceEvent[] events)
     {
         var found = new Dictionary<int, HttpMessage>();
@@ -39,8 +37,7 @@ internal static class HttpAnnotations
             {
                 continue;
             }
-            string syscall = SyscallTable.Name(e.Nr);
-            Way way = WayOf(syscall);
+            Way way = WayOf(e.Nr);
             if (way == Way.None)
             {
                 continue;
@@ -52,7 +49,7 @@ internal static class HttpAnnotations
                 pending.Remove(key);
                 continue;
             }
-            if (!Bytes(buffer, e, way, LayoutOf(syscall), out ReadOnlySpan<byte> data, out bool cut))
+            if (!Bytes(buffer, e, way, SocketDataSyscalls.LayoutOf(e.Nr), out ReadOnlySpan<byte> data, out bool cut))
             {
                 continue;
             }
@@ -159,23 +156,15 @@ internal static class HttpAnnotations
         return end >= request.Timestamp ? (long)(end - request.Timestamp) : 0;
     }
 
-    private static Way WayOf(string name) => name switch
+    private static Way WayOf(int nr) => nr == SocketDataSyscalls.NR_close ? Way.Close : SocketDataSyscalls.DirectionOf(nr) switch
     {
-        "write" or "sendto" or "writev" or "sendmsg" => Way.Out,
-        "read" or "recvfrom" or "readv" or "recvmsg" => Way.In,
-        "close" => Way.Close,
+        TlsDirection.Write => Way.Out,
+        TlsDirection.Read => Way.In,
         _ => Way.None,
     };
 
-    private static Layout LayoutOf(string name) => name switch
-    {
-        "writev" or "readv" => Layout.Iovec,
-        "sendmsg" or "recvmsg" => Layout.Msghdr,
-        _ => Layout.Buffer,
-    };
-
     /// <summary>The first buffer's captured bytes: written data at entry, read data at exit (and only what was read).</summary>
-    private static bool Bytes(ReadOnlySpan<byte> buffer, in TraceEvent e, Way way, Layout layout, out ReadOnlySpan<byte> data, out bool cut)
+    private static bool Bytes(ReadOnlySpan<byte> buffer, in TraceEvent e, Way way, SocketDataLayout layout, out ReadOnlySpan<byte> data, out bool cut)
     {
         data = default;
         cut = false;
@@ -191,8 +180,8 @@ internal static class HttpAnnotations
         bool cutInside = false;
         data = layout switch
         {
-            Layout.Buffer => payload.Data,
-            Layout.Iovec => FirstIovecBuffer(payload.Data, out cutInside),
+            SocketDataLayout.Buffer => payload.Data,
+            SocketDataLayout.Iovec => FirstIovecBuffer(payload.Data, out cutInside),
             _ => FirstIovecBuffer(AfterMsghdrName(payload.Data), out cutInside),
         };
         cut |= cutInside;

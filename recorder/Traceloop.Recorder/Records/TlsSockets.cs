@@ -15,21 +15,16 @@ namespace Traceloop.Recorder.Records;
 /// </summary>
 internal static class TlsSockets
 {
-    private const int NR_read = 0;
-    private const int NR_write = 1;
-    private const int NR_readv = 19;
-    private const int NR_writev = 20;
-    private const int NR_sendto = 44;
-    private const int NR_recvfrom = 45;
-    private const int NR_sendmsg = 46;
-    private const int NR_recvmsg = 47;
-
     /// <summary>
     /// Sets <see cref="TraceEvent.TlsFd"/> of every TLS event of <paramref name="events"/>
     /// (sorted by time): the record's own fd when the probe knew it, else the inferred one, else -1.
     /// </summary>
     public static void Infer(ReadOnlySpan<byte> buffer, Span<TraceEvent> events)
     {
+        if (!HasTls(events))
+        {
+            return; // most dumps: no pass over their reads and writes
+        }
         // Per thread, the latest ciphertext-carrying syscall of each direction so far: its start and descriptor.
         Dictionary<uint, (Carrier Write, Carrier Read)>? latest = null;
         for (int i = 0; i < events.Length; i++)
@@ -37,7 +32,7 @@ internal static class TlsSockets
             ref TraceEvent e = ref events[i];
             if (e.Type == TraceEventType.Syscall)
             {
-                TlsDirection way = DirectionOf(e.Nr);
+                TlsDirection way = SocketDataSyscalls.DirectionOf(e.Nr);
                 if (way != 0 && e.HasEnter)
                 {
                     latest ??= [];
@@ -73,12 +68,17 @@ internal static class TlsSockets
 
     private static unsafe ulong Arg0(in tl_enter enter) => enter.args[0];
 
-    private static TlsDirection DirectionOf(int nr) => nr switch
+    private static bool HasTls(ReadOnlySpan<TraceEvent> events)
     {
-        NR_write or NR_writev or NR_sendto or NR_sendmsg => TlsDirection.Write,
-        NR_read or NR_readv or NR_recvfrom or NR_recvmsg => TlsDirection.Read,
-        _ => 0,
-    };
+        foreach (ref readonly TraceEvent e in events)
+        {
+            if (e.Type == TraceEventType.Tls)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private readonly record struct Carrier(ulong Start, int Fd, uint Pid);
 }
