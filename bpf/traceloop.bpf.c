@@ -1048,25 +1048,27 @@ static __always_inline __u64 task_switches(struct task_struct *task)
 
 /*
  * The uretprobe syscall (TL_NR_URETPROBE) is left out of the recording: its entry returns at
- * once, and this marks the CPU's in-flight slot so that its exit, which comes back with orig_ax
- * set to -1 like rt_sigreturn's and so cannot be told apart by number, leaves too. An exit that
- * misses the slot (the task was switched out in between, which such a short call rarely is) is
- * recorded without its entry.
+ * once after claiming the CPU's in-flight slot with this mark, so that its exit, which comes back
+ * with orig_ax set to -1 like rt_sigreturn's and so cannot be told apart by number, leaves too.
+ * An exit that misses the slot (the task was switched out in between, which such a short call
+ * rarely is) is recorded without its entry.
  */
 #define TL_SLOT_SKIP 0xffffffffu
 
-static __always_inline void skip_exit(struct task_struct *task, __u64 cgid)
+/* Claims the CPU's in-flight slot for the current call of task; the caller fills in the rest. */
+static __always_inline struct inflight *inflight_claim(struct task_struct *task, __u64 cgid, __u32 slot)
 {
 	__u32 zero = 0;
 	struct inflight *in = bpf_map_lookup_elem(&inflight, &zero);
 
 	if (!in)
-		return;
+		return 0;
 	in->task = (__u64)task;
 	in->tid = task->pid;
 	in->switches = task_switches(task);
 	in->cgid = cgid;
-	in->slot = TL_SLOT_SKIP;
+	in->slot = slot;
+	return in;
 }
 
 /* The ring of a slot; NULL when the slot has none (the caller then takes its full path). */
@@ -1097,7 +1099,7 @@ int tl_sys_enter(__u64 *ctx)
 	if (!c)
 		return 0;
 	if (nr == TL_NR_URETPROBE) {
-		skip_exit(task, cgid);
+		inflight_claim(task, cgid, TL_SLOT_SKIP);
 		return 0;
 	}
 	ts = bpf_ktime_get_boot_ns();
@@ -1144,15 +1146,10 @@ int tl_sys_enter(__u64 *ctx)
 	}
 	commit(&e->h, tag);
 
-	in = bpf_map_lookup_elem(&inflight, &zero);
+	in = inflight_claim(task, cgid, c->slot);
 	if (in) {
-		in->task = (__u64)task;
-		in->tid = task->pid;
-		in->switches = task_switches(task);
-		in->cgid = cgid;
 		in->ts = ts;
 		in->metrics_id = c->parent ? c->parent : cgid;
-		in->slot = c->slot;
 		in->level = cc.level;
 	}
 
