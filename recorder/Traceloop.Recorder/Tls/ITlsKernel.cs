@@ -25,6 +25,8 @@ internal interface ITlsKernel : IDisposable
     /// <summary>The files probed now.</summary>
     IReadOnlyList<FileIdentity> Attached { get; }
 
+    bool IsAttached(FileIdentity file);
+
     /// <summary>Starts reading exec notices; before this (and with --tls off, ever) the kernel's ring fills and counts its drops.</summary>
     void StartNotices();
 

@@ -44,6 +44,8 @@ internal sealed partial class LibbpfTlsKernel : ITlsKernel
 
     public IReadOnlyList<FileIdentity> Attached => _probes.Files;
 
+    public bool IsAttached(FileIdentity file) => _probes.IsAttached(file);
+
     public unsafe void StartNotices()
     {
         if (_thread is not null)

@@ -226,7 +226,7 @@ internal sealed partial class TlsProbeService(
         }
     }
 
-    private bool Wanted(FileIdentity file) => !_failed.ContainsKey(file) && !kernel.Attached.Contains(file);
+    private bool Wanted(FileIdentity file) => !_failed.ContainsKey(file) && !kernel.IsAttached(file);
 
     private void Attached(int pid, string path, FileIdentity file, string what, TlsAttachResult result)
     {

@@ -62,6 +62,14 @@ internal sealed class FakeTlsKernel : ITlsKernel
         }
     }
 
+    public bool IsAttached(FileIdentity file)
+    {
+        lock (_lock)
+        {
+            return _attached.ContainsKey(file);
+        }
+    }
+
     public void StartNotices() => Started = true;
 
     public TlsAttachResult AttachOpenSsl(OpenSslLibrary library) => Attach(library.File, 2 * library.Functions.Count);
