@@ -43,38 +43,63 @@ internal static partial class LibbpfLog
         }
     }
 
+    // A verifier log arrives as one message of up to megabytes, and its last lines say why the
+    // program was refused: it is formatted whole (a va_list can be used once) into this buffer,
+    // which the gate guards, and the warning keeps its first line and its end.
+    private const int FormatSize = 4 * 1024 * 1024;
+    internal const int WarningTail = 12 * 1024;
+    private static unsafe readonly byte* s_format = (byte*)NativeMemory.Alloc(FormatSize);
+
     [UnmanagedCallersOnly]
     private static unsafe int Print(int level, byte* format, nint args)
     {
-        const int Size = 4096;
-        byte* buffer = stackalloc byte[Size];
-        int n = Interop.Libc.vsnprintf(buffer, Size, format, args);
-        if (n <= 0)
-        {
-            return 0;
-        }
-        string line = Encoding.UTF8.GetString(buffer, Math.Min(n, Size - 1)).TrimEnd();
         lock (s_gate)
         {
-            if (level == LIBBPF_WARN)
+            int n = Interop.Libc.vsnprintf(s_format, FormatSize, format, args);
+            if (n <= 0)
             {
-                s_recent.Enqueue(line);
-                while (s_recent.Count > 40)
-                {
-                    s_recent.Dequeue();
-                }
+                return 0;
             }
-            if (s_logger is { } logger)
+            string line = Encoding.UTF8.GetString(s_format, Math.Min(n, FormatSize - 1)).TrimEnd();
+            Record(level, level == LIBBPF_WARN ? Shorten(line) : line);
+            return n;
+        }
+    }
+
+    /// <summary>
+    /// A warning longer than twice <see cref="WarningTail"/> (a verifier log) keeps its first line,
+    /// which names the program, and its last <see cref="WarningTail"/> characters, which say why it
+    /// was refused; what is left out is counted.
+    /// </summary>
+    internal static string Shorten(string line)
+    {
+        if (line.Length <= 2 * WarningTail)
+        {
+            return line;
+        }
+        int firstLine = line.IndexOf('\n') is > 0 and < WarningTail and var i ? i : WarningTail;
+        return $"{line[..firstLine]} [... {line.Length - firstLine - WarningTail} characters ...] {line[^WarningTail..]}";
+    }
+
+    private static void Record(int level, string line)
+    {
+        if (level == LIBBPF_WARN)
+        {
+            s_recent.Enqueue(line);
+            while (s_recent.Count > 40)
             {
-                switch (level)
-                {
-                    case LIBBPF_WARN: LogWarning(logger, line); break;
-                    case LIBBPF_INFO: LogInfo(logger, line); break;
-                    default: LogDebug(logger, line); break;
-                }
+                s_recent.Dequeue();
             }
         }
-        return n;
+        if (s_logger is { } logger)
+        {
+            switch (level)
+            {
+                case LIBBPF_WARN: LogWarning(logger, line); break;
+                case LIBBPF_INFO: LogInfo(logger, line); break;
+                default: LogDebug(logger, line); break;
+            }
+        }
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "libbpf: {Line}")]
