@@ -625,7 +625,7 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 		size = size < room ? size : room;
 		if (size > TL_MAX_STR)
 			size = TL_MAX_STR;
-		if (bpf_probe_read_user(data, size, (void *)ptr)) {
+		if (size && bpf_probe_read_user(data, size, (void *)ptr)) {
 			p->flags |= TL_PAYLOAD_FAULT;
 			break;
 		}
