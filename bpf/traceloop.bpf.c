@@ -13,6 +13,20 @@
 #include <bpf/bpf_core_read.h>
 #include "traceloop.h"
 
+/*
+ * Benchmark-only ablations (bench/ablate.sh compiles them with -DTL_ABLATE=n; the recorder's own
+ * build never sets it, so these branches do not exist in its object). Each level keeps what the
+ * one before it kept and cuts what follows, so the cost of a stage under a real workload is the
+ * difference between two rows:
+ *   1  the syscall programs return once they know the container and its ring: lookups only
+ *   2  ... and once they have read the clock
+ *   3  full records, but nothing is captured from user memory (no capture plan is looked up)
+ *   4  capture plans run, but bpf_probe_read_user of a data buffer is skipped (its bytes are stale)
+ */
+#ifndef TL_ABLATE
+#define TL_ABLATE 0
+#endif
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 
@@ -625,7 +639,7 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 		size = size < room ? size : room;
 		if (size > TL_MAX_STR)
 			size = TL_MAX_STR;
-		if (size && bpf_probe_read_user(data, size, (void *)ptr)) {
+		if (size && TL_ABLATE != 4 && bpf_probe_read_user(data, size, (void *)ptr)) {
 			p->flags |= TL_PAYLOAD_FAULT;
 			break;
 		}
@@ -1102,7 +1116,11 @@ int tl_sys_enter(__u64 *ctx)
 		inflight_claim(task, cgid, TL_SLOT_SKIP);
 		return 0;
 	}
+	if (TL_ABLATE == 1)
+		return 0;
 	ts = bpf_ktime_get_boot_ns();
+	if (TL_ABLATE == 2)
+		return ts == 0;
 	/*
 	 * Before the ring check: a call whose entry finds no ring (a pending container) and whose
 	 * exit finds one must not be timed from an older start its exit never cleared.
@@ -1115,7 +1133,7 @@ int tl_sys_enter(__u64 *ctx)
 	regs_args(regs, cc.args);
 	cc.sp = regs->sp;
 	cc.level = c->level;
-	spec = bpf_map_lookup_elem(&captures, &nr);
+	spec = TL_ABLATE == 3 ? 0 : bpf_map_lookup_elem(&captures, &nr);
 	if (spec && spec->enter) {
 		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
 
@@ -1206,10 +1224,14 @@ int tl_sys_exit(__u64 *ctx)
 		start = 0;
 	}
 
+	if (TL_ABLATE == 1)
+		return 0;
 	/* One clock read for the record and the metrics: the syscall ended here, before any capture. */
 	now = bpf_ktime_get_boot_ns();
+	if (TL_ABLATE == 2)
+		return now == 0;
 	metrics_exit(task, metrics_id, nr, ret, now, start);
-	spec = bpf_map_lookup_elem(&captures, &nr);
+	spec = TL_ABLATE == 3 ? 0 : bpf_map_lookup_elem(&captures, &nr);
 	if (spec && (spec->exit || refetch_pending)) {
 		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
 

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# usage: bench/ablate.sh [ROUNDS]
+#
+# Where a real workload's recording cost goes. redis-server and redis-benchmark run in one fresh
+# container cgroup, as in bench/run.sh's redis section, unrecorded and under the recorder built
+# from this tree at every TL_ABLATE level of bpf/traceloop.bpf.c (level 0 is the recorder as it
+# ships; each level cuts one more stage of the syscall programs, see the comment there). The
+# configurations run interleaved, round by round, so a drifting machine shifts them all alike.
+# Prints the median SET+GET requests per second of each and its ratio to unrecorded; the difference
+# between two neighbouring levels is what that stage costs the workload.
+#
+# The variants are built from a copy of this tree (tracked and untracked files, as they are now),
+# each with its own BPF object and output directory, so nothing of them can reach the tree's own
+# build. Wall clock only: kernel.bpf_stats_enabled is left alone, because its clock reads cost
+# a workload like redis far more than a tight loop and would be measured with it.
+set -euo pipefail
+
+ROUNDS=${1:-5}
+BENCH=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$BENCH/.." && pwd)
+LEVELS=(0 1 2 3 4)
+REQUESTS=${REDIS_REQUESTS:-100000}
+CLIENTS=${REDIS_CLIENTS:-10}
+if ((EUID != 0)); then
+	echo "ablate: must run as root: it loads BPF programs and makes cgroups" >&2
+	exit 1
+fi
+source "$REPO/scripts/prereqs.sh"
+traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
+
+WORK=$(mktemp -d /tmp/tlablate.XXXXXX)
+CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ablate-$$
+REC_PID=""
+SERVER_PID=""
+cleanup() {
+	[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	[[ -n $REC_PID ]] && kill "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
+	local d
+	for d in "$CG"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
+	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { echo "[$(date +%T)] $*" >&2; }
+hex64() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+api() { curl -sf --max-time 10 --unix-socket "$WORK/s" "http://localhost$1"; }
+
+# --- the variants ------------------------------------------------------------------------------
+log "copying the tree and building ${#LEVELS[@]} recorders (one per TL_ABLATE level)"
+mkdir -p "$WORK/src"
+(cd "$REPO" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$WORK/src"
+for level in "${LEVELS[@]}"; do
+	mkdir -p "$WORK/bpf$level"
+	cp "$WORK/src/bpf/"* "$WORK/bpf$level/"
+	make -s -C "$WORK/bpf$level" CLANG="clang -DTL_ABLATE=$level"
+	dotnet build "$WORK/src/recorder/Traceloop.Recorder" -c Release -nologo -v quiet -clp:ErrorsOnly --no-incremental \
+		-p:BpfDir="$WORK/bpf$level/" -o "$WORK/rec$level" >"$WORK/build$level.log" 2>&1 ||
+		{ tail -20 "$WORK/build$level.log" >&2; exit 1; }
+done
+
+# --- one case ------------------------------------------------------------------------------------
+free_port() {
+	local p i
+	for i in $(seq 100); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "ablate: no free loopback port" >&2
+	exit 1
+}
+
+in_cgroup() { # dir command...: runs the command inside the cgroup
+	local dir=$1
+	shift
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$dir" "$@"
+}
+
+run_case() { # level or "none": sets CASE_RPS to SET+GET requests per second (run in this shell, so the trap sees its processes)
+	local config=$1 id port rps i
+	mkdir -p "$CG"
+	if [[ $config != none ]]; then
+		local level=${config%m} options=()
+		# "0m": the shipped recorder without syscall metrics (issue 16's counting, under a real workload).
+		[[ $config == *m ]] && options=(--metrics off)
+		"$WORK/rec$level/traceloop-recorder" --socket "$WORK/s" --data-dir "$WORK/data" --pin-dir "" "${options[@]}" >"$WORK/recorder.log" 2>&1 &
+		REC_PID=$!
+		for i in $(seq 200); do api /healthz >/dev/null 2>&1 && break; sleep 0.1; done
+		api /healthz >/dev/null || { tail "$WORK/recorder.log" >&2; exit 1; }
+	fi
+	id=$(hex64)
+	mkdir "$CG/$id"
+	if [[ $config != none ]]; then
+		for i in $(seq 100); do
+			api /containers | jq -e --arg id "$id" 'any(.[]; .id == $id and .bufferBytes > 0)' >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+	fi
+	port=$(free_port)
+	# Not through in_cgroup: a function run with & is a subshell, and $! would be that, not redis.
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG/$id" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
+		--daemonize no --logfile "$WORK/redis.log" >/dev/null 2>&1 &
+	SERVER_PID=$!
+	for i in $(seq 100); do
+		[[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && break
+		sleep 0.05
+	done
+	rps=$(in_cgroup "$CG/$id" redis-benchmark -p "$port" -n "$REQUESTS" -c "$CLIENTS" -t set,get -q 2>&1 | tr '\r' '\n' |
+		awk -F'[: ]+' '/^(SET|GET): .* requests per second/ { s += $2; n++ } END { if (n == 2) printf "%.0f", s }')
+	kill "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+	if [[ -n $REC_PID ]]; then
+		kill "$REC_PID" 2>/dev/null
+		wait "$REC_PID" 2>/dev/null || true
+		REC_PID=""
+	fi
+	# The last task may still be exiting.
+	for i in $(seq 50); do rmdir "$CG/$id" 2>/dev/null && break; sleep 0.1; done
+	[[ -n $rps ]] || { echo "ablate: redis-benchmark gave no SET and GET rates (config $config)" >&2; exit 1; }
+	CASE_RPS=$rps
+}
+
+# --- rounds ----------------------------------------------------------------------------------------
+CONFIGS=(none "${LEVELS[@]}" 0m)
+: >"$WORK/raw"
+for ((round = 1; round <= ROUNDS; round++)); do
+	# Rotate the order, so no configuration always runs first after a recorder start.
+	n=${#CONFIGS[@]}
+	for ((k = 0; k < n; k++)); do
+		config=${CONFIGS[$(((k + round) % n))]}
+		run_case "$config"
+		log "round $round $config: $CASE_RPS req/s"
+		echo "$config $CASE_RPS" >>"$WORK/raw"
+	done
+done
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Each round's rate over that round's unrecorded rate: the machine drifts between rounds, and a
+# ratio within a round is what a configuration costs; the table gives the median of those.
+awk '{ round[NR] = int((NR - 1) / n); cfg[NR] = $1; rps[NR] = $2; if ($1 == "none") base[int((NR - 1) / n)] = $2 }
+	END { for (i = 1; i <= NR; i++) print cfg[i], rps[i], rps[i] / base[round[i]] }' n="${#CONFIGS[@]}" "$WORK/raw" >"$WORK/paired"
+echo "| configuration (redis-benchmark -n $REQUESTS -c $CLIENTS -t set,get, $ROUNDS rounds) | median SET+GET req/s | min–max | vs unrecorded: median of per-round ratios (min–max) |"
+echo "| --- | ---: | ---: | ---: |"
+for config in none 1 2 3 4 0 0m; do
+	case $config in
+	none) name="unrecorded" ;;
+	0) name="recorder as shipped (TL_ABLATE 0)" ;;
+	0m) name="recorder as shipped, --metrics off" ;;
+	1) name="1: lookups only (container, ring, in-flight slot)" ;;
+	2) name="2: lookups and the clock" ;;
+	3) name="3: full records, no capture from user memory" ;;
+	4) name="4: captures without the data-buffer copy" ;;
+	esac
+	m=$(awk -v c="$config" '$1 == c { print $2 }' "$WORK/paired" | median)
+	range=$(awk -v c="$config" '$1 == c { print $2 }' "$WORK/paired" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0fk–%.0fk", lo / 1000, hi / 1000 }')
+	ratio=$(awk -v c="$config" '$1 == c { print $3 }' "$WORK/paired" | median)
+	rrange=$(awk -v c="$config" '$1 == c { print $3 }' "$WORK/paired" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f", lo, hi }')
+	awk -v n="$name" -v m="$m" -v r="$range" -v q="$ratio" -v qr="$rrange" 'BEGIN { printf "| %s | %.1fk | %s | %.2f× (%s) |\n", n, m / 1000, r, q, qr }'
+done
