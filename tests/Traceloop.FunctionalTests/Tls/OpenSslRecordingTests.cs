@@ -38,7 +38,9 @@ public sealed class OpenSslRecordingTests(ITestOutputHelper output)
             Assert.Equal(0, probed.Tls.AttachFailures);
             Assert.Equal(0, probed.Tls.ExecNoticesDropped);
             Assert.Null(probed.Tls.Unavailable);
-            Assert.Contains("TLS probes on /proc/", first.Output, StringComparison.Ordinal);
+            // The console logger writes from a queue of its own: the line may follow the count by a moment.
+            await Eventually.TrueAsync(() => Task.FromResult(first.Output.Contains("TLS probes on /proc/", StringComparison.Ordinal)),
+                Wait, "the recorder's log to name the probed file");
 
             string token;
             await using (RuncContainer client = await StartClientAsync(scene, cts.Token))
@@ -70,7 +72,8 @@ public sealed class OpenSslRecordingTests(ITestOutputHelper output)
             // The recorder dies; the server keeps running, and its libssl's uprobes go with the killed process.
             await first.KillAsync();
             second = await first.RestartAsync(ct: cts.Token);
-            Assert.Contains("Took over the recording pinned", second.Output, StringComparison.Ordinal);
+            await Eventually.TrueAsync(() => Task.FromResult(second.Output.Contains("Took over the recording pinned", StringComparison.Ordinal)),
+                Wait, "the restarted recorder's log to say it took the pinned recording over");
             VersionInfo again = await Eventually.GetAsync(async () =>
                 await second.Client.GetVersionAsync(cts.Token) is { Tls.FilesProbed: > 0 } v ? v : null, Wait, "the server's libssl to be probed again");
             Assert.Equal(0, again.Tls!.AttachFailures);
