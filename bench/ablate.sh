@@ -28,6 +28,7 @@ if ((EUID != 0)); then
 	exit 1
 fi
 source "$REPO/scripts/prereqs.sh"
+source "$BENCH/free-port.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 
 WORK=$(mktemp -d /tmp/tlablate.XXXXXX)
@@ -61,19 +62,6 @@ for level in "${LEVELS[@]}"; do
 done
 
 # --- one case ------------------------------------------------------------------------------------
-free_port() {
-	local p i
-	for i in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "ablate: no free loopback port" >&2
-	exit 1
-}
-
 in_cgroup() { # dir command...: runs the command inside the cgroup
 	local dir=$1
 	shift
@@ -100,7 +88,7 @@ run_case() { # level or "none": sets CASE_RPS to SET+GET requests per second (ru
 			sleep 0.1
 		done
 	fi
-	port=$(free_port)
+	port=$(free_port) || { echo "ablate: no free loopback port" >&2; exit 1; }
 	# Not through in_cgroup: a function run with & is a subshell, and $! would be that, not redis.
 	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG/$id" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
 		--daemonize no --logfile "$WORK/redis.log" >/dev/null 2>&1 &

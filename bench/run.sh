@@ -75,6 +75,7 @@ if ((EUID != 0)); then
 fi
 # The project's install step: installs what is missing (gcc, clang, bpftool, strace, runc, jq, ...).
 source "$REPO/scripts/prereqs.sh"
+source "$BENCH/free-port.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 BUSYBOX=$(command -v busybox)
 
@@ -1221,19 +1222,6 @@ REDIS_CLIENTS=10
 REDIS_RAW=$WORK/redis.tsv # round config set/s get/s sum flag held lost missed
 REDIS_CONFIGS=(baseline empty-hook traceloop)
 
-free_port() { # a loopback TCP port nothing listens on now
-	local p i
-	for i in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		# A refused connection: nobody listens there (a system redis keeps 6379, never in range).
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "redis: no free loopback port found"
-}
-
 # redis-server and redis-benchmark in one fresh container cgroup; sets CASE_OUT to
 # "set/s get/s held lost missed".
 run_redis_case() { # config
@@ -1244,7 +1232,7 @@ run_redis_case() { # config
 	dir=$WORK/redis
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	port=$(free_port)
+	port=$(free_port) || die "redis: no free loopback port found"
 	# No persistence (no RDB snapshots, no AOF), its own port and directory: nothing a system
 	# redis uses, nothing left on disk.
 	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$BENCH_CG/$id" \
