@@ -71,7 +71,7 @@ echo 1 >"$STATS"
 
 # This recorder's programs (another recorder on the machine has programs of the same names).
 declare -A PROG_ID=()
-for link in "$PIN_DIR"/state/links/tl_sys_* "$PIN_DIR"/state/links/tl_watch_errors; do
+for link in "$PIN_DIR"/state/links/tl_sys_* "$PIN_DIR"/state/links/tl_metrics_switch "$PIN_DIR"/state/links/tl_watch_errors; do
 	[[ -e $link ]] || continue
 	PROG_ID[$(basename "$link")]=$(bpftool link show pinned "$link" -j | jq -r .prog_id)
 done

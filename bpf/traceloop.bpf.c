@@ -783,9 +783,11 @@ static __always_inline void regs_args(struct pt_regs *regs, __u64 *args)
  * Syscall metrics (traceloop.h, docs/METRICS.md). Only compiled in when cfg.metrics is set: the
  * verifier drops the calls below as dead code otherwise, so metrics off costs nothing.
  *
- * The entry time lives in task local storage rather than a tid-keyed hash: after the first
- * syscall it is a pointer the kernel caches in the task, where a hash would cost a lookup and
- * an update per call (and entries for threads that never came back).
+ * A call's entry time waits in the CPU's in-flight slot (struct inflight, below); only when the
+ * task leaves the CPU inside the call does tl_metrics_switch put it in task local storage, for an
+ * exit on any CPU. Task storage rather than a tid-keyed hash: after the first use it is a pointer
+ * the kernel caches in the task, where a hash would cost a lookup and an update per call (and
+ * entries for threads that never came back).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -1121,14 +1123,16 @@ int tl_sys_enter(__u64 *ctx)
 	ts = bpf_ktime_get_boot_ns();
 	if (TL_ABLATE == 2)
 		return ts == 0;
-	/*
-	 * Before the ring check: a call whose entry finds no ring (a pending container) and whose
-	 * exit finds one must not be timed from an older start its exit never cleared.
-	 */
-	metrics_enter(task, ts);
 	r = container_ring(c);
-	if (!r)
+	if (!r) {
+		/*
+		 * A pending container: a call whose exit finds a ring must not be timed from an older start
+		 * its exit never cleared. A call with a ring leaves its start in the in-flight slot, and
+		 * tl_sched_switch moves it to task storage only if the call leaves the CPU before its exit.
+		 */
+		metrics_enter(task, ts);
 		return 0;
+	}
 
 	regs_args(regs, cc.args);
 	cc.sp = regs->sp;
@@ -1201,16 +1205,22 @@ int tl_sys_exit(__u64 *ctx)
 	if (cfg.watch_errors && ret < 0 && ret >= -4095)
 		watch_error(task, cgid, nr, ret);
 	in = bpf_map_lookup_elem(&inflight, &zero);
-	if (in && in->task == (__u64)task && in->tid == task->pid && in->cgid == cgid &&
-	    in->switches == task_switches(task)) {
-		/* This call's own entry, on this CPU, with nothing else run in between. */
+	if (in && in->task == (__u64)task && in->switches == task_switches(task)) {
+		/*
+		 * This task's own entry, on this CPU, with nothing else run in between, so its start time
+		 * holds. (A dead thread's entry cannot be left for a new thread on a reused task_struct to
+		 * take: with metrics on, tl_metrics_switch clears the slot at its last switch.)
+		 */
 		in->task = 0;
 		if (in->slot == TL_SLOT_SKIP)
 			return 0;
-		r = slot_ring(in->slot);
-		metrics_id = in->metrics_id;
-		cc.level = in->level;
 		start = in->ts;
+		/* Its ring too, unless execve gave the thread the leader's id or the call moved it to another cgroup. */
+		if (in->tid == task->pid && in->cgid == cgid) {
+			r = slot_ring(in->slot);
+			metrics_id = in->metrics_id;
+			cc.level = in->level;
+		}
 	}
 	if (!r) {
 		c = bpf_map_lookup_elem(&containers, &cgid);
@@ -1221,7 +1231,6 @@ int tl_sys_exit(__u64 *ctx)
 			return 0;
 		metrics_id = c->parent ? c->parent : cgid;
 		cc.level = c->level;
-		start = 0;
 	}
 
 	if (TL_ABLATE == 1)
@@ -1275,6 +1284,29 @@ int tl_sys_exit(__u64 *ctx)
 			copy_payloads(x + 1, s, cc.off);
 	}
 	commit(&x->h, tag);
+	return 0;
+}
+
+/*
+ * With metrics on, a task leaving its CPU inside a recorded call takes the call's start time with
+ * it, into task storage, where its exit finds it on whatever CPU it resumes (the full path of
+ * tl_sys_exit). An entry used to store it there itself, a helper call on every recorded syscall;
+ * now only calls that block, are preempted or migrate pay it, once each, here. Every other context
+ * switch of the host costs one per-CPU lookup and a compare. Not loaded with metrics off.
+ */
+SEC("tp_btf/sched_switch")
+int tl_metrics_switch(__u64 *ctx)
+{
+	struct task_struct *prev = (struct task_struct *)ctx[1];
+	__u32 zero = 0;
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &zero);
+
+	if (!in || in->task != (__u64)prev)
+		return 0;
+	/* The exit cannot match any more (the switch count moved); the slot is free. */
+	in->task = 0;
+	if (in->slot != TL_SLOT_SKIP)
+		metrics_enter(prev, in->ts);
 	return 0;
 }
 

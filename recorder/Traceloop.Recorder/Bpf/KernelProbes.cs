@@ -379,6 +379,8 @@ internal sealed partial class KernelProbes : IDisposable
                     throw BpfException.FromErrno("configuring the ring map template", err);
                 }
                 SelectTriggerPrograms(obj, config.Triggers);
+                // Only the metrics need a call's start time to follow its task off the CPU.
+                SetAutoload(obj, "tl_metrics_switch", config.Metrics);
                 err = Interop.Libbpf.bpf_object__load(obj);
                 if (err != 0)
                 {

@@ -55,6 +55,14 @@ public sealed class MetricsTests
             AssertHistogramConsistent(after, container.Id, "getppid");
             AssertHistogramConsistent(after, container.Id, "openat");
             Assert.True(after.Value(Duration + "_sum", me, ("syscall", "getppid")) > 0, "getppid took no time at all");
+            // Each 10 ms nanosleep of the wait blocks, so its exit comes after a context switch and is
+            // timed from the start its task took off the CPU (tl_metrics_switch), not from when it
+            // resumed: they fill the 8.4-16.8 ms bucket. (runc's init, a Go program, makes short
+            // nanosleeps of its own in the container before the workload starts.)
+            double tenMs = after.Value(Duration + "_bucket", me, ("syscall", "nanosleep"), ("le", "0.016777216"))
+                - after.Value(Duration + "_bucket", me, ("syscall", "nanosleep"), ("le", "0.008388608"));
+            Assert.True(tenMs >= 1, $"{tenMs} nanosleeps of the wait were timed at 8.4-16.8 ms");
+            AssertHistogramConsistent(after, container.Id, "nanosleep");
 
             await PromtoolAcceptsAsync(after.Text, cts.Token);
 
