@@ -189,14 +189,22 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 
 static __always_inline struct ring *container_ring(struct tl_container *c);
 
-/* The ring of the task's container, or NULL when the task is not recorded (the common case). */
-static __always_inline struct ring *task_ring(struct task_struct *task, struct tl_container **out)
+/*
+ * The ring of the container keyed cgid, or NULL when it is not recorded (the common case) or has
+ * no ring yet; *out is the container, or NULL.
+ */
+static __always_inline struct ring *cgroup_ring(__u64 cgid, struct tl_container **out)
 {
-	__u64 cgid = task_cgroup_id(task);
 	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
 
 	*out = c;
 	return c ? container_ring(c) : 0;
+}
+
+/* The ring of the task's container, as cgroup_ring. */
+static __always_inline struct ring *task_ring(struct task_struct *task, struct tl_container **out)
+{
+	return cgroup_ring(task_cgroup_id(task), out);
 }
 
 static __always_inline struct ring *container_ring(struct tl_container *c)
@@ -1223,10 +1231,7 @@ int tl_sys_exit(__u64 *ctx)
 		}
 	}
 	if (!r) {
-		c = bpf_map_lookup_elem(&containers, &cgid);
-		if (!c)
-			return 0;
-		r = container_ring(c);
+		r = cgroup_ring(cgid, &c);
 		if (!r)
 			return 0;
 		metrics_id = c->parent ? c->parent : cgid;
@@ -1635,10 +1640,7 @@ int tl_tcp_state(__u64 *ctx)
 	if (BPF_CORE_READ(sk, sk_protocol) != 6 /* IPPROTO_TCP */)
 		return 0;
 	cgid = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
-	c = bpf_map_lookup_elem(&containers, &cgid);
-	if (!c)
-		return 0;
-	r = container_ring(c);
+	r = cgroup_ring(cgid, &c);
 	if (!r)
 		return 0;
 	x = reserve(r, sizeof(*x), &tag, &seq);
