@@ -29,14 +29,14 @@ if ((EUID != 0)); then
 fi
 source "$REPO/scripts/prereqs.sh"
 source "$BENCH/free-port.sh"
+source "$BENCH/redis-case.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 
 WORK=$(mktemp -d /tmp/tlablate.XXXXXX)
 CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ablate-$$
 REC_PID=""
-SERVER_PID=""
 cleanup() {
-	[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	redis_stop
 	[[ -n $REC_PID ]] && kill "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
 	local d
 	for d in "$CG"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
@@ -62,14 +62,8 @@ for level in "${LEVELS[@]}"; do
 done
 
 # --- one case ------------------------------------------------------------------------------------
-in_cgroup() { # dir command...: runs the command inside the cgroup
-	local dir=$1
-	shift
-	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$dir" "$@"
-}
-
 run_case() { # level or "none": sets CASE_RPS to SET+GET requests per second (run in this shell, so the trap sees its processes)
-	local config=$1 id port rps i
+	local config=$1 id rates set get i
 	mkdir -p "$CG"
 	if [[ $config != none ]]; then
 		local level=${config%m} options=()
@@ -88,20 +82,10 @@ run_case() { # level or "none": sets CASE_RPS to SET+GET requests per second (ru
 			sleep 0.1
 		done
 	fi
-	port=$(free_port) || { echo "ablate: no free loopback port" >&2; exit 1; }
-	# Not through in_cgroup: a function run with & is a subshell, and $! would be that, not redis.
-	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG/$id" redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
-		--daemonize no --logfile "$WORK/redis.log" >/dev/null 2>&1 &
-	SERVER_PID=$!
-	for i in $(seq 100); do
-		[[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && break
-		sleep 0.05
-	done
-	rps=$(in_cgroup "$CG/$id" redis-benchmark -p "$port" -n "$REQUESTS" -c "$CLIENTS" -t set,get -q 2>&1 | tr '\r' '\n' |
-		awk -F'[: ]+' '/^(SET|GET): .* requests per second/ { s += $2; n++ } END { if (n == 2) printf "%.0f", s }')
-	kill "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=""
+	redis_start "$CG/$id" "$WORK" || exit 1
+	rates=$(redis_load "$CG/$id" "$REQUESTS" "$CLIENTS") || exit 1
+	read -r set get <<<"$rates"
+	redis_stop
 	if [[ -n $REC_PID ]]; then
 		kill "$REC_PID" 2>/dev/null
 		wait "$REC_PID" 2>/dev/null || true
@@ -109,8 +93,7 @@ run_case() { # level or "none": sets CASE_RPS to SET+GET requests per second (ru
 	fi
 	# The last task may still be exiting.
 	for i in $(seq 50); do rmdir "$CG/$id" 2>/dev/null && break; sleep 0.1; done
-	[[ -n $rps ]] || { echo "ablate: redis-benchmark gave no SET and GET rates (config $config)" >&2; exit 1; }
-	CASE_RPS=$rps
+	CASE_RPS=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.0f", s + g }')
 }
 
 # --- rounds ----------------------------------------------------------------------------------------

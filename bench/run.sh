@@ -76,6 +76,7 @@ fi
 # The project's install step: installs what is missing (gcc, clang, bpftool, strace, runc, jq, ...).
 source "$REPO/scripts/prereqs.sh"
 source "$BENCH/free-port.sh"
+source "$BENCH/redis-case.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 BUSYBOX=$(command -v busybox)
 
@@ -1235,40 +1236,22 @@ REDIS_CONFIGS=(baseline empty-hook traceloop)
 # redis-server and redis-benchmark in one fresh container cgroup; sets CASE_OUT to
 # "set/s get/s held lost missed".
 run_redis_case() { # config
-	local config=$1 id dir port server rps set get held=- lost=- missed=- i
+	local config=$1 id dir rates set get held=- lost=- missed=-
 	id=$(hex64)
 	mkdir "$BENCH_CG/$id"
 	[[ $config == traceloop ]] && wait_for_rings redis "$id"
 	dir=$WORK/redis
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	port=$(free_port) || die "redis: no free loopback port found"
-	# No persistence (no RDB snapshots, no AOF), its own port and directory: nothing a system
-	# redis uses, nothing left on disk.
-	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$BENCH_CG/$id" \
-		redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
-		--daemonize no --logfile "$dir/redis.log" >/dev/null 2>&1 &
-	server=$!
-	BG_PIDS+=("$server")
-	for i in $(seq 100); do
-		[[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] && break
-		kill -0 "$server" 2>/dev/null || die "redis: redis-server exited: $(tail -n 5 "$dir/redis.log" 2>/dev/null)"
-		sleep 0.05
-	done
-	[[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]] || die "redis: redis-server on port $port does not answer"
-	rps=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$BENCH_CG/$id" \
-		redis-benchmark -p "$port" -n "$REDIS_REQUESTS" -c "$REDIS_CLIENTS" -t set,get -q 2>&1 | tr '\r' '\n') ||
-		die "redis: redis-benchmark failed: $rps"
-	# -q prints "SET: 123456.79 requests per second, p50=0.055 msec" (after \r-separated progress).
-	set=$(awk -F'[: ]+' '/^SET: .* requests per second/ { v = $2 } END { print v }' <<<"$rps")
-	get=$(awk -F'[: ]+' '/^GET: .* requests per second/ { v = $2 } END { print v }' <<<"$rps")
-	[[ -n $set && -n $get ]] || die "redis: no SET and GET throughput in: $rps"
+	redis_start "$BENCH_CG/$id" "$dir" || { BG_PIDS+=("$REDIS_PID"); die "redis: see above"; }
+	BG_PIDS+=("$REDIS_PID")
+	rates=$(redis_load "$BENCH_CG/$id" "$REDIS_REQUESTS" "$REDIS_CLIENTS") || die "redis: see above"
+	read -r set get <<<"$rates"
 	if [[ $config == traceloop ]]; then
 		read -r held lost missed < <(records_of "$id")
 		[[ -n $held ]] && ((held > 0)) || die "redis: container $id holds no events"
 	fi
-	kill -TERM "$server" 2>/dev/null || true
-	wait "$server" 2>/dev/null || true
+	redis_stop
 	BG_PIDS=()
 	rm -rf "$dir"
 	remove_cgroup "$BENCH_CG/$id" || true

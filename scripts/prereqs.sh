@@ -14,8 +14,8 @@ TRACELOOP_BUILD_PACKAGES=(clang llvm make libbpf-dev libbpf1 linux-libc-dev gcc 
 TRACELOOP_TEST_PACKAGES=(runc busybox-static strace util-linux lz4 bpftool kubectl golang-go openssl prometheus)
 # bench/run.sh, with the build packages (gcc and clang build its workloads, the empty hook and the
 # ring prototypes). redis-server and redis-tools (redis-benchmark, redis-cli): the redis section;
-# openssl: the tls section's certificate (req).
-TRACELOOP_BENCH_PACKAGES=(runc busybox-static strace bpftool jq curl redis-server redis-tools openssl)
+# openssl: the tls section's certificate (req). linux-perf: bench/profile.sh (perf record, report, script).
+TRACELOOP_BENCH_PACKAGES=(runc busybox-static strace bpftool jq curl redis-server redis-tools openssl linux-perf)
 
 traceloop_need_root() {
 	if [ "$(id -u)" -ne 0 ]; then

@@ -26,6 +26,7 @@ public sealed partial class InstallStepTests
         ["lz4"] = "lz4",
         ["make"] = "make",
         ["openssl"] = "openssl",
+        ["perf"] = "linux-perf",
         ["prometheus"] = "prometheus",
         ["promtool"] = "prometheus",
         ["redis-benchmark"] = "redis-tools",
@@ -117,7 +118,7 @@ public sealed partial class InstallStepTests
             "Runc.cs: runc", "BusyboxRootfs.cs: busybox", "RenderedManifests.cs: kubectl", "RecorderProcess.cs: setpriv",
             "PodSandbox.cs: bash", "ConfigMapReloadTests.cs: mv", "CgroupV1Tests.cs: stat",
             "run.sh: bpftool", "run.sh: clang", "run.sh: gcc", "run.sh: jq", "run.sh: runc", "run.sh: strace", "run.sh: curl",
-            "run.sh: redis-cli",
+            "redis-case.sh: redis-cli", "redis-case.sh: redis-server", "profile.sh: perf",
         }, found);
     }
 

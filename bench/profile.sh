@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# usage: bench/profile.sh [--unrecorded] [--recorder PATH] [--keep DIR]
+#
+# Where the CPU goes while redis runs recorded: the redis workload of bench/README.md section 8 in
+# one fresh container cgroup, with `perf record -a -g` (cpu-clock sampling, which works without
+# hardware counters, as on a VM) over the benchmark's run. Prints the share of samples by process
+# and object, the client's hottest symbols (redis-benchmark makes most of the syscalls), and the
+# hottest places inside the recorder's BPF programs (program+offset: an offset just past a slow
+# instruction, e.g. a locked add, collects its samples).
+#
+# What the kernel's statistics (kernel.bpf_stats_enabled) cannot show, this does: time the programs
+# cause outside themselves, such as a fault a helper absorbs (its handler runs with interrupts off,
+# so the sampler puts it on the instruction after the faulting copy, in copy_from_user_nofault).
+# --unrecorded runs the same without a recorder, for comparison. The recorder defaults to the one
+# bench/run.sh publishes (bench/out/recorder). --keep DIR keeps perf.data there.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$BENCH/.." && pwd)
+RECORDER=$BENCH/out/recorder/traceloop-recorder
+RECORDED=1
+KEEP=""
+REQUESTS=${REDIS_REQUESTS:-100000}
+CLIENTS=${REDIS_CLIENTS:-10}
+while (($#)); do
+	case $1 in
+	--unrecorded) RECORDED=0 ;;
+	--recorder) RECORDER=${2:?--recorder needs a path}; shift ;;
+	--keep) KEEP=${2:?--keep needs a directory}; shift ;;
+	*) sed -n '4p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+	esac
+	shift
+done
+if ((EUID != 0)); then
+	echo "profile: must run as root: it loads BPF programs, makes cgroups and samples every CPU" >&2
+	exit 1
+fi
+source "$REPO/scripts/prereqs.sh"
+source "$BENCH/free-port.sh"
+source "$BENCH/redis-case.sh"
+traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
+if ((RECORDED)) && [[ ! -x $RECORDER ]]; then
+	echo "profile: no recorder at $RECORDER: run bench/run.sh once (it publishes one there) or pass --recorder" >&2
+	exit 1
+fi
+
+WORK=$(mktemp -d /tmp/tlprofile.XXXXXX)
+CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-profile-$$
+ID=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+REC_PID=""
+cleanup() {
+	redis_stop
+	[[ -n $REC_PID ]] && kill -TERM "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
+	local i
+	for i in $(seq 50); do [[ -d $CG/$ID ]] || break; rmdir "$CG/$ID" 2>/dev/null && break; sleep 0.1; done
+	rmdir "$CG" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+api() { curl -sf --max-time 10 --unix-socket "$WORK/s" "http://localhost$1"; }
+
+mkdir -p "$CG"
+if ((RECORDED)); then
+	"$RECORDER" --socket "$WORK/s" --data-dir "$WORK/data" --pin-dir "" >"$WORK/recorder.log" 2>&1 &
+	REC_PID=$!
+	for i in $(seq 200); do api /healthz >/dev/null 2>&1 && break; sleep 0.1; done
+	api /healthz >/dev/null || { tail "$WORK/recorder.log" >&2; exit 1; }
+fi
+mkdir "$CG/$ID"
+if ((RECORDED)); then
+	for i in $(seq 100); do
+		api /containers | jq -e --arg id "$ID" 'any(.[]; .id == $id and .bufferBytes > 0)' >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+fi
+redis_start "$CG/$ID" "$WORK" || exit 1
+rates=$(redis_load "$CG/$ID" "$REQUESTS" "$CLIENTS" perf record -a -g -F 999 -o "$WORK/perf.data" -q --) || exit 1
+read -r set get <<<"$rates"
+
+report() { perf report -i "$WORK/perf.data" --stdio --no-children -g none "$@" 2>/dev/null | grep -v '^#' | grep -v '^$'; }
+echo "## redis-benchmark -n $REQUESTS -c $CLIENTS -t set,get, $( ((RECORDED)) && echo recorded || echo unrecorded): SET $set/s, GET $get/s"
+echo
+echo "### Samples by process and object (idle is swapper)"
+report --sort comm,dso | head -15
+echo
+echo "### redis-benchmark's hottest symbols"
+report --comm redis-benchmark --sort sym | head -25
+if ((RECORDED)); then
+	echo
+	echo "### Hottest places in the recorder's programs (all processes)"
+	perf script -i "$WORK/perf.data" -F ip,sym,symoff 2>/dev/null | grep -oE 'tl_[a-z_]+\+0x[0-9a-f]+' | sort | uniq -c | sort -rn | head -15
+fi
+if [[ -n $KEEP ]]; then
+	mkdir -p "$KEEP"
+	cp "$WORK/perf.data" "$KEEP/perf.data"
+	echo
+	echo "perf.data kept in $KEEP"
+fi

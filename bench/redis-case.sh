@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Sourced by bench/run.sh, bench/ablate.sh and bench/profile.sh: the redis workload (section 8 of
+# bench/README.md), redis-server and redis-benchmark in one container cgroup. Needs free_port
+# (bench/free-port.sh).
+
+# redis_start CGDIR DIR: redis-server in the cgroup CGDIR on a free loopback port. No persistence
+# (no RDB snapshots, no AOF), its own port and its files under DIR: nothing a system redis uses,
+# nothing left on disk. Sets REDIS_PID and REDIS_PORT; when it does not answer, says why on stderr
+# and returns 1 (REDIS_PID is then still the caller's to stop).
+redis_start() {
+	local cg=$1 dir=$2 i
+	REDIS_PID=""
+	REDIS_PORT=$(free_port) || { echo "redis: no free loopback port" >&2; return 1; }
+	# Started here, not in a function run with &: that would be a subshell, and $! not redis.
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
+		redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+		--daemonize no --logfile "$dir/redis.log" >/dev/null 2>&1 &
+	REDIS_PID=$!
+	for i in $(seq 100); do
+		[[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] && return 0
+		kill -0 "$REDIS_PID" 2>/dev/null ||
+			{ echo "redis: redis-server exited: $(tail -n 5 "$dir/redis.log" 2>/dev/null)" >&2; return 1; }
+		sleep 0.05
+	done
+	echo "redis: redis-server on port $REDIS_PORT does not answer" >&2
+	return 1
+}
+
+# redis_load CGDIR REQUESTS CLIENTS [WRAPPER...]: redis-benchmark -t set,get in the cgroup CGDIR
+# against REDIS_PORT, started through WRAPPER when given (perf record ... --); prints "SET/s GET/s",
+# or says why not on stderr and returns 1.
+redis_load() {
+	local cg=$1 requests=$2 clients=$3 out set get
+	shift 3
+	out=$("$@" sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
+		redis-benchmark -p "$REDIS_PORT" -n "$requests" -c "$clients" -t set,get -q 2>&1 | tr '\r' '\n') ||
+		{ echo "redis: redis-benchmark failed: $out" >&2; return 1; }
+	# -q prints "SET: 123456.79 requests per second, p50=0.055 msec" (after \r-separated progress).
+	set=$(awk -F'[: ]+' '/^SET: .* requests per second/ { v = $2 } END { print v }' <<<"$out")
+	get=$(awk -F'[: ]+' '/^GET: .* requests per second/ { v = $2 } END { print v }' <<<"$out")
+	[[ -n $set && -n $get ]] || { echo "redis: no SET and GET throughput in: $out" >&2; return 1; }
+	echo "$set $get"
+}
+
+# redis_stop: stops the redis-server of redis_start, if any.
+redis_stop() {
+	[[ -n ${REDIS_PID:-} ]] || return 0
+	kill -TERM "$REDIS_PID" 2>/dev/null || true
+	wait "$REDIS_PID" 2>/dev/null || true
+	REDIS_PID=""
+}
