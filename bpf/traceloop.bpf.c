@@ -619,8 +619,8 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 	/*
 	 * A NULL pointer is not read: each kind below records it as the failed read it would be, byte
 	 * for byte. The read would only fault, and even a fault the helper absorbs takes the recorded
-	 * thread through the page-fault handler with interrupts off, a few microseconds in a VM: recv's
-	 * NULL address and length cost three a call, and redis-benchmark a third of its recording cost.
+	 * thread through the page-fault handler with interrupts off, about 0.5 us here: recv's NULL
+	 * address and length cost three a call, and redis-benchmark a third of its recording cost.
 	 */
 	p->kind = TL_PAYLOAD_BYTES;
 	p->arg = it->arg;
