@@ -429,15 +429,32 @@ cmp_le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 cmp_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 pass_fail() { if "$@"; then echo PASS; else echo FAIL; fi; }
 
-run_values() { # config workload: ns/op of its clean runs, or of all runs when fewer than 3 are clean
-	local clean
-	clean=$(awk -F'\t' -v c="$1" -v w="$2" '$2 == c && $3 == w && $7 == "clean" { print $6 }' "$RAW")
-	if (($(grep -c . <<<"$clean" || true) >= (RUNS < 3 ? RUNS : 3))); then
-		echo "$clean"
-	else
-		awk -F'\t' -v c="$1" -v w="$2" '$2 == c && $3 == w { print $6 }' "$RAW"
-	fi
+# Every section keeps its raw numbers as tab-separated rows (round, configuration, its own keys and
+# values, and a flag: "clean", or "foreign" when another program was attached to sys_enter during
+# the run). Its rows are picked by COL=VALUE pairs.
+
+# clean_values RAW FLAG_COL VALUE_COL RUNS COL=VALUE...: VALUE_COL of the matching rows whose flag is
+# "clean", or of all matching rows when fewer than 3 (RUNS, if fewer runs were made) are clean.
+clean_values() {
+	local raw=$1 flag=$2 col=$3 runs=$4
+	shift 4
+	awk -F'\t' -v flag="$flag" -v col="$col" -v min="$((runs < 3 ? runs : 3))" -v spec="$*" '
+		BEGIN { n = split(spec, kv, " "); for (i = 1; i <= n; i++) { split(kv[i], p, "="); key[i] = p[1]; want[i] = p[2] } }
+		{ for (i = 1; i <= n; i++) if ($key[i] != want[i]) next; all[++na] = $col; if ($flag == "clean") clean[++nc] = $col }
+		END { if (nc >= min) for (i = 1; i <= nc; i++) print clean[i]; else for (i = 1; i <= na; i++) print all[i] }' "$raw"
 }
+
+# foreign_mark RAW FLAG_COL COL=VALUE...: prints " ‡" when a matching row was not clean.
+foreign_mark() {
+	local raw=$1 flag=$2
+	shift 2
+	awk -F'\t' -v flag="$flag" -v spec="$*" '
+		BEGIN { n = split(spec, kv, " "); for (i = 1; i <= n; i++) { split(kv[i], p, "="); key[i] = p[1]; want[i] = p[2] } }
+		{ for (i = 1; i <= n; i++) if ($key[i] != want[i]) next; if ($flag != "clean") f = 1 }
+		END { if (f) printf " ‡" }' "$raw"
+}
+
+run_values() { clean_values "$RAW" 7 6 "$RUNS" 2="$1" 3="$2"; } # config workload: ns/op
 
 TABLE=$WORK/table.md
 TABLE_COLUMNS=10
@@ -470,8 +487,7 @@ overhead_rows() {
 		per_iter=$(awk -F'\t' -v w="$w" '$3 == w { print $5; exit }' "$RAW")
 		for c in "${CONFIGS[@]}"; do
 			read -r med lo hi count < <(run_values "$c" "$w" | stats)
-			mark=""
-			awk -F'\t' -v c="$c" -v w="$w" '$2 == c && $3 == w && $7 != "clean" { f = 1 } END { exit !f }' "$RAW" && mark=" ‡"
+			mark=$(foreign_mark "$RAW" 7 2="$c" 3="$w")
 			slowdown=$(awk -v a="$med" -v b="$base" 'BEGIN { print a / b }')
 			added=$(awk -v a="$med" -v b="$base" -v k="$per_iter" 'BEGIN { print (a - b) / k }')
 			target="" result=""
@@ -1161,15 +1177,7 @@ threads_benchmark() {
 	restore_autogroup
 }
 
-threads_values() { # config kind T [column]: values of its clean runs, or of all when fewer than 3 are clean
-	local col=${4:-5} clean
-	clean=$(awk -F'\t' -v c="$1" -v k="$2" -v t="$3" -v col="$col" '$2 == c && $3 == k && $4 == t && $7 == "clean" { print $col }' "$THREADS_RAW")
-	if (($(grep -c . <<<"$clean" || true) >= (THREADS_RUNS < 3 ? THREADS_RUNS : 3))); then
-		echo "$clean"
-	else
-		awk -F'\t' -v c="$1" -v k="$2" -v t="$3" -v col="$col" '$2 == c && $3 == k && $4 == t { print $col }' "$THREADS_RAW"
-	fi
-}
+threads_values() { clean_values "$THREADS_RAW" 7 "${4:-5}" "$THREADS_RUNS" 2="$1" 3="$2" 4="$3"; } # config kind T [column]
 
 count_fmt() { awk -v x="$1" 'BEGIN { if (x >= 1e6) printf "%.2fM", x / 1e6; else if (x >= 1e4) printf "%.1fk", x / 1e3; else printf "%d", x }'; }
 
@@ -1194,8 +1202,7 @@ threads_rows() {
 			read -r base _ _ _ < <(threads_values baseline "$kind" "$t" | stats)
 			for c in "${THREAD_CONFIGS[@]}"; do
 				read -r med lo hi count < <(threads_values "$c" "$kind" "$t" | stats)
-				mark=""
-				awk -F'\t' -v c="$c" -v k="$kind" -v t="$t" '$2 == c && $3 == k && $4 == t && $7 != "clean" { f = 1 } END { exit !f }' "$THREADS_RAW" && mark=" ‡"
+				mark=$(foreign_mark "$THREADS_RAW" 7 2="$c" 3="$kind" 4="$t")
 				target="" result="" lost=""
 				if ((t > 1)); then
 					read -r ov _ _ _ < <(threads_values "$c" "$kind" "$t" 12 | stats)
@@ -1297,14 +1304,11 @@ redis_benchmark() {
 }
 
 redis_rows() {
-	local c med lo hi count base vs mark clean target result held lost missed faults
+	local c med lo hi count base vs mark target result held lost missed faults
 	for c in "${REDIS_CONFIGS[@]}"; do
-		clean=$(awk -F'\t' -v c="$c" '$2 == c && $6 == "clean" { print $5 }' "$REDIS_RAW")
-		(($(grep -c . <<<"$clean" || true) >= (REDIS_RUNS < 3 ? REDIS_RUNS : 3))) || clean=$(awk -F'\t' -v c="$c" '$2 == c { print $5 }' "$REDIS_RAW")
-		read -r med lo hi count < <(stats <<<"$clean")
+		read -r med lo hi count < <(clean_values "$REDIS_RAW" 6 5 "$REDIS_RUNS" 2="$c" | stats)
 		[[ $c == baseline ]] && base=$med
-		mark=""
-		awk -F'\t' -v c="$c" '$2 == c && $6 != "clean" { f = 1 } END { exit !f }' "$REDIS_RAW" && mark=" ‡"
+		mark=$(foreign_mark "$REDIS_RAW" 6 2="$c")
 		vs=$(awk -v a="$med" -v b="$base" 'BEGIN { print a / b }')
 		target="" result="" lost=""
 		# Kernel-mode page faults per 1,000 requests (SET and GET), median over the rounds.
@@ -1412,15 +1416,12 @@ tls_benchmark() {
 }
 
 tls_rows() {
-	local c med lo hi count base clean mark vs target result cell held lost missed kept expected writes_held reads_held
+	local c med lo hi count base mark vs target result cell held lost missed kept expected writes_held reads_held
 	read -r kept expected writes_held reads_held <<<"$TLS_VERIFY"
 	for c in "${TLS_CONFIGS[@]}"; do
-		clean=$(awk -F'\t' -v c="$c" '$2 == c && $7 == "clean" { print $4 }' "$TLS_RAW")
-		(($(grep -c . <<<"$clean" || true) >= (TLS_RUNS < 3 ? TLS_RUNS : 3))) || clean=$(awk -F'\t' -v c="$c" '$2 == c { print $4 }' "$TLS_RAW")
-		read -r med lo hi count < <(stats <<<"$clean")
+		read -r med lo hi count < <(clean_values "$TLS_RAW" 7 4 "$TLS_RUNS" 2="$c" | stats)
 		[[ $c == baseline ]] && base=$med
-		mark=""
-		awk -F'\t' -v c="$c" '$2 == c && $7 != "clean" { f = 1 } END { exit !f }' "$TLS_RAW" && mark=" ‡"
+		mark=$(foreign_mark "$TLS_RAW" 7 2="$c")
 		vs=$(awk -v a="$med" -v b="$base" 'BEGIN { print a / b }')
 		target="" result="" cell=""
 		if [[ $c == traceloop ]]; then
@@ -1525,16 +1526,13 @@ ringproto_benchmark() {
 }
 
 ringproto_rows() {
-	local t c med lo hi count base one mark clean target calls expected rec held lost torn chunks cell ov merge
+	local t c med lo hi count base one mark target calls expected rec held lost torn chunks cell ov merge
 	for t in "${THREAD_COUNTS[@]}"; do
 		read -r base _ _ _ < <(awk -F'\t' -v t="$t" '$2 == "baseline" && $3 == t { print $4 }' "$PROTO_RAW" | stats)
 		for c in "${PROTO_CONFIGS[@]}"; do
-			clean=$(awk -F'\t' -v c="$c" -v t="$t" '$2 == c && $3 == t && $6 == "clean" { print $4 }' "$PROTO_RAW")
-			(($(grep -c . <<<"$clean" || true) >= (PROTO_RUNS < 3 ? PROTO_RUNS : 3))) || clean=$(awk -F'\t' -v c="$c" -v t="$t" '$2 == c && $3 == t { print $4 }' "$PROTO_RAW")
-			read -r med lo hi count < <(stats <<<"$clean")
+			read -r med lo hi count < <(clean_values "$PROTO_RAW" 6 4 "$PROTO_RUNS" 2="$c" 3="$t" | stats)
 			read -r one _ _ _ < <(awk -F'\t' -v c="$c" '$2 == c && $3 == 1 { print $4 }' "$PROTO_RAW" | stats)
-			mark=""
-			awk -F'\t' -v c="$c" -v t="$t" '$2 == c && $3 == t && $6 != "clean" { f = 1 } END { exit !f }' "$PROTO_RAW" && mark=" ‡"
+			mark=$(foreign_mark "$PROTO_RAW" 6 2="$c" 3="$t")
 			target="" cell=""
 			if ((t > 1)); then
 				read -r ov _ _ _ < <(awk -F'\t' -v c="$c" -v t="$t" '$2 == c && $3 == t { print $14 }' "$PROTO_RAW" | stats)
