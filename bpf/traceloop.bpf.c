@@ -615,13 +615,16 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 	room = TL_MAX_PAYLOAD - off - sizeof(*p);
 	p = (struct tl_payload *)(s->buf + (off & (TL_SCRATCH / 2 - 1)));
 	data = (__u8 *)(p + 1);
-	ptr = ((it->flags & TL_CAP_STACK) ? c->sp : ctx_arg(c, it->arg)) + it->offset;
+	ptr = (it->flags & TL_CAP_STACK) ? c->sp : ctx_arg(c, it->arg);
 	/*
-	 * A NULL pointer is not read: each kind below records it as the failed read it would be, byte
-	 * for byte. The read would only fault, and even a fault the helper absorbs takes the recorded
-	 * thread through the page-fault handler with interrupts off, about 0.5 us here: recv's NULL
-	 * address and length cost three a call, and redis-benchmark a third of its recording cost.
+	 * A NULL pointer is not read, nor a member of a NULL struct (recvmsg's msg_namelen): ptr stays
+	 * 0 and each kind below records it as the failed read it would be, byte for byte. The read
+	 * would only fault, and even a fault the helper absorbs takes the recorded thread through the
+	 * page-fault handler with interrupts off, about 0.5 us here: recv's NULL address and length
+	 * cost three a call, and redis-benchmark a third of its recording cost.
 	 */
+	if (ptr)
+		ptr += it->offset;
 	p->kind = TL_PAYLOAD_BYTES;
 	p->arg = it->arg;
 	p->flags = idx < c->nenter && c->reread ? TL_PAYLOAD_REREAD : 0;
