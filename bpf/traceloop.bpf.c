@@ -561,8 +561,9 @@ static __always_inline __u32 capture_size(struct cap_ctx *c, struct tl_capture *
 		break;
 	case TL_SIZE_ARG_PTR:
 		/* A NULL length pointer (recv's addrlen) reads as 0 without a fault; see tl_capture_item. */
-		if (ctx_arg(c, it->size_arg))
-			bpf_probe_read_user(&len, sizeof(len), (void *)ctx_arg(c, it->size_arg));
+		n = ctx_arg(c, it->size_arg);
+		if (n)
+			bpf_probe_read_user(&len, sizeof(len), (void *)n);
 		n = len;
 		break;
 	case TL_SIZE_ARG_MUL:
