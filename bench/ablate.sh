@@ -30,14 +30,14 @@ fi
 source "$REPO/scripts/prereqs.sh"
 source "$BENCH/free-port.sh"
 source "$BENCH/redis-case.sh"
+source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 
 WORK=$(mktemp -d /tmp/tlablate.XXXXXX)
 CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ablate-$$
-REC_PID=""
 cleanup() {
 	redis_stop
-	[[ -n $REC_PID ]] && kill "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
+	recorder_stop
 	local d
 	for d in "$CG"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
 	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
@@ -46,7 +46,6 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "[$(date +%T)] $*" >&2; }
 hex64() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
-api() { curl -sf --max-time 10 --unix-socket "$WORK/s" "http://localhost$1"; }
 
 # --- the variants ------------------------------------------------------------------------------
 log "copying the tree and building ${#LEVELS[@]} recorders (one per TL_ABLATE level)"
@@ -69,28 +68,16 @@ run_case() { # level or "none": sets CASE_RPS to SET+GET requests per second (ru
 		local level=${config%m} options=()
 		# "0m": the shipped recorder without syscall metrics (issue 16's counting, under a real workload).
 		[[ $config == *m ]] && options=(--metrics off)
-		"$WORK/rec$level/traceloop-recorder" --socket "$WORK/s" --data-dir "$WORK/data" --pin-dir "" "${options[@]}" >"$WORK/recorder.log" 2>&1 &
-		REC_PID=$!
-		for i in $(seq 200); do api /healthz >/dev/null 2>&1 && break; sleep 0.1; done
-		api /healthz >/dev/null || { tail "$WORK/recorder.log" >&2; exit 1; }
+		recorder_start "$WORK/rec$level/traceloop-recorder" "$WORK" "${options[@]}" || exit 1
 	fi
 	id=$(hex64)
 	mkdir "$CG/$id"
-	if [[ $config != none ]]; then
-		for i in $(seq 100); do
-			api /containers | jq -e --arg id "$id" 'any(.[]; .id == $id and .bufferBytes > 0)' >/dev/null 2>&1 && break
-			sleep 0.1
-		done
-	fi
+	[[ $config == none ]] || recorder_wait_ring "$id"
 	redis_start "$CG/$id" "$WORK" || exit 1
 	rates=$(redis_load "$CG/$id" "$REQUESTS" "$CLIENTS") || exit 1
 	read -r set get <<<"$rates"
 	redis_stop
-	if [[ -n $REC_PID ]]; then
-		kill "$REC_PID" 2>/dev/null
-		wait "$REC_PID" 2>/dev/null || true
-		REC_PID=""
-	fi
+	recorder_stop
 	# The last task may still be exiting.
 	for i in $(seq 50); do rmdir "$CG/$id" 2>/dev/null && break; sleep 0.1; done
 	CASE_RPS=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.0f", s + g }')

@@ -40,6 +40,7 @@ fi
 source "$REPO/scripts/prereqs.sh"
 source "$BENCH/free-port.sh"
 source "$BENCH/redis-case.sh"
+source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 if ((RECORDED)) && [[ ! -x $RECORDER ]]; then
 	echo "profile: no recorder at $RECORDER: run bench/run.sh once (it publishes one there) or pass --recorder" >&2
@@ -49,32 +50,20 @@ fi
 WORK=$(mktemp -d /tmp/tlprofile.XXXXXX)
 CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-profile-$$
 ID=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-REC_PID=""
 cleanup() {
 	redis_stop
-	[[ -n $REC_PID ]] && kill -TERM "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
+	recorder_stop
 	local i
 	for i in $(seq 50); do [[ -d $CG/$ID ]] || break; rmdir "$CG/$ID" 2>/dev/null && break; sleep 0.1; done
 	rmdir "$CG" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-api() { curl -sf --max-time 10 --unix-socket "$WORK/s" "http://localhost$1"; }
 
 mkdir -p "$CG"
-if ((RECORDED)); then
-	"$RECORDER" --socket "$WORK/s" --data-dir "$WORK/data" --pin-dir "" >"$WORK/recorder.log" 2>&1 &
-	REC_PID=$!
-	for i in $(seq 200); do api /healthz >/dev/null 2>&1 && break; sleep 0.1; done
-	api /healthz >/dev/null || { tail "$WORK/recorder.log" >&2; exit 1; }
-fi
+((RECORDED)) && { recorder_start "$RECORDER" "$WORK" || exit 1; }
 mkdir "$CG/$ID"
-if ((RECORDED)); then
-	for i in $(seq 100); do
-		api /containers | jq -e --arg id "$ID" 'any(.[]; .id == $id and .bufferBytes > 0)' >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-fi
+((RECORDED)) && recorder_wait_ring "$ID"
 redis_start "$CG/$ID" "$WORK" || exit 1
 rates=$(redis_load "$CG/$ID" "$REQUESTS" "$CLIENTS" perf record -a -g -F 999 -o "$WORK/perf.data" -q --) || exit 1
 read -r set get <<<"$rates"
