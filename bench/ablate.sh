@@ -23,12 +23,8 @@ REPO=$(cd "$BENCH/.." && pwd)
 LEVELS=(0 1 2 3 4)
 REQUESTS=${REDIS_REQUESTS:-100000}
 CLIENTS=${REDIS_CLIENTS:-10}
-if ((EUID != 0)); then
-	echo "ablate: must run as root: it loads BPF programs and makes cgroups" >&2
-	exit 1
-fi
 source "$REPO/scripts/prereqs.sh"
-source "$BENCH/free-port.sh"
+traceloop_need_root "bench/ablate.sh"
 source "$BENCH/redis-case.sh"
 source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"

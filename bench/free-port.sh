@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Sourced by bench/run.sh, bench/ablate.sh and bench/profile.sh (for bench/redis-case.sh).
+# Sourced by bench/redis-case.sh.
 
 # Prints a loopback TCP port nothing listens on now; fails when 100 tries found none. The port is
 # below the kernel's ephemeral range (net.ipv4.ip_local_port_range), which outgoing connections

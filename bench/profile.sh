@@ -33,12 +33,8 @@ while (($#)); do
 	esac
 	shift
 done
-if ((EUID != 0)); then
-	echo "profile: must run as root: it loads BPF programs, makes cgroups and samples every CPU" >&2
-	exit 1
-fi
 source "$REPO/scripts/prereqs.sh"
-source "$BENCH/free-port.sh"
+traceloop_need_root "bench/profile.sh"
 source "$BENCH/redis-case.sh"
 source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"

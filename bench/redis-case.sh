@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Sourced by bench/run.sh, bench/ablate.sh and bench/profile.sh: the redis workload (section 8 of
-# bench/README.md), redis-server and redis-benchmark in one container cgroup. Needs free_port
-# (bench/free-port.sh).
+# bench/README.md), redis-server and redis-benchmark in one container cgroup.
+
+source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 # redis_start CGDIR DIR: redis-server in the cgroup CGDIR on a free loopback port. No persistence
 # (no RDB snapshots, no AOF), its own port and its files under DIR: nothing a system redis uses,

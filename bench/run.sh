@@ -75,7 +75,6 @@ if ((EUID != 0)); then
 fi
 # The project's install step: installs what is missing (gcc, clang, bpftool, strace, runc, jq, ...).
 source "$REPO/scripts/prereqs.sh"
-source "$BENCH/free-port.sh"
 source "$BENCH/redis-case.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 BUSYBOX=$(command -v busybox)
