@@ -64,18 +64,21 @@ redis_start "$CG/$ID" "$WORK" || exit 1
 rates=$(redis_load "$CG/$ID" "$REQUESTS" "$CLIENTS" perf record -a -g -F 999 -o "$WORK/perf.data" -q --) || exit 1
 read -r set get <<<"$rates"
 
-report() { perf report -i "$WORK/perf.data" --stdio --no-children -g none "$@" 2>/dev/null | grep -v '^#' | grep -v '^$'; }
+report() { perf report -i "$WORK/perf.data" --stdio --no-children -g none "$@" 2>/dev/null | grep -v '^#' | grep -v '^$' || true; }
+# top N: the first N lines of its input, read to the end so that the writer never dies of SIGPIPE
+# (under pipefail that ended the script before its last listing and before --keep).
+top() { awk -v n="$1" 'NR <= n'; }
 echo "## redis-benchmark -n $REQUESTS -c $CLIENTS -t set,get, $( ((RECORDED)) && echo recorded || echo unrecorded): SET $set/s, GET $get/s"
 echo
 echo "### Samples by process and object (idle is swapper)"
-report --sort comm,dso | head -15
+report --sort comm,dso | top 15
 echo
 echo "### redis-benchmark's hottest symbols"
-report --comm redis-benchmark --sort sym | head -25
+report --comm redis-benchmark --sort sym | top 25
 if ((RECORDED)); then
 	echo
 	echo "### Hottest places in the recorder's programs (all processes)"
-	perf script -i "$WORK/perf.data" -F ip,sym,symoff 2>/dev/null | grep -oE 'tl_[a-z_]+\+0x[0-9a-f]+' | sort | uniq -c | sort -rn | head -15
+	perf script -i "$WORK/perf.data" -F ip,sym,symoff 2>/dev/null | { grep -oE 'tl_[a-z_]+\+0x[0-9a-f]+' || true; } | sort | uniq -c | sort -rn | top 15
 fi
 if [[ -n $KEEP ]]; then
 	mkdir -p "$KEEP"
