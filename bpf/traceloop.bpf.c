@@ -1117,13 +1117,109 @@ static __always_inline struct ring *slot_ring(__u32 slot)
 	return inner ? bpf_map_lookup_elem(inner, &zero) : 0;
 }
 
+/*
+ * Generations of the containers map: [0] is bumped by tl_cgroup_mkdir after it adds an entry,
+ * [1] by the recorder after each of its writes (LibbpfKernel). A CPU's cached view of a container
+ * (below) holds while both stand, so no write of the map is ever missed by the syscall programs:
+ * a capture level the recorder tightens, or a container it releases, applies from the next call.
+ * Two entries with one writer side each, so that the recorder's plain updates never race with
+ * the kernel's atomic adds.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} containers_gen SEC(".maps");
+
+#define TL_SLOT_NONE 0xfffffffeu /* a cached view of a cgroup that is not recorded */
+
+/*
+ * The last container entry a syscall program of this CPU looked up, for sys_enter and sys_exit:
+ * threads of one container keep running on a CPU, so most calls find theirs here and skip the
+ * container hash lookup (with the clock, what an unrecorded call pays most for), and so do
+ * the host's unrecorded processes, whose view says TL_SLOT_NONE.
+ */
+struct container_view {
+	__u64 cgid;       /* 0 while being written (no cgroup has id 0) */
+	__u64 gen[2];     /* containers_gen when the entry was read */
+	__u64 metrics_id; /* the container's own cgroup id (its parent's for a nested cgroup) */
+	__u32 slot;       /* the entry's slot (maybe TL_SLOT_PENDING), or TL_SLOT_NONE */
+	__u32 level;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct container_view);
+} container_views SEC(".maps");
+
+/*
+ * Fills *v with the view of container cgid and returns 1, or returns 0 when cgid is not recorded.
+ * On a preemptible kernel a syscall program can be preempted by another task's on the same CPU,
+ * so the cached view is written with its cgid zeroed first and set last, and read between two
+ * reads of that cgid: a reader never mixes a view with one written in between.
+ */
+static __always_inline int container_view(__u64 cgid, struct container_view *v)
+{
+	__u32 zero = 0, one = 1;
+	struct container_view *k = bpf_map_lookup_elem(&container_views, &zero);
+	__u64 *g0 = bpf_map_lookup_elem(&containers_gen, &zero);
+	__u64 *g1 = bpf_map_lookup_elem(&containers_gen, &one);
+	struct tl_container *c;
+	__u64 gen0, gen1;
+
+	if (!k || !g0 || !g1)
+		return 0;
+	/* Read before the lookup below, so a write after it is never cached as current. */
+	gen0 = *(volatile __u64 *)g0;
+	gen1 = *(volatile __u64 *)g1;
+	if (*(volatile __u64 *)&k->cgid == cgid) {
+		asm volatile("" ::: "memory");
+		v->gen[0] = k->gen[0];
+		v->gen[1] = k->gen[1];
+		v->metrics_id = k->metrics_id;
+		v->slot = k->slot;
+		v->level = k->level;
+		asm volatile("" ::: "memory");
+		if (*(volatile __u64 *)&k->cgid == cgid && v->gen[0] == gen0 && v->gen[1] == gen1)
+			return v->slot != TL_SLOT_NONE;
+	}
+	c = bpf_map_lookup_elem(&containers, &cgid);
+	v->gen[0] = gen0;
+	v->gen[1] = gen1;
+	v->slot = c ? c->slot : TL_SLOT_NONE;
+	v->level = c ? c->level : 0;
+	v->metrics_id = c && c->parent ? c->parent : cgid;
+	*(volatile __u64 *)&k->cgid = 0;
+	asm volatile("" ::: "memory");
+	k->gen[0] = gen0;
+	k->gen[1] = gen1;
+	k->metrics_id = v->metrics_id;
+	k->slot = v->slot;
+	k->level = v->level;
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&k->cgid = cgid;
+	return c != 0;
+}
+
+/* A recorded container without a ring (pending): counts the event it loses. */
+static __always_inline void count_missed(__u64 cgid)
+{
+	struct tl_container *c = bpf_map_lookup_elem(&containers, &cgid);
+
+	if (c)
+		__sync_fetch_and_add(&c->missed, 1);
+}
+
 SEC("tp_btf/sys_enter")
 int tl_sys_enter(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__u32 nr = (__u32)ctx[1], zero = 0, seq, len = sizeof(struct tl_enter);
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct tl_container *c;
+	struct container_view v;
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc = {};
 	struct inflight *in;
@@ -1132,8 +1228,7 @@ int tl_sys_enter(__u64 *ctx)
 	__u64 tag, ts, cgid;
 
 	cgid = task_cgroup_id(task);
-	c = bpf_map_lookup_elem(&containers, &cgid);
-	if (!c)
+	if (!container_view(cgid, &v))
 		return 0;
 	if (nr == TL_NR_URETPROBE) {
 		inflight_claim(task, cgid, TL_SLOT_SKIP);
@@ -1144,20 +1239,21 @@ int tl_sys_enter(__u64 *ctx)
 	ts = bpf_ktime_get_boot_ns();
 	if (TL_ABLATE == 2)
 		return ts == 0;
-	r = container_ring(c);
+	r = slot_ring(v.slot);
 	if (!r) {
 		/*
 		 * A pending container: a call whose exit finds a ring must not be timed from an older start
 		 * its exit never cleared. A call with a ring leaves its start in the in-flight slot, and
 		 * tl_sched_switch moves it to task storage only if the call leaves the CPU before its exit.
 		 */
+		count_missed(cgid);
 		metrics_enter(task, ts);
 		return 0;
 	}
 
 	regs_args(regs, cc.args);
 	cc.sp = regs->sp;
-	cc.level = c->level;
+	cc.level = v.level;
 	spec = TL_ABLATE == 3 ? 0 : bpf_map_lookup_elem(&captures, &nr);
 	if (spec && spec->enter) {
 		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
@@ -1189,10 +1285,10 @@ int tl_sys_enter(__u64 *ctx)
 	}
 	commit(&e->h, tag);
 
-	in = inflight_claim(task, cgid, c->slot);
+	in = inflight_claim(task, cgid, v.slot);
 	if (in) {
 		in->ts = ts;
-		in->metrics_id = c->parent ? c->parent : cgid;
+		in->metrics_id = v.metrics_id;
 		in->level = cc.level;
 	}
 
@@ -1211,7 +1307,7 @@ int tl_sys_exit(__u64 *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	long ret = (long)ctx[1];
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct tl_container *c;
+	struct container_view v;
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc = {};
 	__u32 nr, zero = 0, seq, len = sizeof(struct tl_exit);
@@ -1244,11 +1340,15 @@ int tl_sys_exit(__u64 *ctx)
 		}
 	}
 	if (!r) {
-		r = cgroup_ring(cgid, &c);
-		if (!r)
+		if (!container_view(cgid, &v))
 			return 0;
-		metrics_id = c->parent ? c->parent : cgid;
-		cc.level = c->level;
+		r = slot_ring(v.slot);
+		if (!r) {
+			count_missed(cgid);
+			return 0;
+		}
+		metrics_id = v.metrics_id;
+		cc.level = v.level;
 	}
 
 	if (TL_ABLATE == 1)
@@ -1508,7 +1608,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 	struct cgroup *cgrp = (struct cgroup *)ctx[0];
 	struct tl_container fresh = {}, *parent;
 	struct scratch *s;
-	__u64 id, parent_id;
+	__u64 id, parent_id, *gen;
 	__u32 zero = 0, slot, *level;
 
 	/* Only the hierarchy whose ids task_cgroup_id() returns. */
@@ -1555,6 +1655,10 @@ int tl_cgroup_mkdir(__u64 *ctx)
 			bpf_map_push_elem(&free_slots, &fresh.slot, 0);
 		return 0;
 	}
+	/* A task moved in at once may have cached the cgroup as unrecorded. */
+	gen = bpf_map_lookup_elem(&containers_gen, &zero);
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
 
 	notify(s, TL_CTL_CGROUP_NEW, fresh.slot, id, fresh.parent, 0, 0);
 	return 0;

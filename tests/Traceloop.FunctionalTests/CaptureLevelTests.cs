@@ -105,6 +105,91 @@ public sealed class CaptureLevelTests(ITestOutputHelper output)
         Assert.DoesNotContain(rings, r => Holds(r, paidToken));
     }
 
+    // Binds itself to CPU 0 and writes the first secret to /dev/null back to back until the test
+    // sets the first byte of /flag/flag (read through a shared mapping, so the wait makes no
+    // syscall), then writes the second secret 50 times and exits: those writes stay in the ring.
+    private static string PhasedWriterSource(string before, string after) => $$"""
+        #define _GNU_SOURCE
+        #include <fcntl.h>
+        #include <sched.h>
+        #include <string.h>
+        #include <sys/mman.h>
+        #include <unistd.h>
+        int main(void)
+        {
+            static const char before[] = "{{before}}", after[] = "{{after}}";
+            cpu_set_t cpus;
+            CPU_ZERO(&cpus);
+            CPU_SET(0, &cpus);
+            if (sched_setaffinity(0, sizeof cpus, &cpus))
+                return 1;
+            int flag_fd = open("/flag/flag", O_RDONLY);
+            volatile const char *flag = mmap(0, 4096, PROT_READ, MAP_SHARED, flag_fd, 0);
+            int fd = open("/dev/null", O_WRONLY);
+            if (flag_fd < 0 || flag == MAP_FAILED || fd < 0)
+                return 2;
+            while (!flag[0])
+                write(fd, before, strlen(before));
+            for (int i = 0; i < 50; i++)
+                write(fd, after, strlen(after));
+            return 0;
+        }
+        """;
+
+    /// <summary>
+    /// The syscall programs keep a per-CPU view of the container entry they last looked up, and a
+    /// thread that loops on one CPU keeps finding its own there. A level the recorder tightens
+    /// while it runs must still apply from its next calls: every write of the containers map
+    /// starts a new generation that no view outlives. The writer here never leaves its CPU nor
+    /// stops calling write, so a view kept past the change would copy its second secret too.
+    /// (Another task's syscall on that CPU also renews the view, so without the generations this
+    /// test fails only when none ran there between the change and the writer's next calls.)
+    /// </summary>
+    [Fact]
+    public async Task ALevelTightenedWhileTheContainerRuns_AppliesFromItsNextCalls()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        await using ApiServerFixture api = await ApiServerFixture.StartAsync(cts.Token);
+        DirectoryInfo work = Directory.CreateTempSubdirectory("traceloop-capture-");
+        string config = Path.Join(work.FullName, "config.json");
+        await File.WriteAllTextAsync(config, """{ "Capture": { "Default": "full" } }""", cts.Token);
+        string flagDir = Directory.CreateDirectory(Path.Join(work.FullName, "flag")).FullName;
+        await File.WriteAllBytesAsync(Path.Join(flagDir, "flag"), new byte[4096], cts.Token);
+        (string before, string after) = ($"pw-{Guid.NewGuid():N}", $"pw-{Guid.NewGuid():N}");
+        string program = await CopyIn(PhasedWriterSource(before, after), cts.Token);
+        (TestPod pod, string id) = NewPod("loop", "shop");
+        api.AddPod(pod);
+        await using RecorderProcess recorder = await RecorderProcess.StartAsync(
+            ["--kubeconfig", api.WriteKubeconfig(), "--node-name", Node, "--config", config, "--ring-size", "64K"], cts.Token);
+        Assert.NotEqual("", recorder.PinDir);
+        string rings = Path.Join(recorder.PinDir, "state", "rings");
+        bool InARing(string secret) => Directory.EnumerateFiles(rings).Any(r => Holds(RingBytes(r), secret));
+
+        await using RuncContainer writer = await RuncContainer.RunAsync(
+            new ContainerSpec { Id = id, PodUid = pod.Uid, Args = [program], ReadOnlyBinds = [(flagDir, "/flag")] }, cts.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(InARing(before)), TimeSpan.FromSeconds(20), "the full level to copy the first secret into the ring");
+
+        await File.WriteAllTextAsync(config, """
+            { "Capture": { "Default": "full", "Rules": [ { "Namespaces": "shop", "Level": "no-payload" } ] } }
+            """, cts.Token);
+        await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(cts.Token)).Any(c => c.Id == id && c.CaptureLevel == CaptureLevelNames.NoPayload),
+            TimeSpan.FromSeconds(10), "the reloaded level to reach the container");
+        await using (FileStream flag = File.OpenWrite(Path.Join(flagDir, "flag")))
+        {
+            flag.WriteByte(1);
+        }
+        Assert.Equal(0, await writer.WaitForExitAsync(cts.Token));
+
+        // Its 50 last writes fit the ring many times over, and none of them copied the secret.
+        string text = await recorder.Client.GetDumpTextAsync(id, ct: cts.Token);
+        string[] writes = [.. text.Split('\n').Where(l => l.Contains("write(", StringComparison.Ordinal))];
+        output.WriteLine(string.Join('\n', writes[^Math.Min(writes.Length, 5)..]));
+        Assert.True(writes.Length >= 50, $"only {writes.Length} writes in the dump");
+        Assert.All(writes[^50..], l => Assert.Contains(", 0x", l, StringComparison.Ordinal));
+        Assert.False(InARing(after), "a write after the level changed copied its buffer");
+        Assert.DoesNotContain(after, text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnUnknownLevel_IsRefusedAtStartInOneSentence()
     {

@@ -42,7 +42,7 @@ internal sealed partial class KernelProbes : IDisposable
 
     /// <summary>The maps the recorder uses, pinned under these names.</summary>
     private static readonly string[] PinnedMaps =
-        ["containers", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta",
+        ["containers", "containers_gen", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta",
          "syscall_stats", "syscall_errors", "syscall_series", "metrics_drops", "exec_notices", "exec_drops"];
 
     private readonly SafeBpfObjectHandle? _object;
@@ -63,6 +63,7 @@ internal sealed partial class KernelProbes : IDisposable
             return m;
         }
         Containers = Add("containers");
+        ContainersGeneration = Add("containers_gen");
         Rings = Add("rings");
         FreeSlots = Add("free_slots");
         Control = Add("control");
@@ -91,6 +92,12 @@ internal sealed partial class KernelProbes : IDisposable
 
     /// <summary>cgroup id → <see cref="tl_container"/>.</summary>
     public BpfMap Containers { get; }
+
+    /// <summary>
+    /// [0] kernel, [1] recorder: bumped after every write of <see cref="Containers"/>, so that the
+    /// syscall programs' per-CPU views of it never outlive one (bpf/traceloop.bpf.c, container_view).
+    /// </summary>
+    public BpfMap ContainersGeneration { get; }
 
     /// <summary>slot → ring map fd (array of maps).</summary>
     public BpfMap Rings { get; }

@@ -6,6 +6,13 @@ namespace Traceloop.Recorder.Containers;
 /// <summary>The kernel seam over the loaded BPF object: each call is one map operation.</summary>
 internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
 {
+    /// <summary>The recorder's entry of containers_gen: the kernel's is [0].</summary>
+    private const uint RecorderGeneration = 1;
+
+    private readonly Lock _generationLock = new();
+    // Continued from the map, not restarted: a recorder that takes over must never write a value
+    // that some CPU's cached view was read under.
+    private ulong _generation = probes.ContainersGeneration.TryLookup(RecorderGeneration, out ulong g) ? g : 0;
     private bool _inherited;
 
     public int RingSize => probes.Config.RingSize;
@@ -37,6 +44,7 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
         try
         {
             probes.Containers.Update(cgroupId, value, Interop.Libbpf.BPF_NOEXIST);
+            ContainersChanged();
             return true;
         }
         catch (BpfException e) when (e.Errno == Errno.EEXIST)
@@ -45,9 +53,30 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
         }
     }
 
-    public void UpdateContainer(ulong cgroupId, tl_container value) => probes.Containers.Update(cgroupId, value, Interop.Libbpf.BPF_EXIST);
+    public void UpdateContainer(ulong cgroupId, tl_container value)
+    {
+        probes.Containers.Update(cgroupId, value, Interop.Libbpf.BPF_EXIST);
+        ContainersChanged();
+    }
 
-    public void RemoveContainer(ulong cgroupId) => probes.Containers.Delete(cgroupId);
+    public void RemoveContainer(ulong cgroupId)
+    {
+        probes.Containers.Delete(cgroupId);
+        ContainersChanged();
+    }
+
+    /// <summary>
+    /// After a write of the containers map: a new generation, so that no CPU goes on using its view
+    /// of the entry from before (a released container, a tightened capture level). Under a lock, so
+    /// that two writers never store their generations out of order.
+    /// </summary>
+    private void ContainersChanged()
+    {
+        lock (_generationLock)
+        {
+            probes.ContainersGeneration.Update(RecorderGeneration, ++_generation);
+        }
+    }
 
     public bool TryGetContainer(ulong cgroupId, out tl_container value) => probes.Containers.TryLookup(cgroupId, out value);
 
