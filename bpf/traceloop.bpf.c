@@ -739,6 +739,16 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 	default:
 		return 1;
 	}
+	/*
+	 * The padding up to 8 bytes goes into the record with the payload. Scratch is per CPU, not per
+	 * container: left as it was, it would carry up to 7 bytes of whatever another container's call
+	 * on this CPU gathered there last. (room kept off + sizeof(*p) + len within TL_MAX_PAYLOAD.)
+	 */
+	if (p->len & 7) {
+		__u64 *tail = (__u64 *)SCRATCH_AT(s, off + sizeof(*p) + (p->len & ~7u));
+
+		*tail &= (1ull << ((p->len & 7) * 8)) - 1;
+	}
 	c->off = off + sizeof(*p) + round8(p->len);
 	c->npayloads++;
 	return 0;

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Kubernetes;
@@ -96,7 +94,7 @@ public sealed class CaptureLevelTests(ITestOutputHelper output)
 
         // The rings themselves: the full namespace's secrets are found by the same search, so its
         // failing to find the restricted namespace's means they were never copied.
-        byte[][] rings = [.. Directory.EnumerateFiles(Path.Join(recorder.PinDir, "state", "rings")).Select(RingBytes)];
+        byte[][] rings = PinnedRings.All(recorder.PinDir);
         Assert.NotEmpty(rings);
         Assert.Contains(rings, r => Holds(r, shopSecret));
         Assert.Contains(rings, r => Holds(r, shopToken));
@@ -162,8 +160,7 @@ public sealed class CaptureLevelTests(ITestOutputHelper output)
         await using RecorderProcess recorder = await RecorderProcess.StartAsync(
             ["--kubeconfig", api.WriteKubeconfig(), "--node-name", Node, "--config", config, "--ring-size", "64K"], cts.Token);
         Assert.NotEqual("", recorder.PinDir);
-        string rings = Path.Join(recorder.PinDir, "state", "rings");
-        bool InARing(string secret) => Directory.EnumerateFiles(rings).Any(r => Holds(RingBytes(r), secret));
+        bool InARing(string secret) => PinnedRings.All(recorder.PinDir).Any(r => Holds(r, secret));
 
         await using RuncContainer writer = await RuncContainer.RunAsync(
             new ContainerSpec { Id = id, PodUid = pod.Uid, Args = [program], ReadOnlyBinds = [(flagDir, "/flag")] }, cts.Token);
@@ -227,14 +224,7 @@ public sealed class CaptureLevelTests(ITestOutputHelper output)
         }, id);
     }
 
-    /// <summary>A pinned ring's whole value (header, data and overhang), as bpftool reads it.</summary>
-    private static byte[] RingBytes(string pin)
-    {
-        using JsonDocument dump = JsonDocument.Parse(KernelMaps.Run("bpftool", "-j", "map", "dump", "pinned", pin));
-        return [.. dump.RootElement[0].GetProperty("value").EnumerateArray().Select(b => Convert.ToByte(b.GetString(), 16))];
-    }
-
-    private static bool Holds(byte[] ring, string text) => ring.AsSpan().IndexOf(Encoding.ASCII.GetBytes(text)) >= 0;
+    private static bool Holds(byte[] ring, string text) => PinnedRings.Holds(ring, text);
 
     private static void AssertLine(string text, string call, string part) =>
         Assert.True(
