@@ -149,42 +149,50 @@ public sealed class CaptureLevelTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource(Timeout);
         await using ApiServerFixture api = await ApiServerFixture.StartAsync(cts.Token);
         DirectoryInfo work = Directory.CreateTempSubdirectory("traceloop-capture-");
-        string config = Path.Join(work.FullName, "config.json");
-        await File.WriteAllTextAsync(config, """{ "Capture": { "Default": "full" } }""", cts.Token);
-        string flagDir = Directory.CreateDirectory(Path.Join(work.FullName, "flag")).FullName;
-        await File.WriteAllBytesAsync(Path.Join(flagDir, "flag"), new byte[4096], cts.Token);
-        (string before, string after) = ($"pw-{Guid.NewGuid():N}", $"pw-{Guid.NewGuid():N}");
-        string program = await CopyIn(PhasedWriterSource(before, after), cts.Token);
-        (TestPod pod, string id) = NewPod("loop", "shop");
-        api.AddPod(pod);
-        await using RecorderProcess recorder = await RecorderProcess.StartAsync(
-            ["--kubeconfig", api.WriteKubeconfig(), "--node-name", Node, "--config", config, "--ring-size", "64K"], cts.Token);
-        Assert.NotEqual("", recorder.PinDir);
-        bool InARing(string secret) => PinnedRings.All(recorder.PinDir).Any(r => Holds(r, secret));
-
-        await using RuncContainer writer = await RuncContainer.RunAsync(
-            new ContainerSpec { Id = id, PodUid = pod.Uid, Args = [program], ReadOnlyBinds = [(flagDir, "/flag")] }, cts.Token);
-        await Eventually.TrueAsync(() => Task.FromResult(InARing(before)), TimeSpan.FromSeconds(20), "the full level to copy the first secret into the ring");
-
-        await File.WriteAllTextAsync(config, """
-            { "Capture": { "Default": "full", "Rules": [ { "Namespaces": "shop", "Level": "no-payload" } ] } }
-            """, cts.Token);
-        await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(cts.Token)).Any(c => c.Id == id && c.CaptureLevel == CaptureLevelNames.NoPayload),
-            TimeSpan.FromSeconds(10), "the reloaded level to reach the container");
-        await using (FileStream flag = File.OpenWrite(Path.Join(flagDir, "flag")))
+        try
         {
-            flag.WriteByte(1);
-        }
-        Assert.Equal(0, await writer.WaitForExitAsync(cts.Token));
+            string config = Path.Join(work.FullName, "config.json");
+            await File.WriteAllTextAsync(config, """{ "Capture": { "Default": "full" } }""", cts.Token);
+            string flagDir = Directory.CreateDirectory(Path.Join(work.FullName, "flag")).FullName;
+            await File.WriteAllBytesAsync(Path.Join(flagDir, "flag"), new byte[4096], cts.Token);
+            (string before, string after) = ($"pw-{Guid.NewGuid():N}", $"pw-{Guid.NewGuid():N}");
+            string program = await CopyIn(PhasedWriterSource(before, after), cts.Token);
+            (TestPod pod, string id) = NewPod("loop", "shop");
+            api.AddPod(pod);
+            await using RecorderProcess recorder = await RecorderProcess.StartAsync(
+                ["--kubeconfig", api.WriteKubeconfig(), "--node-name", Node, "--config", config, "--ring-size", "64K"], cts.Token);
+            Assert.NotEqual("", recorder.PinDir);
+            bool InARing(string secret) => PinnedRings.All(recorder.PinDir).Any(r => Holds(r, secret));
 
-        // Its 50 last writes fit the ring many times over, and none of them copied the secret.
-        string text = await recorder.Client.GetDumpTextAsync(id, ct: cts.Token);
-        string[] writes = [.. text.Split('\n').Where(l => l.Contains("write(", StringComparison.Ordinal))];
-        output.WriteLine(string.Join('\n', writes[^Math.Min(writes.Length, 5)..]));
-        Assert.True(writes.Length >= 50, $"only {writes.Length} writes in the dump");
-        Assert.All(writes[^50..], l => Assert.Contains(", 0x", l, StringComparison.Ordinal));
-        Assert.False(InARing(after), "a write after the level changed copied its buffer");
-        Assert.DoesNotContain(after, text, StringComparison.Ordinal);
+            await using RuncContainer writer = await RuncContainer.RunAsync(
+                new ContainerSpec { Id = id, PodUid = pod.Uid, Args = [program], ReadOnlyBinds = [(flagDir, "/flag")] }, cts.Token);
+            await Eventually.TrueAsync(() => Task.FromResult(InARing(before)), TimeSpan.FromSeconds(20), "the full level to copy the first secret into the ring");
+
+            await File.WriteAllTextAsync(config, """
+                { "Capture": { "Default": "full", "Rules": [ { "Namespaces": "shop", "Level": "no-payload" } ] } }
+                """, cts.Token);
+            await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(cts.Token)).Any(c => c.Id == id && c.CaptureLevel == CaptureLevelNames.NoPayload),
+                TimeSpan.FromSeconds(10), "the reloaded level to reach the container");
+            await using (FileStream flag = File.OpenWrite(Path.Join(flagDir, "flag")))
+            {
+                flag.WriteByte(1);
+            }
+            Assert.Equal(0, await writer.WaitForExitAsync(cts.Token));
+
+            // Its 50 last writes fit its part of the ring several times over, and none copied the secret.
+            string text = await recorder.Client.GetDumpTextAsync(id, ct: cts.Token);
+            string[] writes = [.. text.Split('\n').Where(l => l.Contains("write(", StringComparison.Ordinal))];
+            output.WriteLine(string.Join('\n', writes[^Math.Min(writes.Length, 5)..]));
+            Assert.True(writes.Length >= 50, $"only {writes.Length} writes in the dump");
+            Assert.All(writes[^50..], l => Assert.Contains(", 0x", l, StringComparison.Ordinal));
+            Assert.False(InARing(after), "a write after the level changed copied its buffer");
+            Assert.DoesNotContain(after, text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            // The container and the recorder are gone by now: their scopes ended with the try block.
+            work.Delete(recursive: true);
+        }
     }
 
     [Fact]
