@@ -551,21 +551,15 @@ progcost_values() { # config workload: enter + exit ns per recorded syscall, one
 }
 
 # What counting costs, one figure per round: (on − its floor) − (off − its floor), each side's floor
-# being the empty hook's two programs measured beside it. The floor moves with the machine between
-# the two halves of a round (by 5 ns and more on a busy VM host), and the recorder's rows move with
-# it; taking each side's own floor out before the difference removes that drift.
-progcost_paired() { # workload: one difference per round
-	awk -F'\t' -v w="$1" '$3 == w { k = $1 SUBSEP $2; if ($4 ~ /^tl_sys_/) t[k] += $5; else if ($4 ~ /^empty_/) f[k] += $5; r[$1] = 1 }
-		END { for (i in r) if ((i SUBSEP "on") in t && (i SUBSEP "off") in t)
-			print (t[i SUBSEP "on"] - f[i SUBSEP "on"]) - (t[i SUBSEP "off"] - f[i SUBSEP "off"]) }' "$PROGCOST_RAW"
-}
-
-# One program's on − off per round, each side less its own floor (the empty hook's program of the
-# same tracepoint). Counting happens in sys_exit; sys_enter is the same program either way, so its
-# row says how much of a difference the machine alone makes, plus what the counting's memory costs
-# the entry in cache misses.
-progcost_program() { # workload enter|exit
-	awk -F'\t' -v w="$1" -v p="sys_$2" '$3 == w && ($4 == "tl_" p || $4 == "empty_" p) { k = $1 SUBSEP $2; if ($4 ~ /^tl_/) t[k] = $5; else f[k] = $5; r[$1] = 1 }
+# being the empty hook's programs measured beside it. The floor moves with the machine between the
+# two halves of a round (by 5 ns and more on a busy VM host), and the recorder's rows move with it;
+# taking each side's own floor out before the difference removes that drift. Without a program, both
+# programs together; with one, that program alone. Counting happens in sys_exit; sys_enter is the
+# same program either way, so its figure says how much the machine alone moves, plus what the
+# counting's memory costs the entry in cache misses.
+progcost_paired() { # workload [enter|exit]: one difference per round
+	awk -F'\t' -v w="$1" -v p="^(tl|empty)_sys_${2:-(enter|exit)}$" '$3 == w && $4 ~ p {
+			k = $1 SUBSEP $2; if ($4 ~ /^tl_/) t[k] += $5; else f[k] += $5; r[$1] = 1 }
 		END { for (i in r) if ((i SUBSEP "on") in t && (i SUBSEP "off") in t)
 			print (t[i SUBSEP "on"] - f[i SUBSEP "on"]) - (t[i SUBSEP "off"] - f[i SUBSEP "off"]) }' "$PROGCOST_RAW"
 }
@@ -581,7 +575,7 @@ progcost_rows() {
 		read -r cost lo hi _ < <(progcost_paired "$w" | stats)
 		row "$w" "metrics: on − off (kernel statistics, per round, each side less its own floor)" "$n" "$(fmt "$cost" 1) ns/syscall" "$(fmt "$lo" 1)–$(fmt "$hi" 1)" "" "" "≤ 20 ns per syscall (issue 16)" "$(pass_fail cmp_le "$cost" 20)" ""
 		for p in exit enter; do
-			read -r cost lo hi _ < <(progcost_program "$w" "$p" | stats)
+			read -r cost lo hi _ < <(progcost_paired "$w" "$p" | stats)
 			row "$w" "… of which sys_$p (on − off, each less its floor)" "$n" "$(fmt "$cost" 1) ns/syscall" "$(fmt "$lo" 1)–$(fmt "$hi" 1)" "" "" \
 				"$([[ $p == exit ]] && echo "where the counting runs" || echo "the same program either way: drift and cache")" "" ""
 		done
