@@ -828,16 +828,53 @@ struct {
 } syscall_start SEC(".maps");
 
 /*
- * Sized by the recorder from its container count (at most TL_METRICS_MAX_SYSCALLS + 1 series
- * each); not preallocated, so the memory follows the series that exist.
+ * The series: entries of a per-CPU array, drawn from free_series by a container's first call of a
+ * syscall. Sized by the recorder (--metrics-series), which fills free_series with 1..n-1 (0 means
+ * "none") and zeroes a series on every CPU before it puts it back. Preallocated, so the memory is
+ * the stated budget from the start: sizeof(struct tl_syscall_stats) per series per possible CPU.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 128 * (TL_METRICS_MAX_SYSCALLS + 1));
-	__type(key, struct tl_syscall_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
 	__type(value, struct tl_syscall_stats);
 } syscall_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 8192);
+	__type(value, __u32);
+} free_series SEC(".maps");
+
+/* Rows (struct tl_metrics_row), one per counted container, sized and queued like the series. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 129);
+	__type(key, __u32);
+	__type(value, struct tl_metrics_row);
+} metrics_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 129);
+	__type(value, __u32);
+} free_metrics_rows SEC(".maps");
+
+/* Container (its own cgroup id) -> its row. Looked up only when a CPU's container view is refilled. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, __u64);
+	__type(value, __u32);
+} metrics_row_ids SEC(".maps");
+
+/* Syscall numbers outside a row (struct tl_metrics_wide_key) -> their series. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tl_metrics_wide_key);
+	__type(value, __u32);
+} metrics_wide SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -847,23 +884,12 @@ struct {
 	__type(value, __u64);
 } syscall_errors SEC(".maps");
 
-/* cgroup id -> distinct syscalls it has a series for, so the cap holds without a map walk. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 128);
-	__type(key, __u64);
-	__type(value, __u32);
-} syscall_series SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TL_METRICS_NDROPS);
 	__type(key, __u32);
 	__type(value, __u64);
 } metrics_drops SEC(".maps");
-
-/* A new series starts from this (a global, so no 200-byte zero value on the stack). */
-struct tl_syscall_stats metrics_zero;
 
 static __always_inline void metrics_drop(__u32 reason)
 {
@@ -900,52 +926,119 @@ static __always_inline __u32 metrics_bucket(__u64 ns)
 	return log < TL_METRICS_BUCKETS ? log : TL_METRICS_BUCKETS - 1;
 }
 
-/* The container's first call of a syscall: a new series, or the other series past the cap. */
-static __always_inline struct tl_syscall_stats *metrics_new_series(struct tl_syscall_key *key)
+/*
+ * The row of the container metrics_id, taken from free_metrics_rows on its first lookup; 0 when
+ * none is left (its calls are then counted as not fitting). Called where a CPU refills its
+ * container view, which keeps the row, so a syscall pays for this hash lookup only then.
+ */
+static __always_inline __u32 metrics_row_of(__u64 metrics_id)
 {
-	struct tl_syscall_stats *st;
-	__u32 zero = 0, *n;
+	__u32 *row, fresh;
 
-	n = bpf_map_lookup_elem(&syscall_series, &key->cgroup_id);
-	if (!n) {
-		bpf_map_update_elem(&syscall_series, &key->cgroup_id, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&syscall_series, &key->cgroup_id);
-		if (!n)
-			return 0;
+	if (!cfg.metrics)
+		return 0;
+	row = bpf_map_lookup_elem(&metrics_row_ids, &metrics_id);
+	if (row)
+		return *row;
+	if (bpf_map_pop_elem(&free_metrics_rows, &fresh))
+		return 0;
+	if (bpf_map_update_elem(&metrics_row_ids, &metrics_id, &fresh, BPF_NOEXIST)) {
+		/* Another CPU gave it one first (or the map is full): that row, and this one goes back. */
+		bpf_map_push_elem(&free_metrics_rows, &fresh, 0);
+		row = bpf_map_lookup_elem(&metrics_row_ids, &metrics_id);
+		return row ? *row : 0;
 	}
-	if (*n >= TL_METRICS_MAX_SYSCALLS) {
-		key->nr = TL_METRICS_OTHER;
-		metrics_drop(TL_METRICS_FOLDED);
-		st = bpf_map_lookup_elem(&syscall_stats, key);
-		if (st)
-			return st;
-	} else {
-		/* Two CPUs racing for one new syscall may both count it: the cap errs low, never high. */
-		__sync_fetch_and_add(n, 1);
+	return fresh;
+}
+
+/* Puts a fresh series into *place unless another CPU did first; returns the one in place, 0 if none. */
+static __always_inline __u32 metrics_claim(__u32 *place)
+{
+	__u32 fresh, old;
+
+	if (bpf_map_pop_elem(&free_series, &fresh))
+		return 0;
+	old = __sync_val_compare_and_swap(place, 0, fresh);
+	if (old) {
+		bpf_map_push_elem(&free_series, &fresh, 0);
+		return old;
 	}
-	bpf_map_update_elem(&syscall_stats, key, &metrics_zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&syscall_stats, key);
+	return fresh;
 }
 
 /*
- * Counts one call of the container metrics_id. start is the call's entry time, 0 when it is not
- * known here: then it is taken from the task's storage, where every recorded entry leaves it.
+ * The container's first call of a syscall: a new series, or past the cap the other series, and
+ * *nr becomes TL_METRICS_OTHER. place is the syscall's place in the row, or NULL for a number
+ * outside it (metrics_wide).
  */
-static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics_id, __u32 nr, long ret, __u64 now,
-					 __u64 start)
+static __always_inline __u32 metrics_new_series(struct tl_metrics_row *r, __u32 row, __u32 *place, __u32 *nr)
 {
-	struct tl_syscall_key key = { .cgroup_id = metrics_id, .nr = nr };
+	struct tl_metrics_wide_key wk = { .row = row, .nr = *nr };
+	__u32 s, *found;
+
+	/* The count only grows: two CPUs racing for one new syscall may both take a place, so the cap errs low, never high. */
+	if (r->count >= TL_METRICS_MAX_SYSCALLS || __sync_fetch_and_add(&r->count, 1) >= TL_METRICS_MAX_SYSCALLS) {
+		metrics_drop(TL_METRICS_FOLDED);
+		*nr = TL_METRICS_OTHER;
+		s = r->series[TL_METRICS_ROW_OTHER];
+		return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
+	}
+	if (place)
+		return metrics_claim(place);
+	if (bpf_map_pop_elem(&free_series, &s))
+		return 0;
+	if (bpf_map_update_elem(&metrics_wide, &wk, &s, BPF_NOEXIST)) {
+		bpf_map_push_elem(&free_series, &s, 0);
+		found = bpf_map_lookup_elem(&metrics_wide, &wk);
+		return found ? *found : 0;
+	}
+	return s;
+}
+
+/*
+ * The series of syscall *nr in row, made on its first call; 0 when there is no room for one. *nr
+ * becomes TL_METRICS_OTHER for a call folded into the other series.
+ */
+static __always_inline __u32 metrics_series(__u32 row, __u32 *nr)
+{
+	struct tl_metrics_row *r = bpf_map_lookup_elem(&metrics_rows, &row);
+	struct tl_metrics_wide_key wk = { .row = row, .nr = *nr };
+	__u32 i, s, *found;
+
+	if (!r || !row)
+		return 0;
+	if (*nr < TL_METRICS_ROW_NRS || *nr == 0xffffffffu) {
+		i = *nr < TL_METRICS_ROW_NRS ? *nr : TL_METRICS_ROW_UNNUMBERED;
+		s = r->series[i];
+		return s ? s : metrics_new_series(r, row, &r->series[i], nr);
+	}
+	if (*nr == TL_METRICS_OTHER) {
+		/* syscall(-2): no series of its own, so it cannot pass for the other series. */
+		s = r->series[TL_METRICS_ROW_OTHER];
+		return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
+	}
+	found = bpf_map_lookup_elem(&metrics_wide, &wk);
+	return found ? *found : metrics_new_series(r, row, 0, nr);
+}
+
+/*
+ * Counts one call of the container metrics_id, whose row is row. start is the call's entry time,
+ * 0 when it is not known here: then it is taken from the task's storage, where every recorded
+ * entry leaves it.
+ */
+static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics_id, __u32 row, __u32 nr, long ret,
+					 __u64 now, __u64 start)
+{
 	struct tl_syscall_stats *st;
+	__u32 s;
 
 	if (!cfg.metrics)
 		return;
-	st = bpf_map_lookup_elem(&syscall_stats, &key);
+	s = metrics_series(row, &nr);
+	st = s ? bpf_map_lookup_elem(&syscall_stats, &s) : 0;
 	if (!st) {
-		st = metrics_new_series(&key);
-		if (!st) {
-			metrics_drop(TL_METRICS_MAP_FULL);
-			return;
-		}
+		metrics_drop(TL_METRICS_MAP_FULL);
+		return;
 	}
 	/*
 	 * Plain adds: the values are this CPU's, and a program is not migrated while it runs. Only a
@@ -969,7 +1062,7 @@ static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics
 			st->buckets[b] += 1;
 	}
 	if (ret < 0 && ret >= -4095) {
-		struct tl_errno_key ek = { .cgroup_id = key.cgroup_id, .nr = key.nr, .err = -ret };
+		struct tl_errno_key ek = { .cgroup_id = metrics_id, .nr = nr, .err = -ret };
 		__u64 one = 1, *n;
 
 		st->errors += 1;
@@ -1070,7 +1163,7 @@ struct inflight {
 	__u32 slot;       /* the ring the entry went to; TL_SLOT_SKIP: its exit records nothing */
 	__u32 level;      /* the container's capture level at entry */
 	__u32 tid;        /* the task's thread id at entry (execve by a thread other than the leader changes it) */
-	__u32 pad;
+	__u32 metrics_row; /* the container's metrics row (0: none) */
 };
 
 struct {
@@ -1156,6 +1249,8 @@ struct container_view {
 	__u64 metrics_id; /* the container's own cgroup id (its parent's for a nested cgroup) */
 	__u32 slot;       /* the entry's slot (maybe TL_SLOT_PENDING), or TL_SLOT_NONE */
 	__u32 level;
+	__u32 metrics_row; /* its metrics row (0: none, or metrics off) */
+	__u32 pad;
 };
 
 struct {
@@ -1190,6 +1285,7 @@ static __always_inline int container_view(__u64 cgid, struct container_view *v)
 		v->gen[0] = k->gen[0];
 		v->gen[1] = k->gen[1];
 		v->metrics_id = k->metrics_id;
+		v->metrics_row = k->metrics_row;
 		v->slot = k->slot;
 		v->level = k->level;
 		asm volatile("" ::: "memory");
@@ -1202,11 +1298,13 @@ static __always_inline int container_view(__u64 cgid, struct container_view *v)
 	v->slot = c ? c->slot : TL_SLOT_NONE;
 	v->level = c ? c->level : 0;
 	v->metrics_id = c && c->parent ? c->parent : cgid;
+	v->metrics_row = c ? metrics_row_of(v->metrics_id) : 0;
 	*(volatile __u64 *)&k->cgid = 0;
 	asm volatile("" ::: "memory");
 	k->gen[0] = gen0;
 	k->gen[1] = gen1;
 	k->metrics_id = v->metrics_id;
+	k->metrics_row = v->metrics_row;
 	k->slot = v->slot;
 	k->level = v->level;
 	asm volatile("" ::: "memory");
@@ -1299,6 +1397,7 @@ int tl_sys_enter(__u64 *ctx)
 	if (in) {
 		in->ts = ts;
 		in->metrics_id = v.metrics_id;
+		in->metrics_row = v.metrics_row;
 		in->level = cc.level;
 	}
 
@@ -1325,6 +1424,7 @@ int tl_sys_exit(__u64 *ctx)
 	struct tl_exit *x;
 	struct ring *r = 0;
 	__u64 tag, now, cgid, metrics_id = 0, start = 0;
+	__u32 metrics_row = 0;
 
 	cgid = task_cgroup_id(task);
 	nr = regs->orig_ax;
@@ -1346,6 +1446,7 @@ int tl_sys_exit(__u64 *ctx)
 		if (in->tid == task->pid && in->cgid == cgid) {
 			r = slot_ring(in->slot);
 			metrics_id = in->metrics_id;
+			metrics_row = in->metrics_row;
 			cc.level = in->level;
 		}
 	}
@@ -1358,6 +1459,7 @@ int tl_sys_exit(__u64 *ctx)
 			return 0;
 		}
 		metrics_id = v.metrics_id;
+		metrics_row = v.metrics_row;
 		cc.level = v.level;
 	}
 
@@ -1367,7 +1469,7 @@ int tl_sys_exit(__u64 *ctx)
 	now = bpf_ktime_get_boot_ns();
 	if (TL_ABLATE == 2)
 		return now == 0;
-	metrics_exit(task, metrics_id, nr, ret, now, start);
+	metrics_exit(task, metrics_id, metrics_row, nr, ret, now, start);
 	spec = TL_ABLATE == 3 ? 0 : bpf_map_lookup_elem(&captures, &nr);
 	if (spec && (spec->exit || refetch_pending)) {
 		struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);

@@ -360,7 +360,7 @@ struct tl_control {
 #define TL_NR_URETPROBE 0xffffffffu
 #endif
 
-#define TL_STATE_VERSION 4
+#define TL_STATE_VERSION 5
 
 /* The one value of the meta map, written by the recorder after everything else is pinned. */
 struct tl_meta {
@@ -418,9 +418,12 @@ struct tl_config {
 
 /*
  * Syscall metrics (docs/METRICS.md), counted at sys_exit of containers with a ring when the
- * recorder loads with metrics on. Keyed by the container's own cgroup id (a nested cgroup counts
- * for its container), never by ring slot: slots are reused, ids are not. Per-CPU values, which
- * the recorder sums.
+ * recorder loads with metrics on. A container (its own cgroup id: a nested cgroup counts for its
+ * container) gets a row the first time a syscall program looks it up; the row maps its syscalls
+ * to series, which are entries of a per-CPU array drawn from a node-wide pool. So a counted call
+ * costs two array lookups, which the kernel inlines, where a hash keyed by (container, syscall)
+ * cost some 25 ns. Rows and series go back to their pools when the recorder forgets the
+ * container, zeroed first.
  *
  * Latency buckets are log2 of nanoseconds: bucket 0 holds calls under 2^10 ns, bucket b holds
  * [2^(b+9), 2^(b+10)) ns, the last one everything from 2^32 ns (4.3 s) on.
@@ -434,10 +437,27 @@ struct tl_config {
 #define TL_METRICS_MAX_SYSCALLS 128
 #define TL_METRICS_OTHER 0xfffffffeu /* not -1: a sys_exit whose orig_ax the kernel set to -1 (no restart) is its own series */
 
-struct tl_syscall_key {
-	__u64 cgroup_id;
-	__u32 nr;        /* the syscall, or TL_METRICS_OTHER */
+/*
+ * A row's places: syscalls below TL_METRICS_ROW_NRS by number, then -1 (rt_sigreturn's exit, and
+ * every call the kernel will not restart), then the other series. Numbers no kernel has go through
+ * the metrics_wide hash instead: only failing calls (ENOSYS) have them.
+ */
+#define TL_METRICS_ROW_NRS 512
+#define TL_METRICS_ROW_UNNUMBERED TL_METRICS_ROW_NRS
+#define TL_METRICS_ROW_OTHER (TL_METRICS_ROW_NRS + 1)
+#define TL_METRICS_ROW_LEN (TL_METRICS_ROW_NRS + 2)
+
+/* A container's syscalls: the index of each one's series in syscall_stats, 0 for none yet. */
+struct tl_metrics_row {
+	__u32 count;     /* series taken against TL_METRICS_MAX_SYSCALLS (may pass it by the losers of a race) */
 	__u32 pad;
+	__u32 series[TL_METRICS_ROW_LEN];
+};
+
+/* Key of metrics_wide: a syscall number outside the row, of the container with that row. */
+struct tl_metrics_wide_key {
+	__u32 row;
+	__u32 nr;
 };
 
 struct tl_syscall_stats {
@@ -449,7 +469,7 @@ struct tl_syscall_stats {
 
 struct tl_errno_key {
 	__u64 cgroup_id;
-	__u32 nr;        /* as in tl_syscall_key */
+	__u32 nr;        /* the syscall, or TL_METRICS_OTHER */
 	__u32 err;       /* the positive errno */
 };
 

@@ -58,6 +58,7 @@ var switches = new Dictionary<string, string>
     ["--trigger-cooldown"] = nameof(CrashOptions.TriggerCooldown),
     ["--metrics"] = nameof(MetricsOptions.Metrics),
     ["--metrics-address"] = nameof(MetricsOptions.MetricsAddress),
+    ["--metrics-series"] = nameof(MetricsOptions.MetricsSeries),
 };
 
 if (args.Contains("--help") || args.Contains("-h"))

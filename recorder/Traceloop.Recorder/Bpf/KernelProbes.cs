@@ -12,15 +12,23 @@ namespace Traceloop.Recorder.Bpf;
 /// <param name="MaxArgv">execve arguments kept.</param>
 /// <param name="MaxTlsBytes">Bytes of plaintext kept per TLS record.</param>
 /// <param name="Triggers">Which crash triggers are on; the others cost nothing (their programs are not loaded, their checks are compiled out).</param>
-/// <param name="Metrics">Count syscalls, errors and latency per container (the syscall_* maps); off, the programs carry no trace of it.</param>
+/// <param name="Metrics">Count syscalls, errors and latency per container (the syscall_* and metrics_* maps); off, the programs carry no trace of it.</param>
+/// <param name="MetricsSeries">The node-wide pool of syscall series (one per container and syscall), preallocated per CPU; index 0 is kept apart as "none".</param>
 /// <param name="Cpus">The CPU count the rings are split for; 0 for this machine's possible CPUs.</param>
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
     IReadOnlyDictionary<int, tl_syscall_captures> Captures,
     uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default,
-    bool Metrics = false, int Cpus = 0, int MaxTlsBytes = 64)
+    bool Metrics = false, int Cpus = 0, int MaxTlsBytes = 64, int MetricsSeries = 8192)
 {
     /// <summary>How every container's ring is split into per-CPU sub-rings: the programs and the rings must agree.</summary>
     public RingGeometry Rings => RingGeometry.For(RingSize, Cpus > 0 ? Cpus : PossibleCpus.Count);
+
+    /// <summary>
+    /// Metrics rows, index 0 included (it means "none"): a container with a ring has one, and a row
+    /// goes back to its pool only when the pruner forgets its container, some seconds after its slot
+    /// was freed for another, so twice the slots.
+    /// </summary>
+    public int MetricsRows => 2 * MaxSlots + 1;
 }
 
 /// <summary>The kernel side of the crash triggers.</summary>
@@ -43,7 +51,8 @@ internal sealed partial class KernelProbes : IDisposable
     /// <summary>The maps the recorder uses, pinned under these names.</summary>
     private static readonly string[] PinnedMaps =
         ["containers", "containers_gen", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta",
-         "syscall_stats", "syscall_errors", "syscall_series", "metrics_drops", "exec_notices", "exec_drops"];
+         "syscall_stats", "free_series", "metrics_rows", "free_metrics_rows", "metrics_row_ids", "metrics_wide", "syscall_errors", "metrics_drops",
+         "exec_notices", "exec_drops"];
 
     private readonly SafeBpfObjectHandle? _object;
     private readonly List<SafeBpfLinkHandle> _links = [];
@@ -76,7 +85,11 @@ internal sealed partial class KernelProbes : IDisposable
         Meta = Add("meta");
         SyscallStats = Add("syscall_stats");
         SyscallErrors = Add("syscall_errors");
-        SyscallSeries = Add("syscall_series");
+        FreeSeries = Add("free_series");
+        MetricsRows = Add("metrics_rows");
+        FreeMetricsRows = Add("free_metrics_rows");
+        MetricsRowIds = Add("metrics_row_ids");
+        MetricsWide = Add("metrics_wide");
         MetricsDrops = Add("metrics_drops");
         ExecNotices = Add("exec_notices");
         ExecDrops = Add("exec_drops");
@@ -129,14 +142,26 @@ internal sealed partial class KernelProbes : IDisposable
     /// <summary>One <see cref="tl_meta"/>: what the pinned state is.</summary>
     public BpfMap Meta { get; }
 
-    /// <summary><see cref="tl_syscall_key"/> → per-CPU <see cref="tl_syscall_stats"/>.</summary>
+    /// <summary>Series index → per-CPU <see cref="tl_syscall_stats"/> (index 0 is never used).</summary>
     public BpfMap SyscallStats { get; }
+
+    /// <summary>Queue of series indexes no container has, each zeroed on every CPU.</summary>
+    public BpfMap FreeSeries { get; }
+
+    /// <summary>Row index → <see cref="tl_metrics_row"/>: a container's syscalls and their series.</summary>
+    public BpfMap MetricsRows { get; }
+
+    /// <summary>Queue of row indexes no container has, each zeroed.</summary>
+    public BpfMap FreeMetricsRows { get; }
+
+    /// <summary>Container (its own cgroup id) → its row index.</summary>
+    public BpfMap MetricsRowIds { get; }
+
+    /// <summary><see cref="tl_metrics_wide_key"/> → series index: syscall numbers outside the rows.</summary>
+    public BpfMap MetricsWide { get; }
 
     /// <summary><see cref="tl_errno_key"/> → per-CPU count.</summary>
     public BpfMap SyscallErrors { get; }
-
-    /// <summary>cgroup id → distinct syscalls with a series (the cap's counter).</summary>
-    public BpfMap SyscallSeries { get; }
 
     /// <summary><see cref="MetricsDrop"/> → per-CPU count.</summary>
     public BpfMap MetricsDrops { get; }
@@ -354,10 +379,7 @@ internal sealed partial class KernelProbes : IDisposable
                 SetMaxEntries(obj, "rings", (uint)config.MaxSlots);
                 SetMaxEntries(obj, "free_slots", (uint)config.MaxSlots);
                 SetMaxEntries(obj, "slot_owners", (uint)config.MaxSlots);
-                // The metrics count containers with a ring: at most MaxSlots, each with a capped set of syscalls.
-                SetMaxEntries(obj, "syscall_series", (uint)config.MaxSlots);
-                SetMaxEntries(obj, "syscall_stats", (uint)(config.MaxSlots * (SyscallMetricsLayout.MaxSyscalls + 1)));
-                SetMaxEntries(obj, "syscall_errors", (uint)(config.MaxSlots * SyscallMetricsLayout.MaxSyscalls));
+                SetMetricsSizes(obj, config);
                 var cfg = new tl_config
                 {
                     sub_mask = (ulong)config.Rings.SubRingSize - 1,
@@ -397,6 +419,7 @@ internal sealed partial class KernelProbes : IDisposable
                 var probes = new KernelProbes(obj, template, config, name => MapOf(obj, name));
                 // What to copy from user memory goes in before any program runs.
                 probes.LoadCaptures();
+                probes.FillMetricsPools();
                 foreach ((int nr, int errno) in config.Triggers.WatchedErrors ?? [])
                 {
                     probes.WatchedErrors.Update(new tl_watched_error { nr = (uint)nr, err = (uint)errno }, (byte)1);
@@ -414,6 +437,37 @@ internal sealed partial class KernelProbes : IDisposable
                 obj.Dispose();
                 throw;
             }
+        }
+    }
+
+    /// <summary>Metrics off, the maps are made with one entry each: the programs never touch them.</summary>
+    private static void SetMetricsSizes(SafeBpfObjectHandle obj, KernelProbesConfig config)
+    {
+        uint rows = config.Metrics ? (uint)config.MetricsRows : 1;
+        uint series = config.Metrics ? (uint)config.MetricsSeries + 1 : 1;
+        SetMaxEntries(obj, "metrics_rows", rows);
+        SetMaxEntries(obj, "free_metrics_rows", rows);
+        SetMaxEntries(obj, "metrics_row_ids", rows);
+        SetMaxEntries(obj, "syscall_stats", series);
+        SetMaxEntries(obj, "free_series", series);
+        SetMaxEntries(obj, "metrics_wide", series);
+        SetMaxEntries(obj, "syscall_errors", (uint)(config.MaxSlots * SyscallMetricsLayout.MaxSyscalls));
+    }
+
+    /// <summary>Every row and series but index 0 starts in its pool (a fresh load only: a takeover continues the pinned pools).</summary>
+    private void FillMetricsPools()
+    {
+        if (!Config.Metrics)
+        {
+            return;
+        }
+        for (uint row = 1; row < (uint)Config.MetricsRows; row++)
+        {
+            FreeMetricsRows.Push(row);
+        }
+        for (uint series = 1; series <= (uint)Config.MetricsSeries; series++)
+        {
+            FreeSeries.Push(series);
         }
     }
 

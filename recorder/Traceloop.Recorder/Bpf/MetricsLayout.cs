@@ -20,18 +20,46 @@ internal static class SyscallMetricsLayout
 
     /// <summary>Bucket 0 holds calls under 2^FirstShift ns; bucket b (0 &lt; b &lt; last) ends at 2^(b + FirstShift) ns.</summary>
     public const int FirstShift = 10;
+
+    /// <summary>Syscalls with a place of their own in a row (TL_METRICS_ROW_NRS); the rest go through metrics_wide.</summary>
+    public const int RowNumbers = 512;
+
+    /// <summary>The row's place for syscall number -1 (TL_METRICS_ROW_UNNUMBERED).</summary>
+    public const int RowUnnumbered = RowNumbers;
+
+    /// <summary>The row's place for the other series (TL_METRICS_ROW_OTHER).</summary>
+    public const int RowOther = RowNumbers + 1;
+
+    /// <summary>Places in a row (TL_METRICS_ROW_LEN).</summary>
+    public const int RowLength = RowNumbers + 2;
+
+    /// <summary>The syscall number a row's place i stands for.</summary>
+    public static uint NumberAt(int place) => place switch
+    {
+        < RowNumbers => (uint)place,
+        RowUnnumbered => uint.MaxValue,
+        _ => Other,
+    };
 }
 
-/// <summary>Key of the syscall_stats map: a container (its own cgroup id) and a syscall.</summary>
+/// <summary>A container's syscalls → their series in syscall_stats (0: none yet).</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal struct tl_syscall_key
+internal unsafe struct tl_metrics_row
 {
-    public ulong cgroup_id;
-    public uint nr;
+    public uint count;
     public uint pad;
+    public fixed uint series[SyscallMetricsLayout.RowLength];
 }
 
-/// <summary>One CPU's counts for one <see cref="tl_syscall_key"/>.</summary>
+/// <summary>Key of the metrics_wide map: a syscall number outside the row.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct tl_metrics_wide_key
+{
+    public uint row;
+    public uint nr;
+}
+
+/// <summary>One CPU's counts for one series.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct tl_syscall_stats
 {

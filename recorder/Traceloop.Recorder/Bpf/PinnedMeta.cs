@@ -35,6 +35,7 @@ internal static class PinnedMeta
         Add(config.Triggers.OomVictim ? 1 : 0);
         Add(config.Triggers.FatalSignals ? 1 : 0);
         Add(config.Metrics ? 1 : 0);
+        Add(config.MetricsSeries);
         foreach ((int nr, int errno) in config.Triggers.WatchedErrors ?? [])
         {
             Add(((long)nr << 32) | (uint)errno);

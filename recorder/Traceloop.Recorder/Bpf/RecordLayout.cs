@@ -11,7 +11,7 @@ internal static class RecordLayout
 {
     public const int FormatVersion = 2;
     /// <summary>TL_STATE_VERSION: the pinned maps and the structs only the recorder and the kernel's bookkeeping read (tl_meta, tl_slot_owner, tl_container).</summary>
-    public const int StateVersion = 4;
+    public const int StateVersion = 5;
     public const int MetaBuildLength = 32;
     public const int RingHeaderSize = 64;
     /// <summary>sizeof(struct tl_sub_hdr): each sub-ring's head on its own cache line.</summary>

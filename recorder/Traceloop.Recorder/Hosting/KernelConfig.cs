@@ -22,5 +22,6 @@ internal static class KernelConfig
         Triggers: CrashTriggers.ForKernel(crash, Environment.OSVersion.Version),
         Captures: CaptureTable.Build(),
         Metrics: metrics.Enabled,
+        MetricsSeries: metrics.MetricsSeries,
         MaxTlsBytes: options.MaxTlsBytesValue);
 }

@@ -25,9 +25,10 @@ internal interface IKernelMetrics
 
 /// <param name="Folded">Calls counted under the other series because their container was at its syscall cap.</param>
 /// <param name="MapFull">Calls or errors not counted at all: a map had no room.</param>
-internal sealed record SyscallCounts(IReadOnlyList<SyscallSeries> Series, IReadOnlyList<ErrnoSeries> Errors, ulong Folded, ulong MapFull)
+/// <param name="SeriesLimit">The node-wide series budget (--metrics-series); <paramref name="Series"/> is what is taken of it.</param>
+internal sealed record SyscallCounts(IReadOnlyList<SyscallSeries> Series, IReadOnlyList<ErrnoSeries> Errors, ulong Folded, ulong MapFull, int SeriesLimit)
 {
-    public static readonly SyscallCounts Empty = new([], [], 0, 0);
+    public static readonly SyscallCounts Empty = new([], [], 0, 0, 0);
 }
 
 /// <param name="Nr">The syscall, or <see cref="Bpf.SyscallMetricsLayout.Other"/>.</param>

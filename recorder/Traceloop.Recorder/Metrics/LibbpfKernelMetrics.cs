@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Traceloop.Recorder.Bpf;
@@ -15,7 +16,11 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
 
     private readonly KernelProbes _probes;
     private readonly int _cpus;
+    private readonly byte[] _zeroStats;
     private readonly Lock _gate = new();
+    // A scrape and a prune never interleave, so a series read through a row is that row's: the kernel
+    // takes only series from the pool, and only Forget puts them there.
+    private readonly Lock _seriesGate = new();
     private List<(string Name, SafeFileHandle Fd)>? _programs;
 
     public LibbpfKernelMetrics(KernelProbes probes)
@@ -23,6 +28,7 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
         _probes = probes;
         int cpus = Interop.Libbpf.libbpf_num_possible_cpus();
         _cpus = cpus > 0 ? cpus : throw new BpfException("libbpf could not tell how many CPUs this host may have", -cpus);
+        _zeroStats = new byte[_cpus * Unsafe.SizeOf<tl_syscall_stats>()];
     }
 
     public bool Enabled => _probes.Config.Metrics;
@@ -35,14 +41,22 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
         {
             return SyscallCounts.Empty;
         }
+        lock (_seriesGate)
+        {
+            return ReadSyscallsLocked();
+        }
+    }
+
+    private unsafe SyscallCounts ReadSyscallsLocked()
+    {
         var stats = new tl_syscall_stats[_cpus];
         var series = new List<SyscallSeries>();
-        foreach (tl_syscall_key key in _probes.SyscallStats.Keys<tl_syscall_key>())
+        void Add(ulong cgroup, uint nr, uint index)
         {
-            // A series deleted between the walk and the lookup is simply not there this time.
-            if (!_probes.SyscallStats.TryLookupRaw(key, MemoryMarshal.AsBytes(stats.AsSpan())))
+            // A series freed between the walk and the lookup reads as zeros: it is left out.
+            if (!_probes.SyscallStats.TryLookupRaw(index, MemoryMarshal.AsBytes(stats.AsSpan())))
             {
-                continue;
+                return;
             }
             ulong calls = 0, errors = 0, ns = 0;
             var buckets = new ulong[SyscallMetricsLayout.Buckets];
@@ -56,7 +70,31 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
                     buckets[b] += stats[cpu].buckets[b];
                 }
             }
-            series.Add(new SyscallSeries(key.cgroup_id, key.nr, calls, errors, ns, buckets));
+            if (calls > 0)
+            {
+                series.Add(new SyscallSeries(cgroup, nr, calls, errors, ns, buckets));
+            }
+        }
+        Dictionary<uint, ulong> owners = RowOwners();
+        foreach ((uint row, ulong cgroup) in owners)
+        {
+            if (_probes.MetricsRows.TryLookup(row, out tl_metrics_row places))
+            {
+                for (int place = 0; place < SyscallMetricsLayout.RowLength; place++)
+                {
+                    if (places.series[place] != 0)
+                    {
+                        Add(cgroup, SyscallMetricsLayout.NumberAt(place), places.series[place]);
+                    }
+                }
+            }
+        }
+        foreach (tl_metrics_wide_key key in _probes.MetricsWide.Keys<tl_metrics_wide_key>())
+        {
+            if (owners.TryGetValue(key.row, out ulong cgroup) && _probes.MetricsWide.TryLookup(key, out uint index))
+            {
+                Add(cgroup, key.nr, index);
+            }
         }
         var counts = new ulong[_cpus];
         var errnos = new List<ErrnoSeries>();
@@ -72,7 +110,21 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
                 errnos.Add(new ErrnoSeries(key.cgroup_id, key.nr, key.err, total));
             }
         }
-        return new SyscallCounts(series, errnos, Drops(MetricsDrop.Folded, counts), Drops(MetricsDrop.MapFull, counts));
+        return new SyscallCounts(series, errnos, Drops(MetricsDrop.Folded, counts), Drops(MetricsDrop.MapFull, counts), _probes.Config.MetricsSeries);
+    }
+
+    /// <summary>Row index → the container (its own cgroup id) that has it.</summary>
+    private Dictionary<uint, ulong> RowOwners()
+    {
+        var owners = new Dictionary<uint, ulong>();
+        foreach (ulong cgroup in _probes.MetricsRowIds.Keys<ulong>())
+        {
+            if (_probes.MetricsRowIds.TryLookup(cgroup, out uint row) && row != 0)
+            {
+                owners[row] = cgroup;
+            }
+        }
+        return owners;
     }
 
     private ulong Drops(MetricsDrop which, ulong[] perCpu)
@@ -89,16 +141,54 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
         return total;
     }
 
+    /// <summary>
+    /// Gives the rows and series of every container <paramref name="keep"/> says no to back to their
+    /// pools, zeroed, and deletes its errno counts. Only containers gone from the containers map are
+    /// let go, so no syscall program can still reach their row: each CPU's view of an entry ends with
+    /// the entry (the generation bump of <c>LibbpfKernel</c>).
+    /// </summary>
     public int Forget(Func<ulong, bool> keep)
     {
-        var gone = new HashSet<ulong>();
-        foreach (tl_syscall_key key in _probes.SyscallStats.Keys<tl_syscall_key>())
+        lock (_seriesGate)
         {
-            if (!keep(key.cgroup_id))
+            return ForgetLocked(keep);
+        }
+    }
+
+    private unsafe int ForgetLocked(Func<ulong, bool> keep)
+    {
+        var gone = new HashSet<ulong>();
+        var freed = new HashSet<uint>();
+        foreach ((uint row, ulong cgroup) in RowOwners())
+        {
+            if (keep(cgroup))
             {
-                gone.Add(key.cgroup_id);
-                _probes.SyscallStats.Delete(key);
+                continue;
             }
+            gone.Add(cgroup);
+            freed.Add(row);
+            _probes.MetricsRowIds.Delete(cgroup);
+            if (_probes.MetricsRows.TryLookup(row, out tl_metrics_row places))
+            {
+                for (int place = 0; place < SyscallMetricsLayout.RowLength; place++)
+                {
+                    FreeSeries(places.series[place]);
+                }
+            }
+        }
+        foreach (tl_metrics_wide_key key in _probes.MetricsWide.Keys<tl_metrics_wide_key>())
+        {
+            if (freed.Contains(key.row) && _probes.MetricsWide.TryLookup(key, out uint index))
+            {
+                _probes.MetricsWide.Delete(key);
+                FreeSeries(index);
+            }
+        }
+        // Last, once nothing refers to them: a row taken again must start empty.
+        foreach (uint row in freed)
+        {
+            _probes.MetricsRows.Update(row, default(tl_metrics_row));
+            _probes.FreeMetricsRows.Push(row);
         }
         foreach (tl_errno_key key in _probes.SyscallErrors.Keys<tl_errno_key>())
         {
@@ -108,15 +198,18 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
                 _probes.SyscallErrors.Delete(key);
             }
         }
-        foreach (ulong cgroup in _probes.SyscallSeries.Keys<ulong>())
-        {
-            if (!keep(cgroup))
-            {
-                gone.Add(cgroup);
-                _probes.SyscallSeries.Delete(cgroup);
-            }
-        }
         return gone.Count;
+    }
+
+    /// <summary>Zeroes a series on every CPU, then queues it for the next container's first call of a syscall.</summary>
+    private void FreeSeries(uint index)
+    {
+        if (index == 0)
+        {
+            return;
+        }
+        _probes.SyscallStats.UpdateRaw(index, _zeroStats);
+        _probes.FreeSeries.Push(index);
     }
 
     public unsafe IReadOnlyList<ProgramRunStats> ReadPrograms()

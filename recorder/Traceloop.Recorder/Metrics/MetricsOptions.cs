@@ -6,7 +6,8 @@ namespace Traceloop.Recorder.Metrics;
 /// <summary>
 /// The Prometheus metrics (docs/METRICS.md): whether the kernel counts syscalls, and the TCP
 /// address that serves <c>GET /metrics</c> besides the Unix socket. Bound from the configuration
-/// root (--metrics, --metrics-address; TRACELOOP_METRICS, TRACELOOP_METRICSADDRESS).
+/// root (--metrics, --metrics-address, --metrics-series; TRACELOOP_METRICS, TRACELOOP_METRICSADDRESS,
+/// TRACELOOP_METRICSSERIES).
 /// </summary>
 internal sealed class MetricsOptions
 {
@@ -18,6 +19,17 @@ internal sealed class MetricsOptions
     /// Empty: nothing listens on TCP. Only /metrics is served there.
     /// </summary>
     public string MetricsAddress { get; set; } = "";
+
+    /// <summary>
+    /// The node-wide budget of syscall series (one per container and syscall it made), preallocated
+    /// in the kernel at 216 bytes per series per CPU. Calls of a series that found no room are
+    /// counted in traceloop_syscall_metrics_dropped_total{reason="map_full"}.
+    /// </summary>
+    public int MetricsSeries { get; set; } = 8192;
+
+    public const int MinSeries = 16;
+
+    public const int MaxSeries = 1 << 20;
 
     public bool Enabled => string.Equals(Metrics, "on", StringComparison.OrdinalIgnoreCase);
 

@@ -11,6 +11,10 @@ internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
         {
             failures.Add($"--metrics must be on or off, not '{options.Metrics}'");
         }
+        if (options.MetricsSeries is < MetricsOptions.MinSeries or > MetricsOptions.MaxSeries)
+        {
+            failures.Add($"--metrics-series must be from {MetricsOptions.MinSeries} to {MetricsOptions.MaxSeries}, not {options.MetricsSeries}");
+        }
         if (!string.IsNullOrWhiteSpace(options.MetricsAddress))
         {
             if (options.Endpoint() is null)

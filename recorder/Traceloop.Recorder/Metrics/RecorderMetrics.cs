@@ -41,6 +41,8 @@ internal sealed class RecorderMetrics
     private readonly Counter _syscallErrors;
     private readonly Histogram _syscallDuration;
     private readonly Counter _metricsDropped;
+    private readonly Gauge _series;
+    private readonly Gauge _seriesLimit;
     private readonly Gauge _containers;
     private readonly Counter _events;
     private readonly Counter _eventsLost;
@@ -86,6 +88,8 @@ internal sealed class RecorderMetrics
             new HistogramConfiguration { LabelNames = syscall, Buckets = LatencyBuckets.Bounds });
         _metricsDropped = f.CreateCounter("traceloop_syscall_metrics_dropped_total",
             "Calls counted under syscall=\"other\" (reason folded: the container was at its syscall cap) or not counted (map_full).", ["reason"]);
+        _series = f.CreateGauge("traceloop_syscall_series", "Syscall series the kernel holds now, over all containers (ended ones until they are forgotten).");
+        _seriesLimit = f.CreateGauge("traceloop_syscall_series_limit", "The kernel's budget of syscall series (--metrics-series); past it, calls are counted as map_full.");
 
         _containers = f.CreateGauge("traceloop_containers", "Containers the recorder holds: recorded (with a ring), pending (waiting for one), ended (in their grace period).", ["state"]);
         _events = f.CreateCounter("traceloop_container_events_total", "Events written to a container's ring.", ContainerLabels);
@@ -278,6 +282,8 @@ internal sealed class RecorderMetrics
         }
         _metricsDropped.WithLabels("folded").IncTo(counts.Folded);
         _metricsDropped.WithLabels("map_full").IncTo(counts.MapFull);
+        _series.Set(counts.Series.Count);
+        _seriesLimit.Set(counts.SeriesLimit);
     }
 
     private void UpdateRecorder()

@@ -15,6 +15,8 @@ internal sealed class FakeKernelMetrics : IKernelMetrics
 
     public ulong Folded { get; set; }
 
+    public int SeriesLimit { get; set; } = 8192;
+
     public List<ProgramRunStats> Programs { get; } = [];
 
     public long ControlDrops { get; set; }
@@ -23,7 +25,7 @@ internal sealed class FakeKernelMetrics : IKernelMetrics
     {
         lock (_gate)
         {
-            return new SyscallCounts([.. Series], [.. Errors], Folded, 0);
+            return new SyscallCounts([.. Series], [.. Errors], Folded, 0, SeriesLimit);
         }
     }
 

@@ -48,6 +48,9 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         (string, string)[] me = [("namespace", ""), ("pod", ""), ("container", c.Id)];
         Assert.Equal(12, page.Value("traceloop_syscalls_total", [.. me, ("syscall", "openat")]));
         Assert.Equal(3, page.Value("traceloop_syscalls_total", [.. me, ("syscall", "other")]));
+        // What the kernel holds against its budget: these two series, of 8192.
+        Assert.Equal(2, page.Value("traceloop_syscall_series"));
+        Assert.Equal(8192, page.Value("traceloop_syscall_series_limit"));
         Assert.Equal(7, page.Value("traceloop_syscall_errors_total", [.. me, ("syscall", "openat"), ("errno", "ENOENT")]));
         // Bucket 1 ends at 2^11 ns, bucket 3 at 2^13 ns: cumulative 0, 10, 10, 12 and 12 from there on.
         double[] cumulative = [.. page.Find("traceloop_syscall_duration_seconds_bucket", [.. me, ("syscall", "openat")]).Select(b => b.Value)];

@@ -34,6 +34,26 @@ public sealed class MetricsOptionsTests
         Assert.Null(new MetricsOptions().Endpoint());
     }
 
+    [Theory]
+    [InlineData(15, false)]
+    [InlineData(16, true)]
+    [InlineData(8192, true)]
+    [InlineData(1 << 20, true)]
+    [InlineData((1 << 20) + 1, false)]
+    public void TheSeriesBudgetIsBounded_SoThePreallocatedMapStaysSane(int series, bool valid)
+    {
+        Assert.Equal(8192, new MetricsOptions().MetricsSeries);
+        var options = new MetricsOptions { MetricsSeries = series };
+        if (valid)
+        {
+            Assert.True(new MetricsOptionsValidator().Validate(null, options).Succeeded);
+        }
+        else
+        {
+            ValidateOptionsResultAssert(options, "--metrics-series must be from 16 to 1048576");
+        }
+    }
+
     private static void ValidateOptionsResultAssert(MetricsOptions options, string failure)
     {
         var result = new MetricsOptionsValidator().Validate(null, options);
