@@ -927,28 +927,36 @@ static __always_inline __u32 metrics_bucket(__u64 ns)
 }
 
 /*
+ * An index from the queue pool, filed under key in ids unless another CPU filed one first: the
+ * index filed, 0 when the pool is empty (or ids full).
+ */
+static __always_inline __u32 metrics_file_index(void *ids, void *pool, void *key)
+{
+	__u32 fresh, *found;
+
+	if (bpf_map_pop_elem(pool, &fresh))
+		return 0;
+	if (bpf_map_update_elem(ids, key, &fresh, BPF_NOEXIST)) {
+		bpf_map_push_elem(pool, &fresh, 0);
+		found = bpf_map_lookup_elem(ids, key);
+		return found ? *found : 0;
+	}
+	return fresh;
+}
+
+/*
  * The row of the container metrics_id, taken from free_metrics_rows on its first lookup; 0 when
  * none is left (its calls are then counted as not fitting). Called where a CPU refills its
  * container view, which keeps the row, so a syscall pays for this hash lookup only then.
  */
 static __always_inline __u32 metrics_row_of(__u64 metrics_id)
 {
-	__u32 *row, fresh;
+	__u32 *row;
 
 	if (!cfg.metrics)
 		return 0;
 	row = bpf_map_lookup_elem(&metrics_row_ids, &metrics_id);
-	if (row)
-		return *row;
-	if (bpf_map_pop_elem(&free_metrics_rows, &fresh))
-		return 0;
-	if (bpf_map_update_elem(&metrics_row_ids, &metrics_id, &fresh, BPF_NOEXIST)) {
-		/* Another CPU gave it one first (or the map is full): that row, and this one goes back. */
-		bpf_map_push_elem(&free_metrics_rows, &fresh, 0);
-		row = bpf_map_lookup_elem(&metrics_row_ids, &metrics_id);
-		return row ? *row : 0;
-	}
-	return fresh;
+	return row ? *row : metrics_file_index(&metrics_row_ids, &free_metrics_rows, &metrics_id);
 }
 
 /* Puts a fresh series into *place unless another CPU did first; returns the one in place, 0 if none. */
@@ -974,7 +982,7 @@ static __always_inline __u32 metrics_claim(__u32 *place)
 static __always_inline __u32 metrics_new_series(struct tl_metrics_row *r, __u32 row, __u32 *place, __u32 *nr)
 {
 	struct tl_metrics_wide_key wk = { .row = row, .nr = *nr };
-	__u32 s, *found;
+	__u32 s;
 
 	/* The count only grows: two CPUs racing for one new syscall may both take a place, so the cap errs low, never high. */
 	if (r->count >= TL_METRICS_MAX_SYSCALLS || __sync_fetch_and_add(&r->count, 1) >= TL_METRICS_MAX_SYSCALLS) {
@@ -983,16 +991,7 @@ static __always_inline __u32 metrics_new_series(struct tl_metrics_row *r, __u32 
 		s = r->series[TL_METRICS_ROW_OTHER];
 		return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
 	}
-	if (place)
-		return metrics_claim(place);
-	if (bpf_map_pop_elem(&free_series, &s))
-		return 0;
-	if (bpf_map_update_elem(&metrics_wide, &wk, &s, BPF_NOEXIST)) {
-		bpf_map_push_elem(&free_series, &s, 0);
-		found = bpf_map_lookup_elem(&metrics_wide, &wk);
-		return found ? *found : 0;
-	}
-	return s;
+	return place ? metrics_claim(place) : metrics_file_index(&metrics_wide, &free_series, &wk);
 }
 
 /*
@@ -1298,7 +1297,8 @@ static __always_inline int container_view(__u64 cgid, struct container_view *v)
 	v->slot = c ? c->slot : TL_SLOT_NONE;
 	v->level = c ? c->level : 0;
 	v->metrics_id = c && c->parent ? c->parent : cgid;
-	v->metrics_row = c ? metrics_row_of(v->metrics_id) : 0;
+	/* A pending container counts nothing (no ring): it gets its row once the recorder gives it one. */
+	v->metrics_row = c && c->slot != TL_SLOT_PENDING ? metrics_row_of(v->metrics_id) : 0;
 	*(volatile __u64 *)&k->cgid = 0;
 	asm volatile("" ::: "memory");
 	k->gen[0] = gen0;
