@@ -975,49 +975,44 @@ static __always_inline __u32 metrics_claim(__u32 *place)
 }
 
 /*
- * The container's first call of a syscall: a new series, or past the cap the other series, and
- * *nr becomes TL_METRICS_OTHER. place is the syscall's place in the row, or NULL for a number
- * outside it (metrics_wide).
+ * The container's first call of a syscall: a new series, or past the cap the other series. place
+ * is the syscall's place in the row, or NULL for a number outside it (metrics_wide).
  */
-static __always_inline __u32 metrics_new_series(struct tl_metrics_row *r, __u32 row, __u32 *place, __u32 *nr)
+static __always_inline __u32 metrics_new_series(struct tl_metrics_row *r, __u32 *place, struct tl_metrics_wide_key *wk)
 {
-	struct tl_metrics_wide_key wk = { .row = row, .nr = *nr };
 	__u32 s;
 
 	/* The count only grows: two CPUs racing for one new syscall may both take a place, so the cap errs low, never high. */
 	if (r->count >= TL_METRICS_MAX_SYSCALLS || __sync_fetch_and_add(&r->count, 1) >= TL_METRICS_MAX_SYSCALLS) {
 		metrics_drop(TL_METRICS_FOLDED);
-		*nr = TL_METRICS_OTHER;
 		s = r->series[TL_METRICS_ROW_OTHER];
 		return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
 	}
-	return place ? metrics_claim(place) : metrics_file_index(&metrics_wide, &free_series, &wk);
+	return place ? metrics_claim(place) : metrics_file_index(&metrics_wide, &free_series, wk);
 }
 
 /*
- * The series of syscall *nr in row, made on its first call; 0 when there is no room for one. *nr
- * becomes TL_METRICS_OTHER for a call folded into the other series.
+ * The series of syscall nr in row r (index row) when its place is still empty or it has none: the
+ * first call of a syscall, a call folded into the other series, -1, or a number no kernel has.
+ * 0 when there is no room for one.
  */
-static __always_inline __u32 metrics_series(__u32 row, __u32 *nr)
+static __always_inline __u32 metrics_series_slow(struct tl_metrics_row *r, __u32 row, __u32 nr)
 {
-	struct tl_metrics_row *r = bpf_map_lookup_elem(&metrics_rows, &row);
-	struct tl_metrics_wide_key wk = { .row = row, .nr = *nr };
+	struct tl_metrics_wide_key wk = { .row = row, .nr = nr };
 	__u32 i, s, *found;
 
-	if (!r || !row)
-		return 0;
-	if (*nr < TL_METRICS_ROW_NRS || *nr == 0xffffffffu) {
-		i = *nr < TL_METRICS_ROW_NRS ? *nr : TL_METRICS_ROW_UNNUMBERED;
+	if (nr < TL_METRICS_ROW_NRS || nr == 0xffffffffu) {
+		i = nr < TL_METRICS_ROW_NRS ? nr : TL_METRICS_ROW_UNNUMBERED;
 		s = r->series[i];
-		return s ? s : metrics_new_series(r, row, &r->series[i], nr);
+		return s ? s : metrics_new_series(r, &r->series[i], &wk);
 	}
-	if (*nr == TL_METRICS_OTHER) {
+	if (nr == TL_METRICS_OTHER) {
 		/* syscall(-2): no series of its own, so it cannot pass for the other series. */
 		s = r->series[TL_METRICS_ROW_OTHER];
 		return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
 	}
 	found = bpf_map_lookup_elem(&metrics_wide, &wk);
-	return found ? *found : metrics_new_series(r, row, 0, nr);
+	return found ? *found : metrics_new_series(r, 0, &wk);
 }
 
 /*
@@ -1028,12 +1023,20 @@ static __always_inline __u32 metrics_series(__u32 row, __u32 *nr)
 static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics_id, __u32 row, __u32 nr, long ret,
 					 __u64 now, __u64 start)
 {
+	struct tl_metrics_row *r;
 	struct tl_syscall_stats *st;
-	__u32 s;
+	__u32 s = 0;
 
 	if (!cfg.metrics)
 		return;
-	s = metrics_series(row, &nr);
+	/* Row 0 means none: the container found no room for a row. */
+	r = row ? bpf_map_lookup_elem(&metrics_rows, &row) : 0;
+	if (r) {
+		/* The common case first: a syscall the container already has a series for. */
+		s = nr < TL_METRICS_ROW_NRS ? r->series[nr] : 0;
+		if (!s)
+			s = metrics_series_slow(r, row, nr);
+	}
 	st = s ? bpf_map_lookup_elem(&syscall_stats, &s) : 0;
 	if (!st) {
 		metrics_drop(TL_METRICS_MAP_FULL);
@@ -1063,6 +1066,10 @@ static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics
 	if (ret < 0 && ret >= -4095) {
 		struct tl_errno_key ek = { .cgroup_id = metrics_id, .nr = nr, .err = -ret };
 		__u64 one = 1, *n;
+
+		/* A call counted in the other series has its errors there too. */
+		if (r && s == r->series[TL_METRICS_ROW_OTHER])
+			ek.nr = TL_METRICS_OTHER;
 
 		st->errors += 1;
 		n = bpf_map_lookup_elem(&syscall_errors, &ek);
