@@ -37,11 +37,7 @@ public sealed class MetricsTests
         {
             (string, string) me = ("container", container.Id);
             // Waiting in its access/nanosleep loop: the container is counted from its first syscall.
-            Exposition before = await Eventually.GetAsync(async () =>
-            {
-                Exposition e = await ScrapeAsync(recorder, cts.Token);
-                return e.Value(Syscalls, me, ("syscall", "access")) > 0 ? e : null;
-            }, TimeSpan.FromSeconds(30), "the waiting container's access calls to be counted");
+            Exposition before = await WaitingAsync(recorder, me, cts.Token);
 
             workload.Go();
             Assert.Equal(0, await container.WaitForExitAsync(cts.Token));
@@ -168,12 +164,7 @@ public sealed class MetricsTests
         try
         {
             (string, string) me = ("container", second.Id);
-            // Waiting in its access/nanosleep loop, after runc's init made its own calls.
-            Exposition before = await Eventually.GetAsync(async () =>
-            {
-                Exposition e = await ScrapeAsync(recorder, cts.Token);
-                return e.Value(Syscalls, me, ("syscall", "access")) > 0 ? e : null;
-            }, TimeSpan.FromSeconds(30), "the second container's waiting calls to be counted");
+            Exposition before = await WaitingAsync(recorder, me, cts.Token);
             b.Go();
             Assert.Equal(0, await second.WaitForExitAsync(cts.Token));
             // Scraped within its grace period of 5 s.
@@ -205,11 +196,7 @@ public sealed class MetricsTests
         {
             await using RuncContainer container = workload.Container;
             (string, string) me = ("container", container.Id);
-            Exposition before = await Eventually.GetAsync(async () =>
-            {
-                Exposition e = await ScrapeAsync(first, cts.Token);
-                return e.Value(Syscalls, me, ("syscall", "access")) > 0 ? e : null;
-            }, TimeSpan.FromSeconds(30), "the waiting container's access calls to be counted");
+            Exposition before = await WaitingAsync(first, me, cts.Token);
 
             await first.KillAsync();
             // The calls happen while no recorder runs: the pinned programs count them.
@@ -249,6 +236,14 @@ public sealed class MetricsTests
         Assert.NotEmpty(page.Find("traceloop_containers"));
         Assert.Empty(ListeningTcpSockets(recorder.Pid));
     }
+
+    /// <summary>The scrape once a workload container waits in its access/nanosleep loop, runc's init done: counts from here on are the workload's.</summary>
+    private static Task<Exposition> WaitingAsync(RecorderProcess recorder, (string, string) container, CancellationToken ct) =>
+        Eventually.GetAsync(async () =>
+        {
+            Exposition e = await ScrapeAsync(recorder, ct);
+            return e.Value(Syscalls, container, ("syscall", "access")) > 0 ? e : null;
+        }, TimeSpan.FromSeconds(30), "the waiting container's access calls to be counted");
 
     private static double Delta(Exposition before, Exposition after, string name, params (string, string)[] labels) =>
         after.Value(name, labels) - before.Value(name, labels);
