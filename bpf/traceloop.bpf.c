@@ -829,8 +829,8 @@ struct {
 
 /*
  * The series: entries of a per-CPU array, drawn from free_series by a container's first call of a
- * syscall. Sized by the recorder (--metrics-series), which fills free_series with 1..n-1 (0 means
- * "none") and zeroes a series on every CPU before it puts it back. Preallocated, so the memory is
+ * syscall. Sized by the recorder (--metrics-series n: n + 1 entries, as index 0 means "none"),
+ * which fills free_series with 1..n and zeroes a series on every CPU before it puts it back. Preallocated, so the memory is
  * the stated budget from the start: sizeof(struct tl_syscall_stats) per series per possible CPU.
  */
 struct {
