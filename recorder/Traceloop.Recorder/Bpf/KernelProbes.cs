@@ -18,7 +18,7 @@ namespace Traceloop.Recorder.Bpf;
 internal readonly record struct KernelProbesConfig(int RingSize, int MaxSlots, int MaxCgroups, int MaxString,
     IReadOnlyDictionary<int, tl_syscall_captures> Captures,
     uint CgroupSubsys = 0, int HierarchyId = 0, int MaxBytes = 64, int MaxArgv = 16, KernelTriggers Triggers = default,
-    bool Metrics = false, int Cpus = 0, int MaxTlsBytes = 64, int MetricsSeries = 8192)
+    bool Metrics = false, int Cpus = 0, int MaxTlsBytes = 64, int MetricsSeries = 0)
 {
     /// <summary>How every container's ring is split into per-CPU sub-rings: the programs and the rings must agree.</summary>
     public RingGeometry Rings => RingGeometry.For(RingSize, Cpus > 0 ? Cpus : PossibleCpus.Count);

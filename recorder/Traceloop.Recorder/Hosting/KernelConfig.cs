@@ -22,6 +22,6 @@ internal static class KernelConfig
         Triggers: CrashTriggers.ForKernel(crash, Environment.OSVersion.Version),
         Captures: CaptureTable.Build(),
         Metrics: metrics.Enabled,
-        MetricsSeries: metrics.MetricsSeries,
+        MetricsSeries: metrics.SeriesFor(options.MaxContainers),
         MaxTlsBytes: options.MaxTlsBytesValue);
 }

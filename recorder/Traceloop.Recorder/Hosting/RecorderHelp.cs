@@ -77,7 +77,7 @@ internal static class RecorderHelp
         Metrics (docs/METRICS.md; GET /metrics on the socket):
           --metrics on|off           count syscalls, errors and latency per container in the kernel (default {(m ?? new MetricsOptions()).Metrics})
           --metrics-address [HOST]:PORT  also serve GET /metrics, and only that, over plain HTTP (default: no TCP listener)
-          --metrics-series N         syscall series of all containers together, 216 bytes each per CPU (default {Number((m ?? new MetricsOptions()).MetricsSeries)})
+          --metrics-series N         syscall series of all containers together, 216 bytes each per CPU (default {MetricsOptions.SeriesPerContainer} per container: {Number((m ?? new MetricsOptions()).SeriesFor(o.MaxContainers))})
         """;
 
     private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);

@@ -22,14 +22,25 @@ internal sealed class MetricsOptions
 
     /// <summary>
     /// The node-wide budget of syscall series (one per container and syscall it made), preallocated
-    /// in the kernel at 216 bytes per series per CPU. Calls of a series that found no room are
-    /// counted in traceloop_syscall_metrics_dropped_total{reason="map_full"}.
+    /// in the kernel at 216 bytes per series per CPU; 0 (the default) for
+    /// <see cref="SeriesPerContainer"/> per container of --max-containers. Calls of a series that
+    /// found no room are counted in traceloop_syscall_metrics_dropped_total{reason="map_full"}.
     /// </summary>
-    public int MetricsSeries { get; set; } = 8192;
+    public int MetricsSeries { get; set; }
+
+    /// <summary>
+    /// The default budget per container: runc's init alone makes some 65 distinct syscalls in each
+    /// container, and a service adds its own, so with every container of --max-containers in use
+    /// they still fit.
+    /// </summary>
+    public const int SeriesPerContainer = 96;
 
     public const int MinSeries = 16;
 
     public const int MaxSeries = 1 << 20;
+
+    /// <summary>The series budget the kernel is loaded with.</summary>
+    public int SeriesFor(int maxContainers) => MetricsSeries > 0 ? MetricsSeries : maxContainers * SeriesPerContainer;
 
     public bool Enabled => string.Equals(Metrics, "on", StringComparison.OrdinalIgnoreCase);
 

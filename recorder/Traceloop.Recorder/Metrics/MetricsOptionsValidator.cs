@@ -11,9 +11,9 @@ internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
         {
             failures.Add($"--metrics must be on or off, not '{options.Metrics}'");
         }
-        if (options.MetricsSeries is < MetricsOptions.MinSeries or > MetricsOptions.MaxSeries)
+        if (options.MetricsSeries != 0 && options.MetricsSeries is < MetricsOptions.MinSeries or > MetricsOptions.MaxSeries)
         {
-            failures.Add($"--metrics-series must be from {MetricsOptions.MinSeries} to {MetricsOptions.MaxSeries}, not {options.MetricsSeries}");
+            failures.Add($"--metrics-series must be 0 ({MetricsOptions.SeriesPerContainer} per container) or from {MetricsOptions.MinSeries} to {MetricsOptions.MaxSeries}, not {options.MetricsSeries}");
         }
         if (!string.IsNullOrWhiteSpace(options.MetricsAddress))
         {

@@ -11,8 +11,10 @@ namespace Traceloop.FunctionalTests.Metrics;
 /// 0, a scrape reads a container's series through its row (and metrics_wide), and forgetting the
 /// container zeroes its series on every CPU and gives them and its row back, leaving the others'.
 /// The programs are loaded and attached, but this process is in no container, so they never count
-/// into these maps: what is there is what the test wrote.
+/// into these maps: what is there is what the test wrote. Alone, as its programs would adopt the
+/// containers other tests make meanwhile, and give them rows from these pools.
 /// </summary>
+[Collection(SeriesRecyclingTests.Alone)]
 public sealed class SeriesPoolTests
 {
     private const int Series = 16;

@@ -35,6 +35,7 @@ public sealed class MetricsOptionsTests
     }
 
     [Theory]
+    [InlineData(0, true)]
     [InlineData(15, false)]
     [InlineData(16, true)]
     [InlineData(8192, true)]
@@ -42,7 +43,8 @@ public sealed class MetricsOptionsTests
     [InlineData((1 << 20) + 1, false)]
     public void TheSeriesBudgetIsBounded_SoThePreallocatedMapStaysSane(int series, bool valid)
     {
-        Assert.Equal(8192, new MetricsOptions().MetricsSeries);
+        Assert.Equal(128 * 96, new MetricsOptions().SeriesFor(128));
+        Assert.Equal(500, new MetricsOptions { MetricsSeries = 500 }.SeriesFor(128));
         var options = new MetricsOptions { MetricsSeries = series };
         if (valid)
         {
@@ -50,7 +52,7 @@ public sealed class MetricsOptionsTests
         }
         else
         {
-            ValidateOptionsResultAssert(options, "--metrics-series must be from 16 to 1048576");
+            ValidateOptionsResultAssert(options, "--metrics-series must be 0 (96 per container) or from 16 to 1048576");
         }
     }
 
