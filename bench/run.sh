@@ -1009,15 +1009,21 @@ restart_benchmark() {
 	remove_made_cgroups
 }
 
-# GET /metrics with the restart section's 100 live containers: how long a scrape takes and how big it is.
+# GET /metrics with the restart section's 100 live containers: how long a scrape takes and how big
+# it is, and from the last page how much of the kernel's series budget they hold and whether any
+# call found it full (counted, never silently lost).
 SCRAPE_RAW=""
+SCRAPE_SERIES=""
 scrape_benchmark() {
 	local r out
 	for ((r = 1; r <= RESTART_RUNS; r++)); do
-		out=$(curl -sf -o /dev/null -w '%{time_total} %{size_download}' --unix-socket "$SOCK" http://localhost/metrics) || die "scrape: GET /metrics failed"
+		out=$(curl -sf -o "$WORK/metrics.txt" -w '%{time_total} %{size_download}' --unix-socket "$SOCK" http://localhost/metrics) || die "scrape: GET /metrics failed"
 		SCRAPE_RAW+="$r $(awk -v t="${out% *}" 'BEGIN { print t * 1000 }') ${out#* }"$'\n'
 	done
-	log "scrape: GET /metrics with $RESTART_CONTAINERS containers: $(awk 'NF { print $2 " ms, " $3 " bytes" }' <<<"$SCRAPE_RAW" | tail -n1) (last round)"
+	SCRAPE_SERIES=$(awk '$1 == "traceloop_syscall_series" { n = $2 } $1 == "traceloop_syscall_series_limit" { l = $2 }
+		$1 == "traceloop_syscall_metrics_dropped_total{reason=\"map_full\"}" { f = $2 }
+		END { printf "kernel series %d of %d; calls not counted (map_full) %d", n, l, f }' "$WORK/metrics.txt")
+	log "scrape: GET /metrics with $RESTART_CONTAINERS containers: $(awk 'NF { print $2 " ms, " $3 " bytes" }' <<<"$SCRAPE_RAW" | tail -n1) (last round); $SCRAPE_SERIES"
 }
 
 scrape_rows() {
@@ -1025,7 +1031,7 @@ scrape_rows() {
 	[[ -n $SCRAPE_RAW ]] || return 0
 	read -r med lo hi count < <(awk 'NF { print $2 }' <<<"$SCRAPE_RAW" | stats)
 	bytes=$(awk 'NF { print $3 }' <<<"$SCRAPE_RAW" | stats | awk '{ print $1 }')
-	row "GET /metrics, $RESTART_CONTAINERS live containers" "$(fmt "$(awk -v b="$bytes" 'BEGIN { print b / 1024 }')" 0) KiB" "$count" "$(fmt "$med" 1) ms" "$(fmt "$lo" 1)–$(fmt "$hi" 1)" "" "" "" ""
+	row "GET /metrics, $RESTART_CONTAINERS live containers" "$(fmt "$(awk -v b="$bytes" 'BEGIN { print b / 1024 }')" 0) KiB" "$count" "$(fmt "$med" 1) ms" "$(fmt "$lo" 1)–$(fmt "$hi" 1)" "" "" "" "" "$SCRAPE_SERIES"
 }
 
 restart_rows() {
