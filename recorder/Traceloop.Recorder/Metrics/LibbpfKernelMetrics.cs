@@ -53,7 +53,7 @@ internal sealed class LibbpfKernelMetrics : IKernelMetrics, IDisposable
         var series = new List<SyscallSeries>();
         void Add(ulong cgroup, uint nr, uint index)
         {
-            // A series freed between the walk and the lookup reads as zeros: it is left out.
+            // A series a CPU has just taken, before its first call is added, is left out until it has one.
             if (!_probes.SyscallStats.TryLookupRaw(index, MemoryMarshal.AsBytes(stats.AsSpan())))
             {
                 return;
