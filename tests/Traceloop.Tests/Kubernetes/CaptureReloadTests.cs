@@ -16,7 +16,8 @@ namespace Traceloop.Tests.Kubernetes;
 /// </summary>
 public sealed class CaptureReloadTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+    // A wait for an event, not a timing assertion: generous, for a loaded CI machine.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
     private static readonly CaptureLevel Strict = CaptureLevel.NoPayload | CaptureLevel.NoArgv;
 
     [Fact]
@@ -56,12 +57,12 @@ public sealed class CaptureReloadTests
             Assert.Equal(Strict, h.Kernel.Containers[running.CgroupId].level);
             Assert.Equal(CaptureLevel.Full, h.Levels.For(shop));
 
-            await File.WriteAllTextAsync(file, Config("no-secrets"));
+            await ReplaceAsync(file, Config("no-secrets"));
             await Until(() => rules.RefusedReloads == 1);
             Assert.Equal(Strict, h.Kernel.CaptureLevels[$"pod{paid}"]);
             Assert.Equal(Strict, h.Kernel.Containers[running.CgroupId].level);
 
-            await File.WriteAllTextAsync(file, Config("no-payload"));
+            await ReplaceAsync(file, Config("no-payload"));
             await Until(() => h.Kernel.Containers[running.CgroupId].level == CaptureLevel.NoPayload);
             Assert.Equal(CaptureLevel.NoPayload, h.Kernel.CaptureLevels[$"pod{paid}"]);
             Assert.Equal(1, rules.RefusedReloads);
@@ -75,6 +76,18 @@ public sealed class CaptureReloadTests
 
     private static string Config(string level) =>
         $$"""{ "Capture": { "Default": "full", "Rules": [ { "Namespaces": "payments", "Level": "{{level}}" } ] } }""";
+
+    /// <summary>
+    /// Replaces the file whole, as the kubelet updates a mounted ConfigMap. Written in place, the file
+    /// is truncated first, and a reload that read it in between could take the half-written file
+    /// and miss the write that completed it (the watcher's token is renewed only after the reload).
+    /// </summary>
+    private static async Task ReplaceAsync(string file, string text)
+    {
+        string staged = file + ".next";
+        await File.WriteAllTextAsync(staged, text);
+        File.Move(staged, file, overwrite: true);
+    }
 
     private static async Task Until(Func<bool> condition)
     {
