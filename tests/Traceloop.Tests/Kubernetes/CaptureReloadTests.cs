@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,8 +15,6 @@ namespace Traceloop.Tests.Kubernetes;
 /// </summary>
 public sealed class CaptureReloadTests
 {
-    // A wait for an event, not a timing assertion: generous, for a loaded CI machine.
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
     private static readonly CaptureLevel Strict = CaptureLevel.NoPayload | CaptureLevel.NoArgv;
 
     [Fact]
@@ -57,13 +54,13 @@ public sealed class CaptureReloadTests
             Assert.Equal(Strict, h.Kernel.Containers[running.CgroupId].level);
             Assert.Equal(CaptureLevel.Full, h.Levels.For(shop));
 
-            await ReplaceAsync(file, Config("no-secrets"));
-            await Until(() => rules.RefusedReloads == 1);
+            await ConfigFileReload.ReplaceAsync(file, Config("no-secrets"));
+            await ConfigFileReload.Until(() => rules.RefusedReloads == 1);
             Assert.Equal(Strict, h.Kernel.CaptureLevels[$"pod{paid}"]);
             Assert.Equal(Strict, h.Kernel.Containers[running.CgroupId].level);
 
-            await ReplaceAsync(file, Config("no-payload"));
-            await Until(() => h.Kernel.Containers[running.CgroupId].level == CaptureLevel.NoPayload);
+            await ConfigFileReload.ReplaceAsync(file, Config("no-payload"));
+            await ConfigFileReload.Until(() => h.Kernel.Containers[running.CgroupId].level == CaptureLevel.NoPayload);
             Assert.Equal(CaptureLevel.NoPayload, h.Kernel.CaptureLevels[$"pod{paid}"]);
             Assert.Equal(1, rules.RefusedReloads);
             await rules.StopAsync(CancellationToken.None);
@@ -76,26 +73,4 @@ public sealed class CaptureReloadTests
 
     private static string Config(string level) =>
         $$"""{ "Capture": { "Default": "full", "Rules": [ { "Namespaces": "payments", "Level": "{{level}}" } ] } }""";
-
-    /// <summary>
-    /// Replaces the file whole, as the kubelet updates a mounted ConfigMap. Written in place, the file
-    /// is truncated first, and a reload that read it in between could take the half-written file
-    /// and miss the write that completed it (the watcher's token is renewed only after the reload).
-    /// </summary>
-    private static async Task ReplaceAsync(string file, string text)
-    {
-        string staged = file + ".next";
-        await File.WriteAllTextAsync(staged, text);
-        File.Move(staged, file, overwrite: true);
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < Timeout, "The configuration reload did not arrive in time.");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,8 +23,6 @@ namespace Traceloop.Tests.Kubernetes;
 /// </remarks>
 public sealed class SelectionReloadTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
-
     [Fact]
     public async Task AnInvalidSelectorInTheConfigFileIsRefused_TheLastGoodSelectionStays_AndALaterValidOneApplies()
     {
@@ -67,13 +64,13 @@ public sealed class SelectionReloadTests
             await selection.StartAsync(CancellationToken.None);
             Assert.Equal(1, selection.ExcludedCount);
 
-            await File.WriteAllTextAsync(file, Config("app in ("));
-            await Until(() => selection.RefusedReloads == 1);
+            await ConfigFileReload.ReplaceAsync(file, Config("app in ("));
+            await ConfigFileReload.Until(() => selection.RefusedReloads == 1);
             Assert.Equal(1, selection.ExcludedCount);
             Assert.Contains("pod" + RegistryHarness.PodUid(1), h.Kernel.ExcludedPodCgroups);
 
-            await File.WriteAllTextAsync(file, Config("tier=db"));
-            await Until(() => h.Exclusions.IsExcluded(RegistryHarness.PodUid(2)));
+            await ConfigFileReload.ReplaceAsync(file, Config("tier=db"));
+            await ConfigFileReload.Until(() => h.Exclusions.IsExcluded(RegistryHarness.PodUid(2)));
             Assert.False(h.Exclusions.IsExcluded(RegistryHarness.PodUid(1)));
             Assert.Equal(1, selection.RefusedReloads);
 
@@ -94,14 +91,4 @@ public sealed class SelectionReloadTests
     }
 
     private static string Config(string selector) => $$"""{ "Selection": { "LabelSelector": "{{selector}}" } }""";
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < Timeout, "The configuration reload did not arrive in time.");
-            await Task.Delay(20);
-        }
-    }
 }
