@@ -974,19 +974,24 @@ static __always_inline __u32 metrics_claim(__u32 *place)
 	return fresh;
 }
 
+/* The container's other series, made on first use. */
+static __always_inline __u32 metrics_other(struct tl_metrics_row *r)
+{
+	__u32 s = r->series[TL_METRICS_ROW_OTHER];
+
+	return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
+}
+
 /*
  * The container's first call of a syscall: a new series, or past the cap the other series. place
  * is the syscall's place in the row, or NULL for a number outside it (metrics_wide).
  */
 static __always_inline __u32 metrics_new_series(struct tl_metrics_row *r, __u32 *place, struct tl_metrics_wide_key *wk)
 {
-	__u32 s;
-
 	/* The count only grows: two CPUs racing for one new syscall may both take a place, so the cap errs low, never high. */
 	if (r->count >= TL_METRICS_MAX_SYSCALLS || __sync_fetch_and_add(&r->count, 1) >= TL_METRICS_MAX_SYSCALLS) {
 		metrics_drop(TL_METRICS_FOLDED);
-		s = r->series[TL_METRICS_ROW_OTHER];
-		return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
+		return metrics_other(r);
 	}
 	return place ? metrics_claim(place) : metrics_file_index(&metrics_wide, &free_series, wk);
 }
@@ -1006,11 +1011,8 @@ static __always_inline __u32 metrics_series_slow(struct tl_metrics_row *r, __u32
 		s = r->series[i];
 		return s ? s : metrics_new_series(r, &r->series[i], &wk);
 	}
-	if (nr == TL_METRICS_OTHER) {
-		/* syscall(-2): no series of its own, so it cannot pass for the other series. */
-		s = r->series[TL_METRICS_ROW_OTHER];
-		return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
-	}
+	if (nr == TL_METRICS_OTHER)
+		return metrics_other(r); /* syscall(-2): no series of its own, so it cannot pass for the other series */
 	found = bpf_map_lookup_elem(&metrics_wide, &wk);
 	return found ? *found : metrics_new_series(r, 0, &wk);
 }
