@@ -1017,6 +1017,8 @@ static __always_inline __u32 metrics_series_slow(struct tl_metrics_row *r, __u32
 	return found ? *found : metrics_new_series(r, 0, &wk);
 }
 
+_Static_assert((TL_METRICS_ROW_NRS & (TL_METRICS_ROW_NRS - 1)) == 0, "metrics_exit masks syscall numbers by it");
+
 /*
  * Counts one call of the container metrics_id, whose row is row. start is the call's entry time,
  * 0 when it is not known here: then it is taken from the task's storage, where every recorded
@@ -1034,8 +1036,18 @@ static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics
 	/* Row 0 means none: the container found no room for a row. */
 	r = row ? bpf_map_lookup_elem(&metrics_rows, &row) : 0;
 	if (r) {
-		/* The common case first: a syscall the container already has a series for. */
-		s = nr < TL_METRICS_ROW_NRS ? r->series[nr] : 0;
+		/*
+		 * The common case first: a syscall the container already has a series for. The index is
+		 * masked behind a barrier: clang may bound one copy of nr and index with another, which
+		 * the verifier then rejects as unbounded (the TL_ABLATE=3 build did); the mask costs one
+		 * instruction and holds whatever registers clang picks.
+		 */
+		if (nr < TL_METRICS_ROW_NRS) {
+			__u32 i = nr;
+
+			barrier_var(i);
+			s = r->series[i & (TL_METRICS_ROW_NRS - 1)];
+		}
 		if (!s)
 			s = metrics_series_slow(r, row, nr);
 	}
