@@ -1167,8 +1167,12 @@ static __always_inline void watch_error(struct task_struct *task, __u64 cgid, __
  *
  * The slot belongs to the exit only while it is certain to be this very call's entry: same task
  * (its address and its thread id, since a freed task_struct is soon reused: a new thread's first
- * sys_exit, the return from clone, has no entry of its own), still in the same cgroup, and not
- * switched out since (its context switch count is unchanged). A call that blocked, was preempted
+ * sys_exit, the return from clone, has no entry of its own), still in the same cgroups, and not
+ * switched out since (its context switch count is unchanged). "Same cgroups" compares the task's
+ * css_set, one load from the task, where its cgroup id is three more dependent loads that a busy
+ * service's working set keeps evicting. A task's css_set names its cgroup in every hierarchy, and
+ * a move gives the task another one: the old one is freed only after an RCU grace period, so the
+ * new one cannot have its address. A call that blocked, was preempted
  * or migrated fails the last test and takes the full path, as does any task whose entry was not
  * recorded here. The count only grows, so an entry left behind by a call that moved to another CPU
  * can never match later; one left by a thread that died in its call (exit_group) names a thread id
@@ -1177,7 +1181,7 @@ static __always_inline void watch_error(struct task_struct *task, __u64 cgid, __
 struct inflight {
 	__u64 task;       /* the task; 0 once its exit took the slot */
 	__u64 switches;   /* its nvcsw + nivcsw at entry */
-	__u64 cgid;       /* task_cgroup_id at entry */
+	__u64 cset;       /* the task's css_set at entry (task->cgroups) */
 	__u64 ts;         /* the entry record's time */
 	__u64 metrics_id; /* the container's own cgroup id: what the metrics are keyed by */
 	__u32 slot;       /* the ring the entry went to; TL_SLOT_SKIP: its exit records nothing */
@@ -1216,7 +1220,7 @@ static __always_inline __u64 task_switches(struct task_struct *task)
 #define TL_SLOT_SKIP 0xffffffffu
 
 /* Claims the CPU's in-flight slot for the current call of task; the caller fills in the rest. */
-static __always_inline struct inflight *inflight_claim(struct task_struct *task, __u64 cgid, __u32 slot)
+static __always_inline struct inflight *inflight_claim(struct task_struct *task, __u32 slot)
 {
 	__u32 zero = 0;
 	struct inflight *in = bpf_map_lookup_elem(&inflight, &zero);
@@ -1226,7 +1230,7 @@ static __always_inline struct inflight *inflight_claim(struct task_struct *task,
 	in->task = (__u64)task;
 	in->tid = task->pid;
 	in->switches = task_switches(task);
-	in->cgid = cgid;
+	in->cset = (__u64)task->cgroups;
 	in->slot = slot;
 	return in;
 }
@@ -1241,8 +1245,9 @@ static __always_inline struct ring *slot_ring(__u32 slot)
 }
 
 /*
- * Generations of the containers map: [0] is bumped by tl_cgroup_mkdir after it adds an entry,
- * [1] by the recorder after each of its writes (LibbpfKernel). A CPU's cached view of a container
+ * Generations of the containers map: [0] is bumped by tl_cgroup_mkdir after it adds an entry and
+ * by tl_cgroup_rmdir when a recorded cgroup goes, [1] by the recorder after each of its writes
+ * (LibbpfKernel). A CPU's cached view of a container
  * (below) holds while both stand, so no write of the map is ever missed by the syscall programs:
  * a capture level the recorder tightens, or a container it releases, applies from the next call.
  * Two entries with one writer side each, so that the recorder's plain updates never race with
@@ -1262,9 +1267,19 @@ struct {
  * threads of one container keep running on a CPU, so most calls find theirs here and skip the
  * container hash lookup (with the clock, what an unrecorded call pays most for), and so do
  * the host's unrecorded processes, whose view says TL_SLOT_NONE.
+ *
+ * On a v2-keyed host a view is keyed by the address of the task's cgroup, two loads from the
+ * task, where its id takes two more through the cgroup's kernfs node: every syscall of the host
+ * makes them, and under a busy service each is a likely cache miss. An address outlives its
+ * cgroup, so a view must not: tl_cgroup_rmdir bumps containers_gen[0] when a recorded cgroup
+ * goes, before its memory can be freed and taken by another cgroup, and a new cgroup that is
+ * recorded bumps it at tl_cgroup_mkdir or the recorder's write. A view of an unrecorded cgroup
+ * whose address a new unrecorded cgroup takes says, rightly, not recorded. On a v1-keyed host
+ * the key is the id (task_cgroup_id).
  */
 struct container_view {
-	__u64 cgid;       /* 0 while being written (no cgroup has id 0) */
+	__u64 key;        /* 0 while being written (no cgroup has address or id 0) */
+	__u64 cgid;       /* the cgroup's id (task_cgroup_id) */
 	__u64 gen[2];     /* containers_gen when the entry was read */
 	__u64 metrics_id; /* the container's own cgroup id (its parent's for a nested cgroup) */
 	__u32 slot;       /* the entry's slot (maybe TL_SLOT_PENDING), or TL_SLOT_NONE */
@@ -1281,27 +1296,36 @@ struct {
 } container_views SEC(".maps");
 
 /*
- * Fills *v with the view of container cgid and returns 1, or returns 0 when cgid is not recorded.
- * On a preemptible kernel a syscall program can be preempted by another task's on the same CPU,
- * so the cached view is written with its cgid zeroed first and set last, and read between two
- * reads of that cgid: a reader never mixes a view with one written in between.
+ * Fills *v with the view of the task's container and returns 1, or returns 0 when the task's
+ * cgroup is not recorded (v->cgid is its id either way). The cached view is written with its key
+ * zeroed first and set last, and read between two reads of that key, so a reader never mixes a
+ * view with one written in between (by a program that interrupted it on the same CPU).
  */
-static __always_inline int container_view(__u64 cgid, struct container_view *v)
+static __always_inline int container_view(struct task_struct *task, struct container_view *v)
 {
 	__u32 zero = 0, one = 1;
 	struct container_view *k = bpf_map_lookup_elem(&container_views, &zero);
 	__u64 *g0 = bpf_map_lookup_elem(&containers_gen, &zero);
 	__u64 *g1 = bpf_map_lookup_elem(&containers_gen, &one);
+	struct cgroup *cg = 0;
 	struct tl_container *c;
-	__u64 gen0, gen1;
+	__u64 gen0, gen1, key, cgid;
 
 	if (!k || !g0 || !g1)
 		return 0;
 	/* Read before the lookup below, so a write after it is never cached as current. */
 	gen0 = *(volatile __u64 *)g0;
 	gen1 = *(volatile __u64 *)g1;
-	if (*(volatile __u64 *)&k->cgid == cgid) {
+	/* The branch is on a load-time constant, as in task_cgroup_id. */
+	if (cfg.cgroup_subsys == 0) {
+		cg = task->cgroups->dfl_cgrp;
+		key = (__u64)cg;
+	} else {
+		key = task_cgroup_id(task);
+	}
+	if (*(volatile __u64 *)&k->key == key) {
 		asm volatile("" ::: "memory");
+		v->cgid = k->cgid;
 		v->gen[0] = k->gen[0];
 		v->gen[1] = k->gen[1];
 		v->metrics_id = k->metrics_id;
@@ -1309,9 +1333,11 @@ static __always_inline int container_view(__u64 cgid, struct container_view *v)
 		v->slot = k->slot;
 		v->level = k->level;
 		asm volatile("" ::: "memory");
-		if (*(volatile __u64 *)&k->cgid == cgid && v->gen[0] == gen0 && v->gen[1] == gen1)
+		if (*(volatile __u64 *)&k->key == key && v->gen[0] == gen0 && v->gen[1] == gen1)
 			return v->slot != TL_SLOT_NONE;
 	}
+	cgid = cg ? cg->kn->id : key;
+	v->cgid = cgid;
 	c = bpf_map_lookup_elem(&containers, &cgid);
 	v->gen[0] = gen0;
 	v->gen[1] = gen1;
@@ -1320,8 +1346,9 @@ static __always_inline int container_view(__u64 cgid, struct container_view *v)
 	v->metrics_id = c && c->parent ? c->parent : cgid;
 	/* A pending container counts nothing (no ring): it gets its row once the recorder gives it one. */
 	v->metrics_row = c && c->slot != TL_SLOT_PENDING ? metrics_row_of(v->metrics_id) : 0;
-	*(volatile __u64 *)&k->cgid = 0;
+	*(volatile __u64 *)&k->key = 0;
 	asm volatile("" ::: "memory");
+	k->cgid = cgid;
 	k->gen[0] = gen0;
 	k->gen[1] = gen1;
 	k->metrics_id = v->metrics_id;
@@ -1329,7 +1356,7 @@ static __always_inline int container_view(__u64 cgid, struct container_view *v)
 	k->slot = v->slot;
 	k->level = v->level;
 	asm volatile("" ::: "memory");
-	*(volatile __u64 *)&k->cgid = cgid;
+	*(volatile __u64 *)&k->key = key;
 	return c != 0;
 }
 
@@ -1350,17 +1377,16 @@ int tl_sys_enter(__u64 *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct container_view v;
 	struct tl_syscall_captures *spec;
-	struct cap_ctx cc = {};
+	struct cap_ctx cc;
 	struct inflight *in;
 	struct tl_enter *e;
 	struct ring *r;
-	__u64 tag, ts, cgid;
+	__u64 tag, ts;
 
-	cgid = task_cgroup_id(task);
-	if (!container_view(cgid, &v))
+	if (!container_view(task, &v))
 		return 0;
 	if (nr == TL_NR_URETPROBE) {
-		inflight_claim(task, cgid, TL_SLOT_SKIP);
+		inflight_claim(task, TL_SLOT_SKIP);
 		return 0;
 	}
 	if (TL_ABLATE == 1)
@@ -1375,11 +1401,13 @@ int tl_sys_enter(__u64 *ctx)
 		 * its exit never cleared. A call with a ring leaves its start in the in-flight slot, and
 		 * tl_sched_switch moves it to task storage only if the call leaves the CPU before its exit.
 		 */
-		count_missed(cgid);
+		count_missed(v.cgid);
 		metrics_enter(task, ts);
 		return 0;
 	}
 
+	/* Zeroed only here: the host's unrecorded syscalls, which leave above, need not pay the stores. */
+	__builtin_memset(&cc, 0, sizeof(cc));
 	regs_args(regs, cc.args);
 	cc.sp = regs->sp;
 	cc.level = v.level;
@@ -1414,7 +1442,7 @@ int tl_sys_enter(__u64 *ctx)
 	}
 	commit(&e->h, tag);
 
-	in = inflight_claim(task, cgid, v.slot);
+	in = inflight_claim(task, v.slot);
 	if (in) {
 		in->ts = ts;
 		in->metrics_id = v.metrics_id;
@@ -1439,19 +1467,18 @@ int tl_sys_exit(__u64 *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct container_view v;
 	struct tl_syscall_captures *spec;
-	struct cap_ctx cc = {};
+	struct cap_ctx cc;
 	__u32 nr, zero = 0, seq, len = sizeof(struct tl_exit);
 	struct inflight *in;
 	struct tl_exit *x;
 	struct ring *r = 0;
-	__u64 tag, now, cgid, metrics_id = 0, start = 0;
-	__u32 metrics_row = 0;
+	__u64 tag, now, metrics_id = 0, start = 0;
+	__u32 metrics_row = 0, level = 0;
 
-	cgid = task_cgroup_id(task);
 	nr = regs->orig_ax;
 	/* Most calls succeed: they leave at the first test. */
 	if (cfg.watch_errors && ret < 0 && ret >= -4095)
-		watch_error(task, cgid, nr, ret);
+		watch_error(task, task_cgroup_id(task), nr, ret);
 	in = bpf_map_lookup_elem(&inflight, &zero);
 	if (in && in->task == (__u64)task && in->switches == task_switches(task)) {
 		/*
@@ -1464,25 +1491,27 @@ int tl_sys_exit(__u64 *ctx)
 			return 0;
 		start = in->ts;
 		/* Its ring too, unless execve gave the thread the leader's id or the call moved it to another cgroup. */
-		if (in->tid == task->pid && in->cgid == cgid) {
+		if (in->tid == task->pid && in->cset == (__u64)task->cgroups) {
 			r = slot_ring(in->slot);
 			metrics_id = in->metrics_id;
 			metrics_row = in->metrics_row;
-			cc.level = in->level;
+			level = in->level;
 		}
 	}
 	if (!r) {
-		if (!container_view(cgid, &v))
+		if (!container_view(task, &v))
 			return 0;
 		r = slot_ring(v.slot);
 		if (!r) {
-			count_missed(cgid);
+			count_missed(v.cgid);
 			return 0;
 		}
 		metrics_id = v.metrics_id;
 		metrics_row = v.metrics_row;
-		cc.level = v.level;
+		level = v.level;
 	}
+	__builtin_memset(&cc, 0, sizeof(cc));
+	cc.level = level;
 
 	if (TL_ABLATE == 1)
 		return 0;
@@ -1803,7 +1832,7 @@ int tl_cgroup_rmdir(__u64 *ctx)
 	struct cgroup *cgrp = (struct cgroup *)ctx[0];
 	struct tl_container *c;
 	struct scratch *s;
-	__u64 id;
+	__u64 id, *gen;
 	__u32 zero = 0;
 
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != cfg.hierarchy_id)
@@ -1812,6 +1841,10 @@ int tl_cgroup_rmdir(__u64 *ctx)
 	c = bpf_map_lookup_elem(&containers, &id);
 	if (!c)
 		return 0;
+	/* The syscall programs' views of it end here: its address may soon be another cgroup's (struct container_view). */
+	gen = bpf_map_lookup_elem(&containers_gen, &zero);
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
 	s = bpf_map_lookup_elem(&scratch_map, &zero);
 	if (!s)
 		return 0;
