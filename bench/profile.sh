@@ -8,7 +8,7 @@
 # hardware counters, as on a VM) over the benchmark's run. Prints the share of samples by process
 # and object, the client's hottest symbols (redis-benchmark makes most of the syscalls), and the
 # hottest places inside the recorder's BPF programs (program+offset: an offset just past a slow
-# instruction, e.g. a locked add, collects its samples).
+# instruction, e.g. a locked add, collects its samples), and the same by source line (bench/jit-lines).
 #
 # What the kernel's statistics (kernel.bpf_stats_enabled) cannot show, this does: time the programs
 # cause outside themselves, such as a fault a helper absorbs (its handler runs with interrupts off,
@@ -76,9 +76,40 @@ echo
 echo "### redis-benchmark's hottest symbols"
 report --comm redis-benchmark --sort sym | top 25
 if ((RECORDED)); then
+	perf script -i "$WORK/perf.data" -F ip,sym,symoff 2>/dev/null | { grep -oE 'bpf_prog_[0-9a-f]+_tl_[a-z_]+\+0x[0-9a-f]+' || true; } |
+		sort | uniq -c | sort -rn >"$WORK/places"
 	echo
 	echo "### Hottest places in the recorder's programs (all processes)"
-	perf script -i "$WORK/perf.data" -F ip,sym,symoff 2>/dev/null | { grep -oE 'tl_[a-z_]+\+0x[0-9a-f]+' || true; } | sort | uniq -c | sort -rn | top 15
+	sed -E 's/bpf_prog_[0-9a-f]+_//' "$WORK/places" | top 15
+	# The same samples by source line: the JIT line info of the syscall programs (read while the
+	# recorder still runs) maps each offset to a line of bpf/traceloop.bpf.c. The programs are found
+	# by name and their functions matched to the samples by address through /proc/kallsyms: by the
+	# whole symbol name, or else by the function's name alone, because perf may name a program's
+	# main function with another tag than the kernel does. A sample lands just after the instruction
+	# that was running, so it is counted at offset - 1.
+	gcc -O2 -Wall -Wextra -o "$WORK/jit-lines" "$BENCH/jit-lines/jit-lines.c" -lbpf
+	ids=$(bpftool prog show -j | jq -r '.[] | select(.name == "tl_sys_enter" or .name == "tl_sys_exit") | .id')
+	if [[ -n $ids ]]; then
+		# shellcheck disable=SC2086 # one argument per program id
+		"$WORK/jit-lines" $ids >"$WORK/lines"
+		echo
+		echo "### The programs' samples by source line (bpf/traceloop.bpf.c)"
+		awk '
+			function hex(s,   i, n) { n = 0; s = tolower(s); for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+			function bare(s) { sub(/^bpf_prog_[0-9a-f]+_/, "", s); return s }
+			FILENAME == "/proc/kallsyms" { if ($3 ~ /^bpf_prog_/) { if (!($3 in addr)) addr[$3] = $1; if (!(bare($3) in addr)) addr[bare($3)] = $1 } next }
+			FILENAME ~ /lines$/ {
+				k = $1; n = ++count[k]; off[k, n] = $2 + 0; num[k, n] = $3
+				t = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ ?/, "", t); gsub(/^[ \t]+/, "", t); txt[k, n] = t; next
+			}
+			{
+				split($2, p, /[+]0x/); name = bare(p[1]); k = p[1] in addr ? addr[p[1]] : addr[name]; o = hex(p[2]) - 1; best = 0
+				for (i = 1; i <= count[k]; i++) if (off[k, i] <= o && (!best || off[k, i] >= off[k, best])) best = i
+				hits[best ? name ":" num[k, best] "  " txt[k, best] : name ": (no line info)"] += $1
+			}
+			END { for (key in hits) print hits[key], key }
+		' /proc/kallsyms "$WORK/lines" "$WORK/places" | sort -rn | top 20
+	fi
 fi
 if [[ -n $KEEP ]]; then
 	mkdir -p "$KEEP"
