@@ -1168,13 +1168,12 @@ static __always_inline void watch_error(struct task_struct *task, __u64 cgid, __
  * The slot belongs to the exit only while it is certain to be this very call's entry: same task
  * (its address and its thread id, since a freed task_struct is soon reused: a new thread's first
  * sys_exit, the return from clone, has no entry of its own), still in the same cgroups, and not
- * switched out since (its context switch count is unchanged). "Same cgroups" compares the task's
- * css_set, one load from the task, where its cgroup id is three more dependent loads that a busy
- * service's working set keeps evicting. A task's css_set names its cgroup in every hierarchy, and
- * a move gives the task another one: the old one is freed only after an RCU grace period, so the
- * new one cannot have its address. A call that blocked, was preempted
+ * switched out since (its context switch count is unchanged). A call that blocked, was preempted
  * or migrated fails the last test and takes the full path, as does any task whose entry was not
- * recorded here. The count only grows, so an entry left behind by a call that moved to another CPU
+ * recorded here. "Same cgroups" compares the task's css_set, one load from the task, where its
+ * cgroup id is three more dependent loads that a busy service's working set keeps evicting. A
+ * task's css_set names its cgroup in every hierarchy, and a move gives the task another one: the
+ * old one is freed only after an RCU grace period, so the new one cannot have its address. The count only grows, so an entry left behind by a call that moved to another CPU
  * can never match later; one left by a thread that died in its call (exit_group) names a thread id
  * no other thread has while the pid space does not wrap.
  */
@@ -1247,9 +1246,9 @@ static __always_inline struct ring *slot_ring(__u32 slot)
 /*
  * Generations of the containers map: [0] is bumped by tl_cgroup_mkdir after it adds an entry and
  * by tl_cgroup_rmdir when a recorded cgroup goes, [1] by the recorder after each of its writes
- * (LibbpfKernel). A CPU's cached view of a container
- * (below) holds while both stand, so no write of the map is ever missed by the syscall programs:
- * a capture level the recorder tightens, or a container it releases, applies from the next call.
+ * (LibbpfKernel). A CPU's cached view of a container (below) holds while both stand, so no write
+ * of the map is ever missed by the syscall programs: a capture level the recorder tightens, or a
+ * container it releases, applies from the next call.
  * Two entries with one writer side each, so that the recorder's plain updates never race with
  * the kernel's atomic adds.
  */
