@@ -1008,6 +1008,10 @@ static __always_inline __u32 metrics_series_slow(struct tl_metrics_row *r, __u32
 
 	if (nr < TL_METRICS_ROW_NRS || nr == 0xffffffffu) {
 		i = nr < TL_METRICS_ROW_NRS ? nr : TL_METRICS_ROW_UNNUMBERED;
+		/* Bounded again behind a barrier, as in metrics_exit: the verifier must see the bound on the register that indexes. */
+		barrier_var(i);
+		if (i > TL_METRICS_ROW_UNNUMBERED)
+			return 0;
 		s = r->series[i];
 		return s ? s : metrics_new_series(r, &r->series[i], &wk);
 	}
@@ -1039,8 +1043,9 @@ static __always_inline void metrics_exit(struct task_struct *task, __u64 metrics
 		/*
 		 * The common case first: a syscall the container already has a series for. The index is
 		 * masked behind a barrier: clang may bound one copy of nr and index with another, which
-		 * the verifier then rejects as unbounded (the TL_ABLATE=3 build did); the mask costs one
-		 * instruction and holds whatever registers clang picks.
+		 * the verifier then rejects as unbounded (TL_ABLATE=3 builds did, here and in
+		 * metrics_series_slow); the mask costs one instruction and holds whatever registers clang
+		 * picks.
 		 */
 		if (nr < TL_METRICS_ROW_NRS) {
 			__u32 i = nr;
