@@ -243,14 +243,21 @@ internal sealed partial class KernelProbes : IDisposable
     /// <paramref name="pinDirectory"/> null or empty nothing is pinned and the programs end with
     /// this process; so they do, with a warning, where no bpffs can be had.
     /// </summary>
-    public static KernelProbes Open(KernelProbesConfig config, string? pinDirectory, bool reset, IPinnedStateArchive? archive, ILogger logger)
+    public static KernelProbes Open(KernelProbesConfig config, string? pinDirectory, bool reset, IPinnedStateArchive? archive, ILogger logger) =>
+        Open(ReadEmbeddedObject(), config, pinDirectory, reset, archive, logger);
+
+    /// <summary>
+    /// As <see cref="Open(KernelProbesConfig, string?, bool, IPinnedStateArchive?, ILogger)"/>, with another build of
+    /// bpf/traceloop.bpf.c: the functional tests load bench/ablate.sh's variants through it, so that none of them
+    /// stops passing the verifier unnoticed.
+    /// </summary>
+    internal static KernelProbes Open(byte[] image, KernelProbesConfig config, string? pinDirectory, bool reset, IPinnedStateArchive? archive, ILogger logger)
     {
         if (!File.Exists(BtfPath))
         {
             throw new BpfException(
                 $"this kernel exposes no BTF ({BtfPath} is missing): Traceloop needs Linux 5.17 or newer built with CONFIG_DEBUG_INFO_BTF=y", Errno.ENOENT);
         }
-        byte[] image = ReadEmbeddedObject();
         tl_meta expected = PinnedMeta.Expected(image, config);
         KernelPins? pins = null;
         if (!string.IsNullOrEmpty(pinDirectory))
@@ -413,8 +420,16 @@ internal sealed partial class KernelProbes : IDisposable
                 err = Interop.Libbpf.bpf_object__load(obj);
                 if (err != 0)
                 {
-                    throw BpfException.FromErrno("loading the BPF programs into the kernel", err, LastLines(LibbpfLog.RecentWarnings(), 12),
-                        -err == 7 ? "the kernel's verifier found a program too complex (this kernel may be older than Traceloop supports; the verifier log is in the recorder's log)" : null);
+                    string warnings = LibbpfLog.RecentWarnings();
+                    // EACCES with a load log is the verifier refusing a program, not a missing privilege.
+                    string? advice = -err switch
+                    {
+                        7 => "the kernel's verifier found a program too complex (this kernel may be older than Traceloop supports; the verifier log is in the recorder's log)",
+                        13 when warnings.Contains("BEGIN PROG LOAD LOG", StringComparison.Ordinal) =>
+                            "the kernel's verifier rejected a program (this kernel may be older than Traceloop supports, or the object was built differently; its last lines follow, the whole log is in the recorder's log)",
+                        _ => null,
+                    };
+                    throw BpfException.FromErrno("loading the BPF programs into the kernel", err, LastLines(warnings, 12), advice);
                 }
                 var probes = new KernelProbes(obj, template, config, name => MapOf(obj, name));
                 // What to copy from user memory goes in before any program runs.
