@@ -170,6 +170,12 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
+/* The task's cgroup in the v2 hierarchy: its address keys the syscall programs' container views. */
+static __always_inline struct cgroup *task_dfl_cgroup(struct task_struct *task)
+{
+	return task->cgroups->dfl_cgrp;
+}
+
 /*
  * The key of the current task's container: its cgroup v2 id, or on v1-only hosts its cgroup
  * in one controller's hierarchy. The branch is on a load-time constant, so the verifier
@@ -182,7 +188,7 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 	struct cgroup_subsys_state *css = 0;
 
 	if (cfg.cgroup_subsys == 0)
-		return task->cgroups->dfl_cgrp->kn->id;
+		return task_dfl_cgroup(task)->kn->id;
 	bpf_probe_read_kernel(&css, sizeof(css), &task->cgroups->subsys[(cfg.cgroup_subsys - 1) & 15]);
 	return BPF_CORE_READ(css, cgroup, kn, id);
 }
@@ -1283,7 +1289,6 @@ struct {
  */
 struct container_view {
 	__u64 key;        /* 0 while being written (no cgroup has address or id 0) */
-	__u64 cgid;       /* the cgroup's id (task_cgroup_id) */
 	__u64 gen[2];     /* containers_gen when the entry was read */
 	__u64 metrics_id; /* the container's own cgroup id (its parent's for a nested cgroup) */
 	__u32 slot;       /* the entry's slot (maybe TL_SLOT_PENDING), or TL_SLOT_NONE */
@@ -1301,7 +1306,7 @@ struct {
 
 /*
  * Fills *v with the view of the task's container and returns 1, or returns 0 when the task's
- * cgroup is not recorded (v->cgid is its id either way). The cached view is written with its key
+ * cgroup is not recorded. The cached view is written with its key
  * zeroed first and set last, and read between two reads of that key, so a reader never mixes a
  * view with one written in between (by a program that interrupted it on the same CPU).
  */
@@ -1322,14 +1327,13 @@ static __always_inline int container_view(struct task_struct *task, struct conta
 	gen1 = *(volatile __u64 *)g1;
 	/* The branch is on a load-time constant, as in task_cgroup_id. */
 	if (cfg.cgroup_subsys == 0) {
-		cg = task->cgroups->dfl_cgrp;
+		cg = task_dfl_cgroup(task);
 		key = (__u64)cg;
 	} else {
 		key = task_cgroup_id(task);
 	}
 	if (*(volatile __u64 *)&k->key == key) {
 		asm volatile("" ::: "memory");
-		v->cgid = k->cgid;
 		v->gen[0] = k->gen[0];
 		v->gen[1] = k->gen[1];
 		v->metrics_id = k->metrics_id;
@@ -1341,7 +1345,6 @@ static __always_inline int container_view(struct task_struct *task, struct conta
 			return v->slot != TL_SLOT_NONE;
 	}
 	cgid = cg ? cg->kn->id : key;
-	v->cgid = cgid;
 	c = bpf_map_lookup_elem(&containers, &cgid);
 	v->gen[0] = gen0;
 	v->gen[1] = gen1;
@@ -1352,7 +1355,6 @@ static __always_inline int container_view(struct task_struct *task, struct conta
 	v->metrics_row = c && c->slot != TL_SLOT_PENDING ? metrics_row_of(v->metrics_id) : 0;
 	*(volatile __u64 *)&k->key = 0;
 	asm volatile("" ::: "memory");
-	k->cgid = cgid;
 	k->gen[0] = gen0;
 	k->gen[1] = gen1;
 	k->metrics_id = v->metrics_id;
@@ -1405,7 +1407,7 @@ int tl_sys_enter(__u64 *ctx)
 		 * its exit never cleared. A call with a ring leaves its start in the in-flight slot, and
 		 * tl_sched_switch moves it to task storage only if the call leaves the CPU before its exit.
 		 */
-		count_missed(v.cgid);
+		count_missed(task_cgroup_id(task));
 		metrics_enter(task, ts);
 		return 0;
 	}
@@ -1507,7 +1509,7 @@ int tl_sys_exit(__u64 *ctx)
 			return 0;
 		r = slot_ring(v.slot);
 		if (!r) {
-			count_missed(v.cgid);
+			count_missed(task_cgroup_id(task));
 			return 0;
 		}
 		metrics_id = v.metrics_id;
