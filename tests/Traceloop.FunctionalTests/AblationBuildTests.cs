@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.Recorder.Bpf;
 using Traceloop.TestCommon.Deploy;
+using Traceloop.TestCommon.Tls;
 
 namespace Traceloop.FunctionalTests;
 
@@ -32,18 +33,7 @@ public sealed class AblationBuildTests
             {
                 File.Copy(file, Path.Join(work.FullName, Path.GetFileName(file)));
             }
-            var make = new ProcessStartInfo("make") { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (string a in (string[])["-s", "-C", work.FullName, $"CLANG=clang -DTL_ABLATE={level}"])
-            {
-                make.ArgumentList.Add(a);
-            }
-            using (Process p = Process.Start(make)!)
-            {
-                Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-                string stderr = await p.StandardError.ReadToEndAsync();
-                await p.WaitForExitAsync();
-                Assert.True(p.ExitCode == 0, $"make failed ({p.ExitCode}): {await stdout}{stderr}");
-            }
+            await BuiltPrograms.RunAsync(new ProcessStartInfo("make", ["-s", "-C", work.FullName, $"CLANG=clang -DTL_ABLATE={level}"]), "make");
             byte[] image = File.ReadAllBytes(Path.Join(work.FullName, "out", "traceloop.bpf.o"));
 
             // Metrics on: the rejected code was the metrics' row index. A rejection throws, with the verifier's last lines.

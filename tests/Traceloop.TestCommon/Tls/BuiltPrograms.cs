@@ -137,7 +137,8 @@ public static class BuiltPrograms
         await RunAsync(startInfo, "go build");
     }
 
-    private static async Task RunAsync(ProcessStartInfo startInfo, string what)
+    /// <summary>Runs a build tool to its end within <see cref="BuildTimeout"/>; throws with its stderr when it fails.</summary>
+    public static async Task RunAsync(ProcessStartInfo startInfo, string what)
     {
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
