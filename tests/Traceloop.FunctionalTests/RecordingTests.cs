@@ -67,6 +67,14 @@ public sealed class RecordingTests(RecorderFixture fixture)
         await using RuncContainer quiet = await RuncContainer.RunAsync(
             new ContainerSpec { Args = ["sh", "-c", $"cat {marker}; touch /tmp/done; exec sleep 60"] }, cts.Token);
         await Eventually.TrueAsync(() => Task.FromResult(File.Exists($"/proc/{quiet.InitPid}/root/tmp/done")), Timeout, "the quiet container's work");
+        // Its own work, over once sleep waits in nanosleep: mostly runc init's Go runtime, over a
+        // thousand events, 30-47 % of the fullest sub-ring on a loaded machine, so the ring is compared
+        // with itself.
+        await Eventually.GetAsync(async () =>
+            (await Client.GetDumpJsonAsync(quiet.Id, ct: cts.Token)).LastOrDefault(e => e.Kind == TraceEventKind.Syscall) is
+                { Completion: SyscallCompletion.Unfinished } last && last.Name!.Contains("nanosleep", StringComparison.Ordinal) ? last : null,
+            Timeout, "the quiet container to wait in nanosleep");
+        double quietFill = (await Client.GetContainersAsync(cts.Token)).Single(c => c.Id == quiet.Id).BufferFill;
         await using RuncContainer noisy = await RuncContainer.RunAsync(
             new ContainerSpec { Args = ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=3000000"] }, cts.Token);
 
@@ -87,7 +95,9 @@ public sealed class RecordingTests(RecorderFixture fixture)
         Assert.Null(sleeping.Ret);
         ContainerInfo quietInfo = (await Client.GetContainersAsync(cts.Token)).Single(c => c.Id == quiet.Id);
         Assert.Equal(0, quietInfo.EventsLost);
-        Assert.True(quietInfo.BufferFill < 0.5, $"the quiet ring is {quietInfo.BufferFill:P0} full");
+        // Not one record more than its own work left there (the bound used to be "under half full",
+        // which runc init alone came within a few points of once rings were split per CPU).
+        Assert.True(quietInfo.BufferFill == quietFill, $"the quiet ring went from {quietFill:P1} to {quietInfo.BufferFill:P1} full while its neighbour ran");
         Assert.All(events, e => Assert.NotEqual(noisy.InitPid, e.Pid));
 
         (DumpHeader noisyHeader, List<TraceEventDto> noisyEvents) = await Client.GetDumpAsync(noisy.Id, last: 1000, ct: cts.Token);
