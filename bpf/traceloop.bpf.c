@@ -934,12 +934,13 @@ static __always_inline __u32 metrics_bucket(__u64 ns)
 
 /*
  * An index from the queue pool, filed under key in ids unless another CPU filed one first: the
- * index filed, 0 when the pool is empty (or ids full).
+ * index filed, 0 when the pool is empty (or ids full). *won says whether it is this call's.
  */
-static __always_inline __u32 metrics_file_index(void *ids, void *pool, void *key)
+static __always_inline __u32 metrics_file_index(void *ids, void *pool, void *key, int *won)
 {
 	__u32 fresh, *found;
 
+	*won = 0;
 	if (bpf_map_pop_elem(pool, &fresh))
 		return 0;
 	if (bpf_map_update_elem(ids, key, &fresh, BPF_NOEXIST)) {
@@ -947,6 +948,7 @@ static __always_inline __u32 metrics_file_index(void *ids, void *pool, void *key
 		found = bpf_map_lookup_elem(ids, key);
 		return found ? *found : 0;
 	}
+	*won = 1;
 	return fresh;
 }
 
@@ -958,18 +960,23 @@ static __always_inline __u32 metrics_file_index(void *ids, void *pool, void *key
 static __always_inline __u32 metrics_row_of(__u64 metrics_id)
 {
 	__u32 *row;
+	int won;
 
 	if (!cfg.metrics)
 		return 0;
 	row = bpf_map_lookup_elem(&metrics_row_ids, &metrics_id);
-	return row ? *row : metrics_file_index(&metrics_row_ids, &free_metrics_rows, &metrics_id);
+	return row ? *row : metrics_file_index(&metrics_row_ids, &free_metrics_rows, &metrics_id, &won);
 }
 
-/* Puts a fresh series into *place unless another CPU did first; returns the one in place, 0 if none. */
-static __always_inline __u32 metrics_claim(__u32 *place)
+/*
+ * Puts a fresh series into *place unless another CPU did first; returns the one in place, 0 if
+ * none. *won says whether it is this call's.
+ */
+static __always_inline __u32 metrics_claim(__u32 *place, int *won)
 {
 	__u32 fresh, old;
 
+	*won = 0;
 	if (bpf_map_pop_elem(&free_series, &fresh))
 		return 0;
 	old = __sync_val_compare_and_swap(place, 0, fresh);
@@ -977,6 +984,7 @@ static __always_inline __u32 metrics_claim(__u32 *place)
 		bpf_map_push_elem(&free_series, &fresh, 0);
 		return old;
 	}
+	*won = 1;
 	return fresh;
 }
 
@@ -984,8 +992,9 @@ static __always_inline __u32 metrics_claim(__u32 *place)
 static __always_inline __u32 metrics_other(struct tl_metrics_row *r)
 {
 	__u32 s = r->series[TL_METRICS_ROW_OTHER];
+	int won;
 
-	return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER]);
+	return s ? s : metrics_claim(&r->series[TL_METRICS_ROW_OTHER], &won);
 }
 
 /*
@@ -994,12 +1003,27 @@ static __always_inline __u32 metrics_other(struct tl_metrics_row *r)
  */
 static __always_inline __u32 metrics_new_series(struct tl_metrics_row *r, __u32 *place, struct tl_metrics_wide_key *wk)
 {
-	/* The count only grows: two CPUs racing for one new syscall may both take a place, so the cap errs low, never high. */
+	__u32 s, *found;
+	int won;
+
+	/*
+	 * A place of the cap is taken before the series is filed, so the cap is never passed. Two CPUs
+	 * making a syscall's first call together both take one; the one that loses the filing gives its
+	 * place back, as does a call that finds no series free, so a container gets all 128 places.
+	 */
 	if (r->count >= TL_METRICS_MAX_SYSCALLS || __sync_fetch_and_add(&r->count, 1) >= TL_METRICS_MAX_SYSCALLS) {
+		/* The cap filled meanwhile, maybe by another CPU filing this very syscall. */
+		found = place ? place : bpf_map_lookup_elem(&metrics_wide, wk);
+		s = found ? *(volatile __u32 *)found : 0;
+		if (s)
+			return s;
 		metrics_drop(TL_METRICS_FOLDED);
 		return metrics_other(r);
 	}
-	return place ? metrics_claim(place) : metrics_file_index(&metrics_wide, &free_series, wk);
+	s = place ? metrics_claim(place, &won) : metrics_file_index(&metrics_wide, &free_series, wk, &won);
+	if (!won)
+		__sync_fetch_and_add(&r->count, -1);
+	return s;
 }
 
 /*

@@ -449,7 +449,7 @@ struct tl_config {
 
 /* A container's syscalls: the index of each one's series in syscall_stats, 0 for none yet. */
 struct tl_metrics_row {
-	__u32 count;     /* series taken against TL_METRICS_MAX_SYSCALLS (may pass it by the losers of a race) */
+	__u32 count;     /* places taken against TL_METRICS_MAX_SYSCALLS (may pass it by the calls that found it full) */
 	__u32 pad;
 	__u32 series[TL_METRICS_ROW_LEN];
 };

@@ -85,14 +85,16 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task AContainerCalling300DistinctSyscalls_StaysWithinTheCap_WithTheRestCountedAsOther()
+    public async Task AContainerCalling300DistinctSyscalls_FromTwoThreadsAtOnce_TakesExactlyTheCap_WithTheRestCountedAsOther()
     {
         RootRequirement.Ensure();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await using RecorderProcess recorder = await RecorderProcess.StartAsync(["--spare-rings", "16"], cts.Token);
         Exposition start = await ScrapeAsync(recorder, cts.Token);
 
-        MetricsWorkload workload = await MetricsWorkload.StartAsync(0, 0, "/", distinct: 300, cts.Token);
+        // Both threads enter each number's first call together, racing for its place: the race's loser
+        // must not take a place of the cap too, or the container ends with fewer than 128 series.
+        MetricsWorkload workload = await MetricsWorkload.StartAsync(0, 0, "/", distinct: 300, cts.Token, racers: 2);
         await using RuncContainer container = workload.Container;
         try
         {
