@@ -585,6 +585,37 @@ static __always_inline __u32 capture_size(struct cap_ctx *c, struct tl_capture *
 }
 
 /*
+ * Reads size bytes of user memory at ptr into dst (scratch). A read of up to TL_STACK_READ bytes
+ * (a data buffer at the default --max-bytes, or a small struct) goes through a buffer on the
+ * stack: the kernel's hardened usercopy checks every destination of a user read, and one on the
+ * task's stack passes at its first test, where a map value takes it through its heap and vmalloc
+ * tests, a few calls each paid with a return thunk on a mitigated CPU.
+ */
+#define TL_STACK_READ 128
+
+static __always_inline long read_user(__u8 *dst, __u32 size, __u64 ptr)
+{
+	__u64 buf[TL_STACK_READ / 8];
+	__u32 n = size;
+	long err;
+	int i;
+
+	if (n > TL_STACK_READ)
+		return bpf_probe_read_user(dst, size & (TL_MAX_STR * 2 - 1), (void *)ptr);
+	barrier_var(n);
+	if (n > TL_STACK_READ || n == 0)
+		return 0;
+	err = bpf_probe_read_user(buf, n, (void *)ptr);
+	if (err)
+		return err;
+#pragma unroll
+	for (i = 0; i < TL_STACK_READ / 8; i++)
+		if (i * 8 < n)
+			((__u64 *)dst)[i] = buf[i];
+	return 0;
+}
+
+/*
  * Takes one capture item into scratch; returns 1 when the pass should stop. A global function,
  * so the verifier checks it once, on its own, rather than once per path of every caller and
  * loop iteration: with the iovec and msghdr gatherers inlined, sys_exit passed the verifier's
@@ -665,7 +696,7 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 		size = size < room ? size : room;
 		if (size > TL_MAX_STR)
 			size = TL_MAX_STR;
-		if (size && TL_ABLATE != 4 && (!ptr || bpf_probe_read_user(data, size, (void *)ptr))) {
+		if (size && TL_ABLATE != 4 && (!ptr || read_user(data, size, ptr))) {
 			p->flags |= TL_PAYLOAD_FAULT;
 			break;
 		}
