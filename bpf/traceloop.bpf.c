@@ -646,6 +646,12 @@ __attribute__((noinline)) int tl_capture_item(struct cap_ctx *c, struct scratch 
 		return 0;
 	if ((it->flags & TL_CAP_IF_ARG) && (__u32)ctx_arg(c, it->sel_arg) != it->sel_value)
 		return 0;
+	if (it->flags & TL_CAP_IF_ARG_IN) {
+		__u32 v = (__u32)ctx_arg(c, it->sel_arg);
+
+		if (v >= 32 || !(it->sel_value & (1u << v)))
+			return 0;
+	}
 	if (c->ret < 0 && (it->flags & TL_CAP_IF_OK))
 		return 0;
 	if (off + sizeof(*p) + 8 > TL_MAX_PAYLOAD)

@@ -119,6 +119,7 @@ enum tl_capture_flags {
 	TL_CAP_NO_REREAD = 1 << 2, /* never read again at exit (execve: the old memory is gone) */
 	TL_CAP_IF_ARG = 1 << 3,  /* only when (__u32)args[sel_arg] == sel_value (prctl's option, ioctl's request) */
 	TL_CAP_STACK = 1 << 4,   /* the pointer is the user stack pointer, not args[arg] (rt_sigreturn's frame) */
+	TL_CAP_IF_ARG_IN = 1 << 5, /* only when (__u32)args[sel_arg] is below 32 and its bit is set in sel_value (epoll_ctl's op) */
 };
 
 struct tl_capture {
@@ -130,7 +131,7 @@ struct tl_capture {
 	__u8 flags;    /* enum tl_capture_flags */
 	__u16 size;    /* the fixed size, or the element size of a *_MUL source */
 	__u16 limit;   /* at most this many bytes (TL_CAP_DATA: the configured max_bytes instead; TL_CAP_STR: when not 0) */
-	__u8 sel_arg;  /* TL_CAP_IF_ARG: the argument compared with sel_value */
+	__u8 sel_arg;  /* TL_CAP_IF_ARG, TL_CAP_IF_ARG_IN: the argument compared with sel_value */
 	__u8 pad;
 	__u32 sel_value;
 	__u32 offset;  /* added to the pointer (msghdr.msg_namelen is at 8; the signal mask of a frame at 296) */

@@ -38,6 +38,7 @@ internal enum CaptureFlags : byte
     NoReread = 1 << 2,
     IfArg = 1 << 3,
     Stack = 1 << 4,
+    IfArgIn = 1 << 5,
 }
 
 [StructLayout(LayoutKind.Sequential)]

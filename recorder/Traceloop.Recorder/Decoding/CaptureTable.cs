@@ -187,11 +187,14 @@ internal static class CaptureTable
     private static PlannedCapture Exit(CaptureKind kind, int arg, SizeSource source = SizeSource.Fixed, int sizeArg = 0, int limit = 0, CaptureFlags flags = CaptureFlags.None, int size = 0, PayloadShape shape = PayloadShape.Struct) =>
         new(new() { kind = kind, arg = (byte)arg, at_exit = 1, size_src = source, size_arg = (byte)sizeArg, size = (ushort)size, limit = (ushort)limit, flags = flags | CaptureFlags.IfOk }, shape);
 
-    /// <summary>The item, taken only when args[<paramref name="selectorArg"/>] (as a u32) is <paramref name="value"/>.</summary>
-    private static PlannedCapture When(int selectorArg, ulong value, PlannedCapture planned)
+    /// <summary>
+    /// The item, taken only when args[<paramref name="selectorArg"/>] (as a u32) is <paramref name="value"/>,
+    /// or with <paramref name="isSet"/> one of the values whose bits <paramref name="value"/> sets.
+    /// </summary>
+    private static PlannedCapture When(int selectorArg, ulong value, PlannedCapture planned, bool isSet = false)
     {
         tl_capture item = planned.Item;
-        item.flags |= CaptureFlags.IfArg;
+        item.flags |= isSet ? CaptureFlags.IfArgIn : CaptureFlags.IfArg;
         item.sel_arg = (byte)selectorArg;
         item.sel_value = (uint)value;
         return planned with { Item = item };
@@ -252,7 +255,7 @@ internal static class CaptureTable
         tl_capture item = planned.Item;
         item.offset = (uint)c.Offset;
         planned = planned with { Item = item };
-        return c.SelectorArg >= 0 ? When(c.SelectorArg, c.SelectorValue, planned) : planned;
+        return c.SelectorArg >= 0 ? When(c.SelectorArg, c.SelectorValue, planned, c.SelectorIsSet) : planned;
     }
 
     private static readonly Lazy<Dictionary<(int Nr, int Arg, bool AtExit), StructCapture[]>> s_structs = new(IndexStructs);
@@ -271,7 +274,7 @@ internal static class CaptureTable
         }
         foreach (StructCapture capture in captures)
         {
-            if (capture.SelectorArg < 0 || (capture.SelectorArg < args.Length && (uint)args[capture.SelectorArg] == (uint)capture.SelectorValue))
+            if (capture.Selects(args))
             {
                 return capture;
             }

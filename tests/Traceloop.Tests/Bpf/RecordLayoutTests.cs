@@ -275,6 +275,7 @@ public sealed class RecordLayoutTests
         ("TL_CAP_IF_OK", (long)CaptureFlags.IfOk),
         ("TL_CAP_NO_REREAD", (long)CaptureFlags.NoReread),
         ("TL_CAP_IF_ARG", (long)CaptureFlags.IfArg),
+        ("TL_CAP_IF_ARG_IN", (long)CaptureFlags.IfArgIn),
         ("TL_CAP_STACK", (long)CaptureFlags.Stack),
         ("TL_STATE_VERSION", RecordLayout.StateVersion),
         ("TL_ORIGIN_FIRST_SYSCALL", (long)RecordingOrigin.FirstSyscall),

@@ -77,6 +77,23 @@ public sealed class CaptureTableTests
     }
 
     [Fact]
+    public void EpollCtlReadsItsEventOnlyForAddAndMod()
+    {
+        tl_capture item = Assert.Single(Items("epoll_ctl"));
+        Assert.Equal((CaptureKind.Bytes, 3, 0, 12), (item.kind, (int)item.arg, (int)item.at_exit, (int)item.size));
+        Assert.Equal(CaptureFlags.IfArgIn, item.flags & (CaptureFlags.IfArg | CaptureFlags.IfArgIn));
+        Assert.Equal(1, item.sel_arg);
+        Assert.Equal((1u << 1) | (1u << 3), item.sel_value); // EPOLL_CTL_ADD, EPOLL_CTL_MOD; not DEL (2)
+
+        // The renderer's side of the same selector: DEL, and an op no kernel has, print the pointer.
+        Assert.True(SyscallTable.TryGetNumber("epoll_ctl", out int nr));
+        Assert.NotNull(CaptureTable.StructFor(nr, 3, atExit: false, [3, 1, 4, 0x7ffd0000]));
+        Assert.NotNull(CaptureTable.StructFor(nr, 3, atExit: false, [3, 3, 4, 0x7ffd0000]));
+        Assert.Null(CaptureTable.StructFor(nr, 3, atExit: false, [3, 2, 4, 0x7ffd0000]));
+        Assert.Null(CaptureTable.StructFor(nr, 3, atExit: false, [3, 33, 4, 0x7ffd0000]));
+    }
+
+    [Fact]
     public void PrctlReadsATaskNameOnlyForTheNameOptions()
     {
         tl_capture[] items = Items("prctl");

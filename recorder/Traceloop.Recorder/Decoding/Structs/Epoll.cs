@@ -13,6 +13,9 @@ internal static class Epoll
 {
     public const int EventSize = 12;
 
+    /// <summary>epoll_ctl's ops that pass an event (EPOLL_CTL_DEL, 2, ignores it).</summary>
+    public const int CtlAdd = 1, CtlMod = 3;
+
     private static readonly NameTable Events = new(
         "EPOLL???",
         new(0x1, "EPOLLIN"),
