@@ -33,11 +33,14 @@ public sealed class SeriesRecyclingTests
             {
                 a.Go();
                 Assert.Equal(0, await container.WaitForExitAsync(cts.Token));
+                Exposition? last = null;
                 Exposition full = await Eventually.GetAsync(async () =>
                 {
-                    Exposition e = await ScrapeAsync(recorder, cts.Token);
-                    return e.Find(Syscalls, ("container", container.Id)).Count() == 129 ? e : null;
-                }, TimeSpan.FromSeconds(30), "the first container's 129 series");
+                    last = await ScrapeAsync(recorder, cts.Token);
+                    return last.Find(Syscalls, ("container", container.Id)).Count() == 129 ? last : null;
+                }, TimeSpan.FromSeconds(30), "the first container's 129 series", () => last is null ? "no scrape" :
+                    $"{last.Find(Syscalls, ("container", container.Id)).Count()} series of it, {last.Value("traceloop_syscall_series")} in all, "
+                    + $"{last.Value("traceloop_syscall_metrics_dropped_total", ("reason", "map_full"))} calls dropped for want of one");
                 Assert.Equal(pool, full.Value("traceloop_syscall_series_limit"));
                 Assert.True(full.Value("traceloop_syscall_series") >= 129, "the series gauge does not count the first container's");
             }

@@ -3,7 +3,8 @@ namespace Traceloop.FunctionalTests.Recorder;
 /// <summary>Waits for a condition that becomes true asynchronously (a container listed, a ring released).</summary>
 public static class Eventually
 {
-    public static async Task<T> GetAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class
+    /// <param name="lastSeen">What the probe saw last, for the timeout's message: why it never held.</param>
+    public static async Task<T> GetAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what, Func<string>? lastSeen = null) where T : class
     {
         using var cts = new CancellationTokenSource(timeout);
         while (true)
@@ -18,7 +19,8 @@ public static class Eventually
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for {what}");
+                throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for {what}"
+                    + (lastSeen is null ? "" : $"; last seen: {lastSeen()}"));
             }
         }
     }
