@@ -200,6 +200,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The CPU's mitigations that make kernel calls, returns and indirect branches dear, one line.
+mitigations() {
+	local d=/sys/devices/system/cpu/vulnerabilities f out=""
+	for f in spectre_v2 spec_rstack_overflow retbleed indirect_target_selection; do
+		[[ -r $d/$f ]] && out+="${out:+; }$f: $(<"$d/$f")"
+	done
+	echo "${out:-unknown}"
+}
+
 # --- build --------------------------------------------------------------------------------
 
 build() {
@@ -1625,6 +1634,9 @@ grep -q '‡' "$TABLE" && NOTES="Runs in a configuration marked ‡ had a foreig
 	echo "# Traceloop benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "- host: $(uname -n), kernel $(uname -r), $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	# Every kernel call and return pays for these, the recorder's helpers included: rows of machines
+	# with different mitigations are not comparable (docs/ARCHITECTURE.md, "Another CPU, another bill").
+	echo "- mitigations: $(mitigations)"
 	echo "- commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
 	echo "- recorder: $RECORDER; settings from the environment: $(env | grep '^TRACELOOP_' | tr '\n' ' ' || true)(none means its defaults: 1M rings)"
 	echo "- sections: $(for sec in "${ALL_SECTIONS[@]}"; do if enabled "$sec"; then printf '%s ' "$sec"; fi; done)"
