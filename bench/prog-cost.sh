@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # usage: bench/prog-cost.sh RECORDER [ROUNDS] [recorder args...]
+# (PROGCOST_WORKLOADS: the loops to run, default "getppid write64"; bench/workloads/loop.c has more)
 #
 # The recorder's syscall programs, timed by the kernel itself: with kernel.bpf_stats_enabled on,
 # every BPF program counts its runs and the ns they took. A recorded cgroup runs loop getppid and
@@ -100,7 +101,7 @@ delta() { # before-file after-file: "name Δtime Δcount" per program, then "t �
 }
 
 for ((round = 1; round <= ROUNDS; round++)); do
-	for w in getppid write64; do
+	for w in ${PROGCOST_WORKLOADS:-getppid write64}; do
 		id=$(hex64)
 		mkdir "$CG_ROOT/$id"
 		for _ in $(seq 100); do api /containers | jq -e --arg id "$id" 'any(.[]; .id == $id)' >/dev/null 2>&1 && break; sleep 0.1; done

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# usage: bench/ab.sh BASE [ROUNDS]
+#
+# Whether a change to the recorder helps a real workload: the recorder built from git revision BASE
+# against the one built from this tree (tracked and untracked files, as they are now), each under
+# redis-server and redis-benchmark in one fresh container cgroup, as in bench/run.sh's redis
+# section. The three configurations (unrecorded, BASE, this tree) run interleaved, round by round
+# and in a rotating order, so a drifting machine shifts them all alike. Prints the median SET+GET
+# requests per second of each, its ratio to the same round's unrecorded run, and the median of
+# the per-round ratios of this tree to BASE. Both recorders are JIT builds (dotnet build), made the
+# same way; the kernel side, where recording costs, is the same under Native AOT.
+set -euo pipefail
+
+BASE=${1:?usage: bench/ab.sh BASE [ROUNDS]}
+ROUNDS=${2:-8}
+BENCH=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$BENCH/.." && pwd)
+REQUESTS=${REDIS_REQUESTS:-100000}
+CLIENTS=${REDIS_CLIENTS:-10}
+source "$REPO/scripts/prereqs.sh"
+traceloop_need_root "bench/ab.sh"
+source "$BENCH/redis-case.sh"
+source "$BENCH/local-recorder.sh"
+traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
+base_rev=$(git -C "$REPO" rev-parse --verify "$BASE^{commit}")
+
+WORK=$(mktemp -d /tmp/tlab.XXXXXX)
+CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ab-$$
+cleanup() {
+	redis_stop
+	recorder_stop
+	local d
+	for d in "$CG"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
+	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { echo "[$(date +%T)] $*" >&2; }
+hex64() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+
+# --- the two recorders -------------------------------------------------------------------------------
+build() { # name, source tree: each copy builds its own BPF object (its bpf/out)
+	dotnet build "$2/recorder/Traceloop.Recorder" -c Release -nologo -v quiet -clp:ErrorsOnly --no-incremental \
+		-o "$WORK/rec-$1" >"$WORK/build-$1.log" 2>&1 ||
+		{ tail -20 "$WORK/build-$1.log" >&2; exit 1; }
+}
+log "building the recorder of ${base_rev:0:12} and of this tree"
+mkdir -p "$WORK/src-base" "$WORK/src-tree"
+git -C "$REPO" archive "$base_rev" | tar -xf - -C "$WORK/src-base"
+(cd "$REPO" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$WORK/src-tree"
+build base "$WORK/src-base"
+build tree "$WORK/src-tree"
+
+# --- one case ------------------------------------------------------------------------------------
+run_case() { # none, base or tree: sets CASE_RPS (run in this shell, so the trap sees its processes)
+	local config=$1 id rates set get i
+	mkdir -p "$CG"
+	[[ $config == none ]] || recorder_start "$WORK/rec-$config/traceloop-recorder" "$WORK" || exit 1
+	id=$(hex64)
+	mkdir "$CG/$id"
+	[[ $config == none ]] || recorder_wait_ring "$id"
+	redis_start "$CG/$id" "$WORK" || exit 1
+	rates=$(redis_load "$CG/$id" "$REQUESTS" "$CLIENTS") || exit 1
+	read -r set get <<<"$rates"
+	redis_stop
+	recorder_stop
+	# The last task may still be exiting.
+	for i in $(seq 50); do rmdir "$CG/$id" 2>/dev/null && break; sleep 0.1; done
+	CASE_RPS=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.0f", s + g }')
+}
+
+CONFIGS=(none base tree)
+: >"$WORK/raw"
+for ((round = 1; round <= ROUNDS; round++)); do
+	for ((k = 0; k < 3; k++)); do
+		config=${CONFIGS[$(((k + round) % 3))]}
+		run_case "$config"
+		log "round $round $config: $CASE_RPS req/s"
+		echo "$round $config $CASE_RPS" >>"$WORK/raw"
+	done
+done
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Per round: each configuration over that round's unrecorded run, and this tree over BASE.
+awk '{ rps[$1, $2] = $3; if ($1 > n) n = $1 }
+	END { for (r = 1; r <= n; r++) print r, rps[r, "none"], rps[r, "base"] / rps[r, "none"], rps[r, "tree"] / rps[r, "none"], rps[r, "tree"] / rps[r, "base"] }' \
+	"$WORK/raw" >"$WORK/paired"
+col() { awk -v c="$1" '{ print $c }' "$WORK/paired" | median; }
+range() { awk -v c="$1" '{ print $c }' "$WORK/paired" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f", lo, hi }'; }
+echo "| redis-benchmark -n $REQUESTS -c $CLIENTS -t set,get, $ROUNDS interleaved rounds | median of per-round ratios (min–max) |"
+echo "| --- | ---: |"
+printf '| unrecorded | %.1fk req/s |\n' "$(awk '{ print $2 / 1000 }' "$WORK/paired" | median)"
+printf '| %s (BASE) vs unrecorded | %.3f× (%s) |\n' "${base_rev:0:12}" "$(col 3)" "$(range 3)"
+printf '| this tree vs unrecorded | %.3f× (%s) |\n' "$(col 4)" "$(range 4)"
+printf '| this tree vs BASE | %.3f× (%s) |\n' "$(col 5)" "$(range 5)"
