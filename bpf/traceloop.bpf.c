@@ -4,9 +4,11 @@
  * container's own overwritable ring. See traceloop.h for the ring and record layout and
  * docs/ARCHITECTURE.md for the design.
  *
- * Hot path (sys_enter/sys_exit of any task on the host): the cgroup id read through the task
- * and one hash lookup. Only tasks of recorded containers go further, and the exit of a call that
- * stayed on its CPU skips the lookup: its entry left what it needs (struct inflight).
+ * Hot path (sys_enter/sys_exit of any task on the host): a task this CPU last found not recorded
+ * leaves before any helper call (struct unrecorded_task); any other is looked up through its
+ * cgroup, mostly in a per-CPU view of the last container (struct container_view). Only tasks of
+ * recorded containers go further, and the exit of a call that stayed on its CPU skips the lookup:
+ * its entry left what it needs (struct inflight).
  */
 #include "vmlinux_min.h"
 #include <bpf/bpf_helpers.h>
@@ -1436,22 +1438,142 @@ static __always_inline void count_missed(__u64 cgid)
 		__sync_fetch_and_add(&c->missed, 1);
 }
 
+/*
+ * Bumped by every new task (tl_task_fork) and every move of a task to another cgroup
+ * (tl_cgroup_attach, tl_cgroup_transfer): the events that can change what the address of a task's
+ * pt_regs says about it (below).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} task_gen SEC(".maps");
+
+/*
+ * The last task of this CPU found not recorded, known by the address of its pt_regs, which the
+ * syscall tracepoints pass in: it lies on the task's own kernel stack, so no two live tasks share
+ * it. The host's unrecorded syscalls, nearly all of a node's, test it before any helper call and
+ * leave at once: the first helper call a syscall's programs make was the dearest part of their
+ * path (docs/ARCHITECTURE.md, "What an unrecorded process pays").
+ *
+ * What the address says holds while three things stand, each with its generation: the containers
+ * (containers_gen[0], [1], as for the container view), the task's cgroup (a move bumps task_gen
+ * from the cgroup_attach_task tracepoint, in the mover's context once the move is done), and the
+ * task itself (a stack outlives its task in the kernel's stack cache and goes to a new task, so
+ * every fork bumps task_gen before the new task can run). The one gap is a move of a task that is
+ * running on another CPU: its calls between the move and the tracepoint's bump are not recorded,
+ * as if the move had come that much later. Written and read as the container view is.
+ */
+struct unrecorded_task {
+	__u64 regs;   /* 0 while being written */
+	__u64 gen[3]; /* containers_gen[0], [1] and task_gen when the task was found not recorded */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct unrecorded_task);
+} unrecorded_tasks SEC(".maps");
+
+/*
+ * Returns 1 when the task whose pt_regs are at regs is this CPU's known unrecorded task. Either
+ * way it leaves in gen the generations to remember the task with, read before the caller looks
+ * the task up, so that a change during the lookup is never cached as current.
+ */
+static __always_inline int known_unrecorded(struct pt_regs *regs, __u64 *gen)
+{
+	__u32 zero = 0, one = 1;
+	struct unrecorded_task *u = bpf_map_lookup_elem(&unrecorded_tasks, &zero);
+	__u64 *g0 = bpf_map_lookup_elem(&containers_gen, &zero);
+	__u64 *g1 = bpf_map_lookup_elem(&containers_gen, &one);
+	__u64 *g2 = bpf_map_lookup_elem(&task_gen, &zero);
+
+	if (!u || !g0 || !g1 || !g2)
+		return 0;
+	gen[0] = *(volatile __u64 *)g0;
+	gen[1] = *(volatile __u64 *)g1;
+	gen[2] = *(volatile __u64 *)g2;
+	if (*(volatile __u64 *)&u->regs != (__u64)regs)
+		return 0;
+	asm volatile("" ::: "memory");
+	if (u->gen[0] != gen[0] || u->gen[1] != gen[1] || u->gen[2] != gen[2])
+		return 0;
+	asm volatile("" ::: "memory");
+	return *(volatile __u64 *)&u->regs == (__u64)regs;
+}
+
+static __always_inline void remember_unrecorded(struct pt_regs *regs, __u64 *gen)
+{
+	__u32 zero = 0;
+	struct unrecorded_task *u = bpf_map_lookup_elem(&unrecorded_tasks, &zero);
+
+	if (!u)
+		return;
+	*(volatile __u64 *)&u->regs = 0;
+	asm volatile("" ::: "memory");
+	u->gen[0] = gen[0];
+	u->gen[1] = gen[1];
+	u->gen[2] = gen[2];
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&u->regs = (__u64)regs;
+}
+
+static __always_inline void bump_task_gen(void)
+{
+	__u32 zero = 0;
+	__u64 *g = bpf_map_lookup_elem(&task_gen, &zero);
+
+	if (g)
+		__sync_fetch_and_add(g, 1);
+}
+
+/* A new task (thread or process): it may have been given the stack of a task that ended. */
+SEC("tp_btf/sched_process_fork")
+int tl_task_fork(__u64 *ctx)
+{
+	bump_task_gen();
+	return 0;
+}
+
+/* A task moved to another cgroup (cgroup.procs, cgroup.threads). */
+SEC("tp_btf/cgroup_attach_task")
+int tl_cgroup_attach(__u64 *ctx)
+{
+	bump_task_gen();
+	return 0;
+}
+
+/* Tasks moved out of a cgroup by the kernel (cgroup v1's cpuset when its CPUs go). */
+SEC("tp_btf/cgroup_transfer_tasks")
+int tl_cgroup_transfer(__u64 *ctx)
+{
+	bump_task_gen();
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int tl_sys_enter(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	__u32 nr = (__u32)ctx[1], zero = 0, seq, len = sizeof(struct tl_enter);
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task;
 	struct container_view v;
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc;
 	struct inflight *in;
 	struct tl_enter *e;
 	struct ring *r;
-	__u64 tag, ts;
+	__u64 tag, ts, gen[3];
 
-	if (!container_view(task, &v))
+	if (known_unrecorded(regs, gen))
 		return 0;
+	task = bpf_get_current_task_btf();
+	if (!container_view(task, &v)) {
+		remember_unrecorded(regs, gen);
+		return 0;
+	}
 	if (nr == TL_NR_URETPROBE) {
 		inflight_claim(task, TL_SLOT_SKIP);
 		return 0;
@@ -1531,7 +1653,7 @@ int tl_sys_exit(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	long ret = (long)ctx[1];
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task;
 	struct container_view v;
 	struct tl_syscall_captures *spec;
 	struct cap_ctx cc;
@@ -1539,9 +1661,13 @@ int tl_sys_exit(__u64 *ctx)
 	struct inflight *in;
 	struct tl_exit *x;
 	struct ring *r = 0;
-	__u64 tag, now, metrics_id = 0, start = 0;
+	__u64 tag, now, metrics_id = 0, start = 0, gen[3];
 	__u32 metrics_row = 0, level = 0;
 
+	/* Before watch_error too: it acts only for a recorded container, which this task is not in. */
+	if (known_unrecorded(regs, gen))
+		return 0;
+	task = bpf_get_current_task_btf();
 	nr = regs->orig_ax;
 	/* Most calls succeed: they leave at the first test. */
 	if (cfg.watch_errors && ret < 0 && ret >= -4095)
@@ -1566,8 +1692,10 @@ int tl_sys_exit(__u64 *ctx)
 		}
 	}
 	if (!r) {
-		if (!container_view(task, &v))
+		if (!container_view(task, &v)) {
+			remember_unrecorded(regs, gen);
 			return 0;
+		}
 		r = slot_ring(v.slot);
 		if (!r) {
 			count_missed(task_cgroup_id(task));
