@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # usage: bench/prog-cost.sh RECORDER [ROUNDS] [recorder args...]
-# (PROGCOST_WORKLOADS: the loops to run, default "getppid write64"; bench/workloads/loop.c has more)
+# (PROGCOST_WORKLOADS: the loops to run, default "getppid write64"; bench/workloads/loop.c has more.
+#  PROGCOST_UNRECORDED=1: the loops run outside any container, so the rows price the programs'
+#  path for a process that is not recorded.)
 #
 # The recorder's syscall programs, timed by the kernel itself: with kernel.bpf_stats_enabled on,
 # every BPF program counts its runs and the ns they took. A recorded cgroup runs loop getppid and
@@ -106,7 +108,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		mkdir "$CG_ROOT/$id"
 		for _ in $(seq 100); do api /containers | jq -e --arg id "$id" 'any(.[]; .id == $id)' >/dev/null 2>&1 && break; sleep 0.1; done
 		read_stats >"$WORK/a"
-		sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" "$3" "$4"' sh "$CG_ROOT/$id" "$OUT/loop" "$w" "$N" >/dev/null
+		if [[ ${PROGCOST_UNRECORDED:-0} == 1 ]]; then
+			"$OUT/loop" "$w" "$N" >/dev/null
+		else
+			sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" "$3" "$4"' sh "$CG_ROOT/$id" "$OUT/loop" "$w" "$N" >/dev/null
+		fi
 		read_stats >"$WORK/b"
 		delta "$WORK/a" "$WORK/b" >"$WORK/loop"
 		loop_ns=$(awk '$1 == "t" { print $2 }' "$WORK/loop")
