@@ -1253,6 +1253,7 @@ static __always_inline void watch_error(struct task_struct *task, __u64 cgid, __
  */
 struct inflight {
 	__u64 task;       /* the task; 0 once its exit took the slot */
+	__u64 regs;       /* its pt_regs, 0 with task: an exit that finds its own skips the unrecorded-task test */
 	__u64 switches;   /* its nvcsw + nivcsw at entry */
 	__u64 cset;       /* the task's css_set at entry (task->cgroups) */
 	__u64 ts;         /* the entry record's time */
@@ -1293,7 +1294,7 @@ static __always_inline __u64 task_switches(struct task_struct *task)
 #define TL_SLOT_SKIP 0xffffffffu
 
 /* Claims the CPU's in-flight slot for the current call of task; the caller fills in the rest. */
-static __always_inline struct inflight *inflight_claim(struct task_struct *task, __u32 slot)
+static __always_inline struct inflight *inflight_claim(struct task_struct *task, struct pt_regs *regs, __u32 slot)
 {
 	__u32 zero = 0;
 	struct inflight *in = bpf_map_lookup_elem(&inflight, &zero);
@@ -1301,6 +1302,7 @@ static __always_inline struct inflight *inflight_claim(struct task_struct *task,
 	if (!in)
 		return 0;
 	in->task = (__u64)task;
+	in->regs = (__u64)regs;
 	in->tid = task->pid;
 	in->switches = task_switches(task);
 	in->cset = (__u64)task->cgroups;
@@ -1323,12 +1325,15 @@ static __always_inline struct ring *slot_ring(__u32 slot)
  * (LibbpfKernel). A CPU's cached view of a container (below) holds while both stand, so no write
  * of the map is ever missed by the syscall programs: a capture level the recorder tightens, or a
  * container it releases, applies from the next call.
- * Two entries with one writer side each, so that the recorder's plain updates never race with
- * the kernel's atomic adds.
+ * [2] counts the events that change what a task's pt_regs address says about it (struct
+ * unrecorded_task): every new task and every move of a task to another cgroup. It sits with the
+ * other two so that a syscall program reads all three once, for both caches.
+ * Each entry has one writer side, so that the recorder's plain updates never race with the
+ * kernel's atomic adds.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, __u64);
 } containers_gen SEC(".maps");
@@ -1369,25 +1374,21 @@ struct {
 
 /*
  * Fills *v with the view of the task's container and returns 1, or returns 0 when the task's
- * cgroup is not recorded. The cached view is written with its key
+ * cgroup is not recorded. gen is containers_gen as the caller read it before (read_gens), so that
+ * a write after that read is never cached as current. The cached view is written with its key
  * zeroed first and set last, and read between two reads of that key, so a reader never mixes a
  * view with one written in between (by a program that interrupted it on the same CPU).
  */
-static __always_inline int container_view(struct task_struct *task, struct container_view *v)
+static __always_inline int container_view(struct task_struct *task, struct container_view *v, __u64 *gen)
 {
-	__u32 zero = 0, one = 1;
+	__u32 zero = 0;
 	struct container_view *k = bpf_map_lookup_elem(&container_views, &zero);
-	__u64 *g0 = bpf_map_lookup_elem(&containers_gen, &zero);
-	__u64 *g1 = bpf_map_lookup_elem(&containers_gen, &one);
 	struct cgroup *cg = 0;
 	struct tl_container *c;
-	__u64 gen0, gen1, key, cgid;
+	__u64 gen0 = gen[0], gen1 = gen[1], key, cgid;
 
-	if (!k || !g0 || !g1)
+	if (!k)
 		return 0;
-	/* Read before the lookup below, so a write after it is never cached as current. */
-	gen0 = *(volatile __u64 *)g0;
-	gen1 = *(volatile __u64 *)g1;
 	/* The branch is on a load-time constant, as in task_cgroup_id. */
 	if (cfg.cgroup_subsys == 0) {
 		cg = task_dfl_cgroup(task);
@@ -1439,18 +1440,6 @@ static __always_inline void count_missed(__u64 cgid)
 }
 
 /*
- * Bumped by every new task (tl_task_fork) and every move of a task to another cgroup
- * (tl_cgroup_attach, tl_cgroup_transfer): the events that can change what the address of a task's
- * pt_regs says about it (below).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} task_gen SEC(".maps");
-
-/*
  * The last task of this CPU found not recorded, known by the address of its pt_regs, which the
  * syscall tracepoints pass in: it lies on the task's own kernel stack, so no two live tasks share
  * it. The host's unrecorded syscalls, nearly all of a node's, test it before any helper call and
@@ -1458,16 +1447,16 @@ struct {
  * path (docs/ARCHITECTURE.md, "What an unrecorded process pays").
  *
  * What the address says holds while three things stand, each with its generation: the containers
- * (containers_gen[0], [1], as for the container view), the task's cgroup (a move bumps task_gen
- * from the cgroup_attach_task tracepoint, in the mover's context once the move is done), and the
- * task itself (a stack outlives its task in the kernel's stack cache and goes to a new task, so
- * every fork bumps task_gen before the new task can run). The one gap is a move of a task that is
+ * (containers_gen[0], [1], as for the container view), the task's cgroup (a move bumps
+ * containers_gen[2] from the cgroup_attach_task tracepoint, in the mover's context once the move
+ * is done), and the task itself (a stack outlives its task in the kernel's stack cache and goes to
+ * a new task, so every fork bumps containers_gen[2] before the new task can run). The one gap is a move of a task that is
  * running on another CPU: its calls between the move and the tracepoint's bump are not recorded,
  * as if the move had come that much later. Written and read as the container view is.
  */
 struct unrecorded_task {
 	__u64 regs;   /* 0 while being written */
-	__u64 gen[3]; /* containers_gen[0], [1] and task_gen when the task was found not recorded */
+	__u64 gen[3]; /* containers_gen when the task was found not recorded */
 };
 
 struct {
@@ -1479,23 +1468,29 @@ struct {
 
 /*
  * Returns 1 when the task whose pt_regs are at regs is this CPU's known unrecorded task. Either
- * way it leaves in gen the generations to remember the task with, read before the caller looks
- * the task up, so that a change during the lookup is never cached as current.
+ * way it leaves in gen the generations (containers_gen) for the caller to look the task up with
+ * (container_view) and to remember it with: read first, so that a change during the lookup is
+ * never cached as current.
  */
-static __always_inline int known_unrecorded(struct pt_regs *regs, __u64 *gen)
+static __always_inline void read_gens(__u64 *gen)
 {
-	__u32 zero = 0, one = 1;
-	struct unrecorded_task *u = bpf_map_lookup_elem(&unrecorded_tasks, &zero);
+	__u32 zero = 0, one = 1, two = 2;
 	__u64 *g0 = bpf_map_lookup_elem(&containers_gen, &zero);
 	__u64 *g1 = bpf_map_lookup_elem(&containers_gen, &one);
-	__u64 *g2 = bpf_map_lookup_elem(&task_gen, &zero);
+	__u64 *g2 = bpf_map_lookup_elem(&containers_gen, &two);
 
-	if (!u || !g0 || !g1 || !g2)
-		return 0;
-	gen[0] = *(volatile __u64 *)g0;
-	gen[1] = *(volatile __u64 *)g1;
-	gen[2] = *(volatile __u64 *)g2;
-	if (*(volatile __u64 *)&u->regs != (__u64)regs)
+	gen[0] = g0 ? *(volatile __u64 *)g0 : 0;
+	gen[1] = g1 ? *(volatile __u64 *)g1 : 0;
+	gen[2] = g2 ? *(volatile __u64 *)g2 : 0;
+}
+
+static __always_inline int known_unrecorded(struct pt_regs *regs, __u64 *gen)
+{
+	__u32 zero = 0;
+	struct unrecorded_task *u = bpf_map_lookup_elem(&unrecorded_tasks, &zero);
+
+	read_gens(gen);
+	if (!u || *(volatile __u64 *)&u->regs != (__u64)regs)
 		return 0;
 	asm volatile("" ::: "memory");
 	if (u->gen[0] != gen[0] || u->gen[1] != gen[1] || u->gen[2] != gen[2])
@@ -1520,10 +1515,10 @@ static __always_inline void remember_unrecorded(struct pt_regs *regs, __u64 *gen
 	*(volatile __u64 *)&u->regs = (__u64)regs;
 }
 
-static __always_inline void bump_task_gen(void)
+static __always_inline void bump_task_gen(void) /* containers_gen[2] */
 {
-	__u32 zero = 0;
-	__u64 *g = bpf_map_lookup_elem(&task_gen, &zero);
+	__u32 two = 2;
+	__u64 *g = bpf_map_lookup_elem(&containers_gen, &two);
 
 	if (g)
 		__sync_fetch_and_add(g, 1);
@@ -1570,12 +1565,12 @@ int tl_sys_enter(__u64 *ctx)
 	if (known_unrecorded(regs, gen))
 		return 0;
 	task = bpf_get_current_task_btf();
-	if (!container_view(task, &v)) {
+	if (!container_view(task, &v, gen)) {
 		remember_unrecorded(regs, gen);
 		return 0;
 	}
 	if (nr == TL_NR_URETPROBE) {
-		inflight_claim(task, TL_SLOT_SKIP);
+		inflight_claim(task, regs, TL_SLOT_SKIP);
 		return 0;
 	}
 	if (TL_ABLATE == 1)
@@ -1631,7 +1626,7 @@ int tl_sys_enter(__u64 *ctx)
 	}
 	commit(&e->h, tag);
 
-	in = inflight_claim(task, v.slot);
+	in = inflight_claim(task, regs, v.slot);
 	if (in) {
 		in->ts = ts;
 		in->metrics_id = v.metrics_id;
@@ -1663,16 +1658,22 @@ int tl_sys_exit(__u64 *ctx)
 	struct ring *r = 0;
 	__u64 tag, now, metrics_id = 0, start = 0, gen[3];
 	__u32 metrics_row = 0, level = 0;
+	int own_entry;
 
-	/* Before watch_error too: it acts only for a recorded container, which this task is not in. */
-	if (known_unrecorded(regs, gen))
+	/*
+	 * A call whose recorded entry is in this CPU's in-flight slot (the same pt_regs: most recorded
+	 * calls) skips the unrecorded-task test; any other takes it, before watch_error too, which acts
+	 * only for a recorded container.
+	 */
+	in = bpf_map_lookup_elem(&inflight, &zero);
+	own_entry = in && in->regs == (__u64)regs;
+	if (!own_entry && known_unrecorded(regs, gen))
 		return 0;
 	task = bpf_get_current_task_btf();
 	nr = regs->orig_ax;
 	/* Most calls succeed: they leave at the first test. */
 	if (cfg.watch_errors && ret < 0 && ret >= -4095)
 		watch_error(task, task_cgroup_id(task), nr, ret);
-	in = bpf_map_lookup_elem(&inflight, &zero);
 	if (in && in->task == (__u64)task && in->switches == task_switches(task)) {
 		/*
 		 * This task's own entry, on this CPU, with nothing else run in between, so its start time
@@ -1680,6 +1681,7 @@ int tl_sys_exit(__u64 *ctx)
 		 * take: with metrics on, tl_metrics_switch clears the slot at its last switch.)
 		 */
 		in->task = 0;
+		in->regs = 0;
 		if (in->slot == TL_SLOT_SKIP)
 			return 0;
 		start = in->ts;
@@ -1692,7 +1694,10 @@ int tl_sys_exit(__u64 *ctx)
 		}
 	}
 	if (!r) {
-		if (!container_view(task, &v)) {
+		/* Read before the lookup, as known_unrecorded reads them for a call that took its test. */
+		if (own_entry)
+			read_gens(gen);
+		if (!container_view(task, &v, gen)) {
 			remember_unrecorded(regs, gen);
 			return 0;
 		}
@@ -1780,6 +1785,7 @@ int tl_metrics_switch(__u64 *ctx)
 		return 0;
 	/* The exit cannot match any more (the switch count moved); the slot is free. */
 	in->task = 0;
+	in->regs = 0;
 	if (in->slot != TL_SLOT_SKIP)
 		metrics_enter(prev, in->ts);
 	return 0;
