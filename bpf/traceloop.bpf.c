@@ -1449,10 +1449,11 @@ static __always_inline void count_missed(__u64 cgid)
  * What the address says holds while three things stand, each with its generation: the containers
  * (containers_gen[0], [1], as for the container view), the task's cgroup (a move bumps
  * containers_gen[2] from the cgroup_attach_task tracepoint, in the mover's context once the move
- * is done), and the task itself (a stack outlives its task in the kernel's stack cache and goes to
- * a new task, so every fork bumps containers_gen[2] before the new task can run). The one gap is a move of a task that is
- * running on another CPU: its calls between the move and the tracepoint's bump are not recorded,
- * as if the move had come that much later. Written and read as the container view is.
+ * is done), and the task itself (a stack outlives its task in the kernel's stack cache and goes
+ * to a new task, so every fork bumps containers_gen[2] before the new task can run). The one gap
+ * is a move of a task that runs on another CPU meanwhile: its calls between the move and the
+ * tracepoint's bump are not recorded, as if the move had come that much later. Written and read
+ * as the container view is.
  */
 struct unrecorded_task {
 	__u64 regs;   /* 0 while being written */
@@ -1466,12 +1467,7 @@ struct {
 	__type(value, struct unrecorded_task);
 } unrecorded_tasks SEC(".maps");
 
-/*
- * Returns 1 when the task whose pt_regs are at regs is this CPU's known unrecorded task. Either
- * way it leaves in gen the generations (containers_gen) for the caller to look the task up with
- * (container_view) and to remember it with: read first, so that a change during the lookup is
- * never cached as current.
- */
+/* containers_gen, as both per-CPU caches are checked against it (gen[3]). */
 static __always_inline void read_gens(__u64 *gen)
 {
 	__u32 zero = 0, one = 1, two = 2;
@@ -1484,6 +1480,12 @@ static __always_inline void read_gens(__u64 *gen)
 	gen[2] = g2 ? *(volatile __u64 *)g2 : 0;
 }
 
+/*
+ * Returns 1 when the task whose pt_regs are at regs is this CPU's known unrecorded task. Either
+ * way it leaves in gen the generations for the caller to look the task up with (container_view)
+ * and to remember it with: read first, so that a change during the lookup is never cached as
+ * current.
+ */
 static __always_inline int known_unrecorded(struct pt_regs *regs, __u64 *gen)
 {
 	__u32 zero = 0;
@@ -1662,8 +1664,9 @@ int tl_sys_exit(__u64 *ctx)
 
 	/*
 	 * A call whose recorded entry is in this CPU's in-flight slot (the same pt_regs: most recorded
-	 * calls) skips the unrecorded-task test; any other takes it, before watch_error too, which acts
-	 * only for a recorded container.
+	 * calls) skips the unrecorded-task test, a hint only: the tests below decide whose entry it is.
+	 * Any other call takes the test, before watch_error too, which acts only for a recorded
+	 * container.
 	 */
 	in = bpf_map_lookup_elem(&inflight, &zero);
 	own_entry = in && in->regs == (__u64)regs;
