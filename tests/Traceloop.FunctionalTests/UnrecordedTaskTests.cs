@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
@@ -50,50 +49,26 @@ public sealed class UnrecordedTaskTests(ITestOutputHelper output)
         const int Calls = 2_000;
         string binary = await StaticBinary.CompileAsync(WaiterSource, cts.Token);
         await using RecorderProcess recorder = await RecorderProcess.StartAsync(ct: cts.Token);
-        string parent = "/traceloop-move-" + Guid.NewGuid().ToString("N")[..12];
-        string id = Hex64();
-        string go = Path.Join(Path.GetTempPath(), $"traceloop-move-go-{Guid.NewGuid():N}");
-        IReadOnlyList<string> parents = KubeletCgroups.Directories(parent);
-        try
-        {
-            foreach (string dir in parents)
-            {
-                Directory.CreateDirectory(Path.Join(dir, id));
-            }
-            await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(cts.Token)).Exists(c => c.Id == id),
-                TimeSpan.FromSeconds(20), "the recorder to adopt the cgroup");
+        using RecordedCgroup cgroup = await RecordedCgroup.CreateAsync(recorder, "traceloop-move", cts.Token);
+        using var go = new GoFile();
 
-            var psi = new ProcessStartInfo(binary);
-            psi.ArgumentList.Add(go);
-            psi.ArgumentList.Add(Calls.ToString(CultureInfo.InvariantCulture));
-            using Process waiter = Process.Start(psi)!;
-            // Long enough for many thousands of its calls on the host, each found not recorded.
-            await Task.Delay(TimeSpan.FromMilliseconds(300), cts.Token);
-            Assert.False(waiter.HasExited, "the waiter ended before it was moved");
-            MoveInto(parents, id, waiter.Id);
-            File.WriteAllText(go, "");
-            await waiter.WaitForExitAsync(cts.Token);
-            Assert.Equal(0, waiter.ExitCode);
+        using HostProcess waiter = HostProcess.Start(binary, go.Path, $"{Calls}");
+        // Long enough for many thousands of its calls on the host, each found not recorded.
+        await Task.Delay(TimeSpan.FromMilliseconds(300), cts.Token);
+        Assert.False(waiter.Process.HasExited, "the waiter ended before it was moved");
+        cgroup.Move(waiter.Id);
+        go.Create();
+        Assert.Equal(0, await waiter.WaitForExitAsync(cts.Token));
 
-            (DumpHeader header, List<TraceEventDto> events) = await recorder.Client.GetDumpAsync(id, ct: cts.Token);
-            List<TraceEventDto> mine = [.. events.Where(e => e.Kind == TraceEventKind.Syscall && e.Pid == waiter.Id)];
-            // Its spinning went on in the container, a call a microsecond, and the oldest of those calls
-            // were overwritten (the events lost); the getppid calls, the newest, were not.
-            output.WriteLine($"{mine.Count} calls of the moved process in the container's ring, {header.EventsLost} overwritten");
-            Assert.Contains(mine, e => e.Name == "access");
-            List<TraceEventDto> getppid = [.. mine.Where(e => e.Name == "getppid")];
-            Assert.Equal(Calls, getppid.Count);
-            Assert.All(getppid, e => Assert.Equal(SyscallCompletion.Complete, e.Completion));
-        }
-        finally
-        {
-            File.Delete(go);
-            foreach (string dir in parents)
-            {
-                TryRemove(Path.Join(dir, id));
-                TryRemove(dir);
-            }
-        }
+        (DumpHeader header, List<TraceEventDto> events) = await recorder.Client.GetDumpAsync(cgroup.Id, ct: cts.Token);
+        List<TraceEventDto> mine = [.. events.Where(e => e.Kind == TraceEventKind.Syscall && e.Pid == waiter.Id)];
+        // Its spinning went on in the container, a call a microsecond, and the oldest of those calls
+        // were overwritten (the events lost); the getppid calls, the newest, were not.
+        output.WriteLine($"{mine.Count} calls of the moved process in the container's ring, {header.EventsLost} overwritten");
+        Assert.Contains(mine, e => e.Name == "access");
+        List<TraceEventDto> getppid = [.. mine.Where(e => e.Name == "getppid")];
+        Assert.Equal(Calls, getppid.Count);
+        Assert.All(getppid, e => Assert.Equal(SyscallCompletion.Complete, e.Completion));
     }
 
     // Binds itself to CPU argv[1], waits for the file argv[2], then forks argv[3] children one after
@@ -149,78 +124,69 @@ public sealed class UnrecordedTaskTests(ITestOutputHelper output)
         const int Children = 400;
         string binary = await StaticBinary.CompileAsync(ForkerSource, cts.Token);
         await using RecorderProcess recorder = await RecorderProcess.StartAsync(["--ring-size", "2M"], cts.Token);
-        string parent = "/traceloop-fork-" + Guid.NewGuid().ToString("N")[..12];
-        string id = Hex64();
-        string go = Path.Join(Path.GetTempPath(), $"traceloop-fork-go-{Guid.NewGuid():N}");
-        IReadOnlyList<string> parents = KubeletCgroups.Directories(parent);
-        try
+        using RecordedCgroup cgroup = await RecordedCgroup.CreateAsync(recorder, "traceloop-fork", cts.Token);
+        using var go = new GoFile();
+
+        using HostProcess host = HostProcess.Start(binary, "0", go.Path, $"{Children}");
+        using HostProcess recorded = HostProcess.Start(binary, "0", go.Path, $"{Children}");
+        cgroup.Move(recorded.Id);
+        go.Create();
+        int[] exitCodes = await Task.WhenAll(host.WaitForExitAsync(cts.Token), recorded.WaitForExitAsync(cts.Token));
+        Assert.Equal([0, 0], exitCodes);
+
+        (DumpHeader header, List<TraceEventDto> events) = await recorder.Client.GetDumpAsync(cgroup.Id, ct: cts.Token);
+        List<TraceEventDto> children = [.. events.Where(e => e.Kind == TraceEventKind.Syscall && e.Name == "getppid" && e.Pid != recorded.Id)];
+        output.WriteLine($"{children.Count} getppid calls of {children.Select(e => e.Pid).Distinct().Count()} children in the container's ring, {header.EventsLost} lost");
+        Assert.Equal(0, header.EventsLost);
+        Assert.Equal(Children * 4, children.Count);
+        Assert.All(children, e => Assert.Equal(SyscallCompletion.Complete, e.Completion));
+        // None of the host's: its children were never in the container.
+        Assert.DoesNotContain(events, e => e.Pid == host.Id);
+    }
+
+    /// <summary>A test program run on the host, killed on disposal if it still runs: the waiter spins until its file appears.</summary>
+    private sealed class HostProcess : IDisposable
+    {
+        private HostProcess(Process process) => Process = process;
+
+        public Process Process { get; }
+
+        public int Id => Process.Id;
+
+        public static HostProcess Start(string binary, params string[] args)
         {
-            foreach (string dir in parents)
+            var psi = new ProcessStartInfo(binary);
+            foreach (string a in args)
             {
-                Directory.CreateDirectory(Path.Join(dir, id));
+                psi.ArgumentList.Add(a);
             }
-            await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(cts.Token)).Exists(c => c.Id == id),
-                TimeSpan.FromSeconds(20), "the recorder to adopt the cgroup");
-
-            using Process host = StartForker(binary, go, Children);
-            using Process recorded = StartForker(binary, go, Children);
-            MoveInto(parents, id, recorded.Id);
-            File.WriteAllText(go, "");
-            await Task.WhenAll(host.WaitForExitAsync(cts.Token), recorded.WaitForExitAsync(cts.Token));
-            Assert.Equal((0, 0), (host.ExitCode, recorded.ExitCode));
-
-            (DumpHeader header, List<TraceEventDto> events) = await recorder.Client.GetDumpAsync(id, ct: cts.Token);
-            List<TraceEventDto> children = [.. events.Where(e => e.Kind == TraceEventKind.Syscall && e.Name == "getppid" && e.Pid != recorded.Id)];
-            output.WriteLine($"{children.Count} getppid calls of {children.Select(e => e.Pid).Distinct().Count()} children in the container's ring, {header.EventsLost} lost");
-            Assert.Equal(0, header.EventsLost);
-            Assert.Equal(Children * 4, children.Count);
-            Assert.All(children, e => Assert.Equal(SyscallCompletion.Complete, e.Completion));
-            // None of the host's: its children were never in the container.
-            Assert.DoesNotContain(events, e => e.Pid == host.Id);
+            return new HostProcess(Process.Start(psi)!);
         }
-        finally
+
+        public async Task<int> WaitForExitAsync(CancellationToken ct)
         {
-            File.Delete(go);
-            foreach (string dir in parents)
+            await Process.WaitForExitAsync(ct);
+            return Process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
             {
-                TryRemove(Path.Join(dir, id));
-                TryRemove(dir);
+                Process.Kill();
+                Process.WaitForExit();
             }
+            Process.Dispose();
         }
     }
 
-    private static Process StartForker(string binary, string go, int children)
+    /// <summary>The file the test programs wait for before they do what they are measured by.</summary>
+    private sealed class GoFile : IDisposable
     {
-        var psi = new ProcessStartInfo(binary);
-        foreach (string a in (string[])["0", go, children.ToString(CultureInfo.InvariantCulture)])
-        {
-            psi.ArgumentList.Add(a);
-        }
-        return Process.Start(psi)!;
-    }
+        public string Path { get; } = System.IO.Path.Join(System.IO.Path.GetTempPath(), $"traceloop-go-{Guid.NewGuid():N}");
 
-    /// <summary>Writes pid into the cgroup's cgroup.procs in every hierarchy.</summary>
-    private static void MoveInto(IReadOnlyList<string> parents, string id, int pid)
-    {
-        // Not into a v1 cpuset cgroup: it takes no task until its cpus and mems are set, and the
-        // recorder never keys containers by it.
-        foreach (string dir in parents.Where(d => !d.Contains("/cpuset/", StringComparison.Ordinal)))
-        {
-            File.WriteAllText(Path.Join(dir, id, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture) + "\n");
-        }
-    }
+        public void Create() => File.WriteAllText(Path, "");
 
-    private static string Hex64() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
-
-    private static void TryRemove(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: false);
-        }
-        catch (IOException)
-        {
-            // Already gone, or the last task is still being reaped: the next run uses other names.
-        }
+        public void Dispose() => File.Delete(Path);
     }
 }
