@@ -29,16 +29,11 @@ base_rev=$(git -C "$REPO" rev-parse --verify "$BASE^{commit}")
 WORK=$(mktemp -d /tmp/tlab.XXXXXX)
 CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ab-$$
 cleanup() {
-	redis_stop
-	recorder_stop
-	local d
-	for d in "$CG"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
-	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
+	redis_case_cleanup "$CG"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 log() { echo "[$(date +%T)] $*" >&2; }
-hex64() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 # --- the two recorders -------------------------------------------------------------------------------
 build() { # name, source tree: each copy builds its own BPF object (its bpf/out)
@@ -54,21 +49,10 @@ build base "$WORK/src-base"
 build tree "$WORK/src-tree"
 
 # --- one case ------------------------------------------------------------------------------------
-run_case() { # none, base or tree: sets CASE_RPS (run in this shell, so the trap sees its processes)
-	local config=$1 id rates set get i
-	mkdir -p "$CG"
-	[[ $config == none ]] || recorder_start "$WORK/rec-$config/traceloop-recorder" "$WORK" || exit 1
-	id=$(hex64)
-	mkdir "$CG/$id"
-	[[ $config == none ]] || recorder_wait_ring "$id"
-	redis_start "$CG/$id" "$WORK" || exit 1
-	rates=$(redis_load "$CG/$id" "$REQUESTS" "$CLIENTS") || exit 1
-	read -r set get <<<"$rates"
-	redis_stop
-	recorder_stop
-	# The last task may still be exiting.
-	for i in $(seq 50); do rmdir "$CG/$id" 2>/dev/null && break; sleep 0.1; done
-	CASE_RPS=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.0f", s + g }')
+run_case() { # none, base or tree: sets CASE_RPS (redis-case.sh)
+	local recorder=""
+	[[ $1 == none ]] || recorder="$WORK/rec-$1/traceloop-recorder"
+	redis_case "$CG" "$WORK" "$REQUESTS" "$CLIENTS" "$recorder" || exit 1
 }
 
 CONFIGS=(none base tree)

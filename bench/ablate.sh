@@ -32,16 +32,11 @@ traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@
 WORK=$(mktemp -d /tmp/tlablate.XXXXXX)
 CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ablate-$$
 cleanup() {
-	redis_stop
-	recorder_stop
-	local d
-	for d in "$CG"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
-	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
+	redis_case_cleanup "$CG"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 log() { echo "[$(date +%T)] $*" >&2; }
-hex64() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 # --- the variants ------------------------------------------------------------------------------
 log "copying the tree and building ${#LEVELS[@]} recorders (one per TL_ABLATE level)"
@@ -57,26 +52,15 @@ for level in "${LEVELS[@]}"; do
 done
 
 # --- one case ------------------------------------------------------------------------------------
-run_case() { # level or "none": sets CASE_RPS to SET+GET requests per second (run in this shell, so the trap sees its processes)
-	local config=$1 id rates set get i
-	mkdir -p "$CG"
-	if [[ $config != none ]]; then
-		local level=${config%m} options=()
-		# "0m": the shipped recorder without syscall metrics (issue 16's counting, under a real workload).
-		[[ $config == *m ]] && options=(--metrics off)
-		recorder_start "$WORK/rec$level/traceloop-recorder" "$WORK" "${options[@]}" || exit 1
+run_case() { # level or "none" (a level with "m": --metrics off): sets CASE_RPS (redis-case.sh)
+	local config=$1 options=()
+	if [[ $config == none ]]; then
+		redis_case "$CG" "$WORK" "$REQUESTS" "$CLIENTS" "" || exit 1
+		return
 	fi
-	id=$(hex64)
-	mkdir "$CG/$id"
-	[[ $config == none ]] || recorder_wait_ring "$id"
-	redis_start "$CG/$id" "$WORK" || exit 1
-	rates=$(redis_load "$CG/$id" "$REQUESTS" "$CLIENTS") || exit 1
-	read -r set get <<<"$rates"
-	redis_stop
-	recorder_stop
-	# The last task may still be exiting.
-	for i in $(seq 50); do rmdir "$CG/$id" 2>/dev/null && break; sleep 0.1; done
-	CASE_RPS=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.0f", s + g }')
+	# "0m": the shipped recorder without syscall metrics (issue 16's counting, under a real workload).
+	[[ $config == *m ]] && options=(--metrics off)
+	redis_case "$CG" "$WORK" "$REQUESTS" "$CLIENTS" "$WORK/rec${config%m}/traceloop-recorder" "${options[@]}" || exit 1
 }
 
 # --- rounds ----------------------------------------------------------------------------------------

@@ -50,3 +50,38 @@ redis_stop() {
 	wait "$REDIS_PID" 2>/dev/null || true
 	REDIS_PID=""
 }
+
+# redis_case CG_ROOT WORK REQUESTS CLIENTS RECORDER [RECORDER OPTIONS...]: one case of the workload
+# in a fresh container-named cgroup under CG_ROOT, unrecorded when RECORDER is "", else under that
+# recorder binary (bench/local-recorder.sh, which the caller sources). Sets CASE_RPS to the SET+GET
+# requests per second. Call it in the script's own shell, not a subshell, so that the script's
+# trap (redis_case_cleanup) sees what it started.
+redis_case() {
+	local cg_root=$1 work=$2 requests=$3 clients=$4 recorder=$5 id rates set get i
+	shift 5
+	mkdir -p "$cg_root"
+	if [[ -n $recorder ]]; then
+		recorder_start "$recorder" "$work" "$@" || return 1
+	fi
+	id=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	mkdir "$cg_root/$id"
+	[[ -z $recorder ]] || recorder_wait_ring "$id"
+	redis_start "$cg_root/$id" "$work" || return 1
+	rates=$(redis_load "$cg_root/$id" "$requests" "$clients") || return 1
+	read -r set get <<<"$rates"
+	redis_stop
+	recorder_stop
+	# The last task may still be exiting.
+	for i in $(seq 50); do rmdir "$cg_root/$id" 2>/dev/null && break; sleep 0.1; done
+	CASE_RPS=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.0f", s + g }')
+}
+
+# redis_case_cleanup CG_ROOT: stops what a redis_case left running and removes its cgroups.
+redis_case_cleanup() {
+	local d
+	redis_stop
+	recorder_stop
+	for d in "$1"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
+	[[ -d $1 ]] && rmdir "$1" 2>/dev/null
+	return 0
+}
