@@ -23,75 +23,52 @@ public sealed class CgroupMoveTests(ITestOutputHelper output)
         RootRequirement.Ensure();
         using var cts = new CancellationTokenSource(Timeout);
         await using RecorderProcess recorder = await RecorderProcess.StartAsync(ct: cts.Token);
-        string parent = "/traceloop-move-" + Guid.NewGuid().ToString("N")[..12];
-        string first = Hex64(), second = Hex64();
-        IReadOnlyList<string> parents = KubeletCgroups.Directories(parent);
-        try
+        // Named like a runtime's container cgroups, in every hierarchy, so the recorder adopts both
+        // whichever one it keys containers by.
+        using RecordedCgroup first = await RecordedCgroup.CreateAsync(recorder, "traceloop-move", cts.Token);
+        using RecordedCgroup second = await RecordedCgroup.CreateAsync(recorder, "traceloop-move", cts.Token);
+
+        // The shell joins the first container in every hierarchy, then the second: one of the second
+        // round's writes is the one that moves it in the hierarchy the recorder keys by.
+        const string Script = """
+            for procs in $1; do echo $$ > "$procs"; done
+            for procs in $2; do echo $$ > "$procs"; done
+            exit 0
+            """;
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true };
+        foreach (string a in (string[])["-c", Script, "sh",
+            string.Join(' ', first.ProcsFiles),
+            string.Join(' ', second.ProcsFiles)])
         {
-            // Named like a runtime's container cgroups, in every hierarchy, so the recorder adopts both
-            // whichever one it keys containers by.
-            foreach (string dir in parents)
-            {
-                Directory.CreateDirectory(Path.Join(dir, first));
-                Directory.CreateDirectory(Path.Join(dir, second));
-            }
-            await Eventually.TrueAsync(async () =>
-            {
-                List<ContainerInfo> listed = await recorder.Client.GetContainersAsync(cts.Token);
-                return listed.Exists(c => c.Id == first) && listed.Exists(c => c.Id == second);
-            }, TimeSpan.FromSeconds(20), "the recorder to adopt both cgroups");
-
-            // The shell joins the first container in every hierarchy, then the second: one of the second
-            // round's writes is the one that moves it in the hierarchy the recorder keys by.
-            const string Script = """
-                for procs in $1; do echo $$ > "$procs"; done
-                for procs in $2; do echo $$ > "$procs"; done
-                exit 0
-                """;
-            var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true };
-            foreach (string a in (string[])["-c", Script, "sh",
-                string.Join(' ', parents.Select(d => Path.Join(d, first, "cgroup.procs"))),
-                string.Join(' ', parents.Select(d => Path.Join(d, second, "cgroup.procs")))])
-            {
-                psi.ArgumentList.Add(a);
-            }
-            using (Process sh = Process.Start(psi)!)
-            {
-                string stderr = await sh.StandardError.ReadToEndAsync(cts.Token);
-                await sh.WaitForExitAsync(cts.Token);
-                Assert.True(sh.ExitCode == 0, $"sh failed ({sh.ExitCode}): {stderr}");
-                int pid = sh.Id;
-                string pidLine = pid.ToString(CultureInfo.InvariantCulture) + "\n";
-
-                List<TraceEventDto> before = await WritesOf(recorder, first, pid, cts.Token);
-                List<TraceEventDto> after = await Eventually.GetAsync(async () =>
-                    await WritesOf(recorder, second, pid, cts.Token) is { Count: > 0 } found ? found : null,
-                    TimeSpan.FromSeconds(10), "the second container's ring to hold the shell's writes");
-                foreach (TraceEventDto e in before.Concat(after))
-                {
-                    output.WriteLine($"{e.Container ?? ""} {e.Completion} {e.Text}");
-                }
-
-                // The moving write entered in the first container and returned in the second: its entry
-                // is unfinished there, its exit opens the second container's history of the shell.
-                TraceEventDto unfinished = Assert.Single(before, e => e.Completion == SyscallCompletion.Unfinished);
-                Assert.Same(before[^1], unfinished);
-                Assert.Null(unfinished.Ret);
-                TraceEventDto resumed = after[0];
-                Assert.Equal(SyscallCompletion.EnterLost, resumed.Completion);
-                Assert.Equal((long)pidLine.Length, resumed.Ret);
-                Assert.Equal(unfinished.Tid, resumed.Tid);
-                Assert.All(after.Skip(1), e => Assert.Equal(SyscallCompletion.Complete, e.Completion));
-            }
+            psi.ArgumentList.Add(a);
         }
-        finally
+        using (Process sh = Process.Start(psi)!)
         {
-            foreach (string dir in parents)
+            string stderr = await sh.StandardError.ReadToEndAsync(cts.Token);
+            await sh.WaitForExitAsync(cts.Token);
+            Assert.True(sh.ExitCode == 0, $"sh failed ({sh.ExitCode}): {stderr}");
+            int pid = sh.Id;
+            string pidLine = pid.ToString(CultureInfo.InvariantCulture) + "\n";
+
+            List<TraceEventDto> before = await WritesOf(recorder, first.Id, pid, cts.Token);
+            List<TraceEventDto> after = await Eventually.GetAsync(async () =>
+                await WritesOf(recorder, second.Id, pid, cts.Token) is { Count: > 0 } found ? found : null,
+                TimeSpan.FromSeconds(10), "the second container's ring to hold the shell's writes");
+            foreach (TraceEventDto e in before.Concat(after))
             {
-                TryRemove(Path.Join(dir, first));
-                TryRemove(Path.Join(dir, second));
-                TryRemove(dir);
+                output.WriteLine($"{e.Container ?? ""} {e.Completion} {e.Text}");
             }
+
+            // The moving write entered in the first container and returned in the second: its entry
+            // is unfinished there, its exit opens the second container's history of the shell.
+            TraceEventDto unfinished = Assert.Single(before, e => e.Completion == SyscallCompletion.Unfinished);
+            Assert.Same(before[^1], unfinished);
+            Assert.Null(unfinished.Ret);
+            TraceEventDto resumed = after[0];
+            Assert.Equal(SyscallCompletion.EnterLost, resumed.Completion);
+            Assert.Equal((long)pidLine.Length, resumed.Ret);
+            Assert.Equal(unfinished.Tid, resumed.Tid);
+            Assert.All(after.Skip(1), e => Assert.Equal(SyscallCompletion.Complete, e.Completion));
         }
     }
 
@@ -100,19 +77,5 @@ public sealed class CgroupMoveTests(ITestOutputHelper output)
     {
         (_, List<TraceEventDto> events) = await recorder.Client.GetDumpAsync(id, ct: ct);
         return events.Where(e => e.Kind == TraceEventKind.Syscall && e.Pid == pid && e.Name == "write").ToList();
-    }
-
-    private static string Hex64() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
-
-    private static void TryRemove(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: false);
-        }
-        catch (IOException)
-        {
-            // Already gone, or the shell's exit is still being reaped: the next run uses other names.
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Traceloop.FunctionalTests.Containers;
 
 namespace Traceloop.FunctionalTests.Recorder;
@@ -6,33 +7,37 @@ namespace Traceloop.FunctionalTests.Recorder;
 /// <summary>
 /// A cgroup named like a runtime's container cgroup, made in every hierarchy under a parent of its
 /// own, so that the recorder adopts it whichever hierarchy it keys containers by; processes of the
-/// host are moved into it by pid. Removed on disposal, with its parent.
+/// host join it by pid. Removed on disposal, with its parent.
 /// </summary>
 internal sealed class RecordedCgroup : IDisposable
 {
-    private readonly IReadOnlyList<string> _parents;
+    private readonly string _parentPath;
 
-    private RecordedCgroup(IReadOnlyList<string> parents, string id)
+    private RecordedCgroup(string parentPath, string id)
     {
-        _parents = parents;
+        _parentPath = parentPath;
         Id = id;
     }
 
     /// <summary>The container id: 64 hex digits, the cgroup's name.</summary>
     public string Id { get; }
 
+    private string CgroupPath => $"{_parentPath}/{Id}";
+
+    /// <summary>Its cgroup.procs in every hierarchy.</summary>
+    public IEnumerable<string> ProcsFiles => KubeletCgroups.Directories(CgroupPath).Select(d => Path.Join(d, "cgroup.procs"));
+
     /// <summary>Makes the cgroup and waits until <paramref name="recorder"/> lists it.</summary>
     public static async Task<RecordedCgroup> CreateAsync(RecorderProcess recorder, string parentPrefix, CancellationToken ct)
     {
-        string id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
-        var cgroup = new RecordedCgroup(KubeletCgroups.Directories($"/{parentPrefix}-{Guid.NewGuid().ToString("N")[..12]}"), id);
+        var cgroup = new RecordedCgroup($"/{parentPrefix}-{Guid.NewGuid().ToString("N")[..12]}", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
         try
         {
-            foreach (string dir in cgroup._parents)
+            foreach (string dir in KubeletCgroups.Directories(cgroup.CgroupPath))
             {
-                Directory.CreateDirectory(Path.Join(dir, id));
+                Directory.CreateDirectory(dir);
             }
-            await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(ct)).Exists(c => c.Id == id),
+            await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(ct)).Exists(c => c.Id == cgroup.Id),
                 TimeSpan.FromSeconds(20), "the recorder to adopt the cgroup");
             return cgroup;
         }
@@ -48,30 +53,12 @@ internal sealed class RecordedCgroup : IDisposable
     {
         // Not into a v1 cpuset cgroup: it takes no task until its cpus and mems are set, and the
         // recorder never keys containers by it.
-        foreach (string dir in _parents.Where(d => !d.Contains("/cpuset/", StringComparison.Ordinal)))
+        foreach (string procs in ProcsFiles.Where(f => !f.Contains("/cpuset/", StringComparison.Ordinal)))
         {
-            File.WriteAllText(Path.Join(dir, Id, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture) + "\n");
+            File.WriteAllText(procs, pid.ToString(CultureInfo.InvariantCulture) + "\n");
         }
     }
 
-    public void Dispose()
-    {
-        foreach (string dir in _parents)
-        {
-            TryRemove(Path.Join(dir, Id));
-            TryRemove(dir);
-        }
-    }
-
-    private static void TryRemove(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: false);
-        }
-        catch (IOException)
-        {
-            // Already gone, or its last task is still being reaped: the next run uses other names.
-        }
-    }
+    /// <summary>Removes the cgroup and its parent where they are empty; a task still being reaped can keep one, under names no other run uses.</summary>
+    public void Dispose() => KubeletCgroups.Remove(CgroupPath, _parentPath);
 }
