@@ -26,13 +26,7 @@ source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 base_rev=$(git -C "$REPO" rev-parse --verify "$BASE^{commit}")
 
-WORK=$(mktemp -d /tmp/tlab.XXXXXX)
-CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ab-$$
-cleanup() {
-	redis_case_cleanup "$CG"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+redis_case_workspace ab
 log() { echo "[$(date +%T)] $*" >&2; }
 
 # --- the two recorders -------------------------------------------------------------------------------
@@ -42,9 +36,9 @@ build() { # name, source tree: each copy builds its own BPF object (its bpf/out)
 		{ tail -20 "$WORK/build-$1.log" >&2; exit 1; }
 }
 log "building the recorder of ${base_rev:0:12} and of this tree"
-mkdir -p "$WORK/src-base" "$WORK/src-tree"
+mkdir -p "$WORK/src-base"
 git -C "$REPO" archive "$base_rev" | tar -xf - -C "$WORK/src-base"
-(cd "$REPO" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$WORK/src-tree"
+recorder_tree_copy "$REPO" "$WORK/src-tree"
 build base "$WORK/src-base"
 build tree "$WORK/src-tree"
 
@@ -66,7 +60,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	done
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # Per round: each configuration over that round's unrecorded run, and this tree over BASE.
 awk '{ rps[$1, $2] = $3; if ($1 > n) n = $1 }
 	END { for (r = 1; r <= n; r++) print r, rps[r, "none"], rps[r, "base"] / rps[r, "none"], rps[r, "tree"] / rps[r, "none"], rps[r, "tree"] / rps[r, "base"] }' \

@@ -29,19 +29,12 @@ source "$BENCH/redis-case.sh"
 source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 
-WORK=$(mktemp -d /tmp/tlablate.XXXXXX)
-CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-ablate-$$
-cleanup() {
-	redis_case_cleanup "$CG"
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+redis_case_workspace ablate
 log() { echo "[$(date +%T)] $*" >&2; }
 
 # --- the variants ------------------------------------------------------------------------------
 log "copying the tree and building ${#LEVELS[@]} recorders (one per TL_ABLATE level)"
-mkdir -p "$WORK/src"
-(cd "$REPO" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$WORK/src"
+recorder_tree_copy "$REPO" "$WORK/src"
 for level in "${LEVELS[@]}"; do
 	mkdir -p "$WORK/bpf$level"
 	cp "$WORK/src/bpf/"* "$WORK/bpf$level/"
@@ -77,7 +70,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	done
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # Each round's rate over that round's unrecorded rate: the machine drifts between rounds, and a
 # ratio within a round is what a configuration costs; the table gives the median of those.
 awk '{ round[NR] = int((NR - 1) / n); cfg[NR] = $1; rps[NR] = $2; if ($1 == "none") base[int((NR - 1) / n)] = $2 }

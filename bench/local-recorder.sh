@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Sourced by bench/ablate.sh and bench/profile.sh: one recorder of their own, unpinned, its socket,
+# Sourced by bench/ablate.sh, bench/ab.sh and bench/profile.sh: one recorder of their own, unpinned, its socket,
 # data and log under a work directory. (bench/run.sh starts its recorder its own way: pinned, and
 # timed for the restart rows.)
 
@@ -37,4 +37,11 @@ recorder_stop() {
 	kill -TERM "$REC_PID" 2>/dev/null || true
 	wait "$REC_PID" 2>/dev/null || true
 	REC_PID=""
+}
+
+# recorder_tree_copy REPO DEST: the tree's tracked and untracked files, as they are now, copied into
+# DEST, so that recorders built from it never touch the tree's own build.
+recorder_tree_copy() {
+	mkdir -p "$2"
+	(cd "$1" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$2"
 }

@@ -55,7 +55,7 @@ redis_stop() {
 # in a fresh container-named cgroup under CG_ROOT, unrecorded when RECORDER is "", else under that
 # recorder binary (bench/local-recorder.sh, which the caller sources). Sets CASE_RPS to the SET+GET
 # requests per second. Call it in the script's own shell, not a subshell, so that the script's
-# trap (redis_case_cleanup) sees what it started.
+# trap (redis_case_workspace) sees what it started.
 redis_case() {
 	local cg_root=$1 work=$2 requests=$3 clients=$4 recorder=$5 id rates set get i
 	shift 5
@@ -76,12 +76,22 @@ redis_case() {
 	CASE_RPS=$(awk -v s="$set" -v g="$get" 'BEGIN { printf "%.0f", s + g }')
 }
 
-# redis_case_cleanup CG_ROOT: stops what a redis_case left running and removes its cgroups.
+# redis_case_workspace NAME: sets WORK (a scratch directory) and CG (a cgroup root for redis_case),
+# and removes both when the script exits, with whatever a case left running.
+redis_case_workspace() {
+	WORK=$(mktemp -d "/tmp/tl$1.XXXXXX")
+	CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)/traceloop-$1-$$
+	trap redis_case_cleanup EXIT
+}
+
 redis_case_cleanup() {
 	local d
 	redis_stop
 	recorder_stop
-	for d in "$1"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
-	[[ -d $1 ]] && rmdir "$1" 2>/dev/null
-	return 0
+	for d in "$CG"/*/; do [[ -d $d ]] && rmdir "$d" 2>/dev/null; done
+	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
+	rm -rf "$WORK"
 }
+
+# median: the median of the numbers on stdin, one a line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
