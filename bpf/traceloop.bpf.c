@@ -1325,9 +1325,9 @@ static __always_inline struct ring *slot_ring(__u32 slot)
  * (LibbpfKernel). A CPU's cached view of a container (below) holds while both stand, so no write
  * of the map is ever missed by the syscall programs: a capture level the recorder tightens, or a
  * container it releases, applies from the next call.
- * [2] counts the events that change what a task's pt_regs address says about it (struct
- * unrecorded_task): every new task and every move of a task to another cgroup. It sits with the
- * other two so that a syscall program reads all three once, for both caches.
+ * [2] counts the moves of tasks to another cgroup. A program that remembers a task as not recorded
+ * (struct unrecorded_task) reads all three again once its entry is stored, so that no clear is
+ * missed.
  * Each entry has one writer side, so that the recorder's plain updates never race with the
  * kernel's atomic adds.
  */
@@ -1442,22 +1442,28 @@ static __always_inline void count_missed(__u64 cgid)
 /*
  * The last task of this CPU found not recorded, known by the address of its pt_regs, which the
  * syscall tracepoints pass in: it lies on the task's own kernel stack, so no two live tasks share
- * it. The host's unrecorded syscalls, nearly all of a node's, test it before any helper call and
- * leave at once: the first helper call a syscall's programs make was the dearest part of their
+ * it. The host's unrecorded syscalls, nearly all of a node's, compare it before any helper call
+ * and leave at once: the first helper call a syscall's programs make was the dearest part of their
  * path (docs/ARCHITECTURE.md, "What an unrecorded process pays").
  *
- * What the address says holds while three things stand, each with its generation: the containers
- * (containers_gen[0], [1], as for the container view), the task's cgroup (a move bumps
- * containers_gen[2] from the cgroup_attach_task tracepoint, in the mover's context once the move
- * is done), and the task itself (a stack outlives its task in the kernel's stack cache and goes
- * to a new task, so every fork bumps containers_gen[2] before the new task can run). The one gap
- * is a move of a task that runs on another CPU meanwhile: its calls between the move and the
- * tracepoint's bump are not recorded, as if the move had come that much later. Written and read
- * as the container view is.
+ * The test is that one compare with this CPU's own entry, nothing shared: an entry holds until an
+ * event that may make its task recorded clears it, on every CPU (forget_unrecorded):
+ * - a task moved to another cgroup (tl_cgroup_attach, tl_cgroup_transfer: in the mover's context,
+ *   once the move is done);
+ * - a container added to the containers map, by tl_cgroup_mkdir or by the recorder (LibbpfKernel
+ *   zeroes the map after each of its writes);
+ * - a new task (tl_task_fork): a stack outlives its task in the kernel's stack cache and goes to
+ *   the next new task, so an entry equal to the new task's pt_regs address is cleared before that
+ *   task can run. No other task can be writing that address meanwhile.
+ * Each of the others bumps its generation in containers_gen before it clears, and a program that
+ * remembers a task reads the generations again once its entry is stored: a clear that raced with
+ * its store has bumped one, and it clears its entry itself (remember_unrecorded).
+ * The one gap is a move of a task that runs on another CPU meanwhile: its calls between the move
+ * and the tracepoint's clear are not recorded, as if the move had come that much later.
+ * The map is pinned: after a takeover the recorder must still reach the one the programs use.
  */
 struct unrecorded_task {
-	__u64 regs;   /* 0 while being written */
-	__u64 gen[3]; /* containers_gen when the task was found not recorded */
+	__u64 regs; /* 0: none */
 };
 
 struct {
@@ -1467,7 +1473,7 @@ struct {
 	__type(value, struct unrecorded_task);
 } unrecorded_tasks SEC(".maps");
 
-/* containers_gen, as both per-CPU caches are checked against it (gen[3]). */
+/* containers_gen, as the container view is checked against it and a remembered task re-checked. */
 static __always_inline void read_gens(__u64 *gen)
 {
 	__u32 zero = 0, one = 1, two = 2;
@@ -1480,65 +1486,83 @@ static __always_inline void read_gens(__u64 *gen)
 	gen[2] = g2 ? *(volatile __u64 *)g2 : 0;
 }
 
-/*
- * Returns 1 when the task whose pt_regs are at regs is this CPU's known unrecorded task. Either
- * way it leaves in gen the generations for the caller to look the task up with (container_view)
- * and to remember it with: read first, so that a change during the lookup is never cached as
- * current.
- */
-static __always_inline int known_unrecorded(struct pt_regs *regs, __u64 *gen)
+/* 1 when the task whose pt_regs are at regs is this CPU's known unrecorded task. */
+static __always_inline int known_unrecorded(struct pt_regs *regs)
 {
 	__u32 zero = 0;
 	struct unrecorded_task *u = bpf_map_lookup_elem(&unrecorded_tasks, &zero);
 
-	read_gens(gen);
-	if (!u || *(volatile __u64 *)&u->regs != (__u64)regs)
-		return 0;
-	asm volatile("" ::: "memory");
-	if (u->gen[0] != gen[0] || u->gen[1] != gen[1] || u->gen[2] != gen[2])
-		return 0;
-	asm volatile("" ::: "memory");
-	return *(volatile __u64 *)&u->regs == (__u64)regs;
+	return u && *(volatile __u64 *)&u->regs == (__u64)regs;
 }
 
+/*
+ * Remembers the task as not recorded, as found under the generations gen (read before its lookup).
+ * The exchange is a full barrier, so the generations read after it are at least as new as any
+ * clear that missed the store: a change since gen means such a clear may have come first, and the
+ * entry is dropped rather than trusted.
+ */
 static __always_inline void remember_unrecorded(struct pt_regs *regs, __u64 *gen)
 {
 	__u32 zero = 0;
 	struct unrecorded_task *u = bpf_map_lookup_elem(&unrecorded_tasks, &zero);
+	__u64 now[3];
 
 	if (!u)
 		return;
-	*(volatile __u64 *)&u->regs = 0;
-	asm volatile("" ::: "memory");
-	u->gen[0] = gen[0];
-	u->gen[1] = gen[1];
-	u->gen[2] = gen[2];
-	asm volatile("" ::: "memory");
-	*(volatile __u64 *)&u->regs = (__u64)regs;
+	__sync_lock_test_and_set(&u->regs, (__u64)regs);
+	read_gens(now);
+	if (now[0] != gen[0] || now[1] != gen[1] || now[2] != gen[2])
+		*(volatile __u64 *)&u->regs = 0;
 }
 
-static __always_inline void bump_task_gen(void) /* containers_gen[2] */
-{
-	__u32 two = 2;
-	__u64 *g = bpf_map_lookup_elem(&containers_gen, &two);
+/* bpf_loop's bound over the CPUs: the loop ends at the first CPU the map has no entry for. */
+#define TL_MAX_CPUS 8192
 
-	if (g)
-		__sync_fetch_and_add(g, 1);
+static long forget_step(__u32 cpu, __u64 *regs)
+{
+	__u32 zero = 0;
+	struct unrecorded_task *u = bpf_map_lookup_percpu_elem(&unrecorded_tasks, &zero, cpu);
+
+	if (!u)
+		return 1;
+	/* Read before written: a CPU whose entry is another task's keeps its cache line. */
+	if (!*regs || *(volatile __u64 *)&u->regs == *regs)
+		*(volatile __u64 *)&u->regs = 0;
+	return 0;
+}
+
+/* Clears every CPU's entry for the pt_regs address regs, or every entry when regs is 0. */
+static __always_inline void forget_unrecorded(__u64 regs)
+{
+	bpf_loop(TL_MAX_CPUS, forget_step, &regs, 0);
 }
 
 /* A new task (thread or process): it may have been given the stack of a task that ended. */
 SEC("tp_btf/sched_process_fork")
 int tl_task_fork(__u64 *ctx)
 {
-	bump_task_gen();
+	struct task_struct *child = (struct task_struct *)ctx[1];
+
+	forget_unrecorded((__u64)bpf_task_pt_regs(child));
 	return 0;
 }
 
-/* A task moved to another cgroup (cgroup.procs, cgroup.threads). */
+/* containers_gen[2], then every CPU's entry: a task moved to another cgroup. */
+static __always_inline void moved_tasks(void)
+{
+	__u32 two = 2;
+	__u64 *g = bpf_map_lookup_elem(&containers_gen, &two);
+
+	if (g)
+		__sync_fetch_and_add(g, 1);
+	forget_unrecorded(0);
+}
+
+/* A task moved to another cgroup (cgroup.procs, cgroup.threads); for a whole process, once for all its threads. */
 SEC("tp_btf/cgroup_attach_task")
 int tl_cgroup_attach(__u64 *ctx)
 {
-	bump_task_gen();
+	moved_tasks();
 	return 0;
 }
 
@@ -1546,7 +1570,7 @@ int tl_cgroup_attach(__u64 *ctx)
 SEC("tp_btf/cgroup_transfer_tasks")
 int tl_cgroup_transfer(__u64 *ctx)
 {
-	bump_task_gen();
+	moved_tasks();
 	return 0;
 }
 
@@ -1564,8 +1588,9 @@ int tl_sys_enter(__u64 *ctx)
 	struct ring *r;
 	__u64 tag, ts, gen[3];
 
-	if (known_unrecorded(regs, gen))
+	if (known_unrecorded(regs))
 		return 0;
+	read_gens(gen);
 	task = bpf_get_current_task_btf();
 	if (!container_view(task, &v, gen)) {
 		remember_unrecorded(regs, gen);
@@ -1670,7 +1695,7 @@ int tl_sys_exit(__u64 *ctx)
 	 */
 	in = bpf_map_lookup_elem(&inflight, &zero);
 	own_entry = in && in->regs == (__u64)regs;
-	if (!own_entry && known_unrecorded(regs, gen))
+	if (!own_entry && known_unrecorded(regs))
 		return 0;
 	task = bpf_get_current_task_btf();
 	nr = regs->orig_ax;
@@ -1697,9 +1722,7 @@ int tl_sys_exit(__u64 *ctx)
 		}
 	}
 	if (!r) {
-		/* Read before the lookup, as known_unrecorded reads them for a call that took its test. */
-		if (own_entry)
-			read_gens(gen);
+		read_gens(gen);
 		if (!container_view(task, &v, gen)) {
 			remember_unrecorded(regs, gen);
 			return 0;
@@ -2021,10 +2044,11 @@ int tl_cgroup_mkdir(__u64 *ctx)
 			bpf_map_push_elem(&free_slots, &fresh.slot, 0);
 		return 0;
 	}
-	/* A task moved in at once may have cached the cgroup as unrecorded. */
+	/* A task moved in at once may have cached the cgroup as unrecorded, in a view or by its pt_regs. */
 	gen = bpf_map_lookup_elem(&containers_gen, &zero);
 	if (gen)
 		__sync_fetch_and_add(gen, 1);
+	forget_unrecorded(0);
 
 	notify(s, TL_CTL_CGROUP_NEW, fresh.slot, id, fresh.parent, 0, 0);
 	return 0;

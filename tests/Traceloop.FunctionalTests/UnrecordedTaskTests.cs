@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Traceloop.Api;
 using Traceloop.FunctionalTests.Containers;
 using Traceloop.FunctionalTests.Recorder;
@@ -12,6 +11,7 @@ namespace Traceloop.FunctionalTests;
 /// Two events must make it forget: a move of the task into a recorded container, and a new task,
 /// which may be given the kernel stack, and so the pt_regs address, of an unrecorded task that
 /// has just ended. Each test checks that every call made after such an event is recorded.
+/// <see cref="UnrecordedTaskClearTests"/> checks each clear on the map itself.
 /// </summary>
 public sealed class UnrecordedTaskTests(ITestOutputHelper output)
 {
@@ -142,51 +142,5 @@ public sealed class UnrecordedTaskTests(ITestOutputHelper output)
         Assert.All(children, e => Assert.Equal(SyscallCompletion.Complete, e.Completion));
         // None of the host's: its children were never in the container.
         Assert.DoesNotContain(events, e => e.Pid == host.Id);
-    }
-
-    /// <summary>A test program run on the host, killed on disposal if it still runs: the waiter spins until its file appears.</summary>
-    private sealed class HostProcess : IDisposable
-    {
-        private HostProcess(Process process) => Process = process;
-
-        public Process Process { get; }
-
-        public int Id => Process.Id;
-
-        public static HostProcess Start(string binary, params string[] args)
-        {
-            var psi = new ProcessStartInfo(binary);
-            foreach (string a in args)
-            {
-                psi.ArgumentList.Add(a);
-            }
-            return new HostProcess(Process.Start(psi)!);
-        }
-
-        public async Task<int> WaitForExitAsync(CancellationToken ct)
-        {
-            await Process.WaitForExitAsync(ct);
-            return Process.ExitCode;
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill();
-                Process.WaitForExit();
-            }
-            Process.Dispose();
-        }
-    }
-
-    /// <summary>The file the test programs wait for before they do what they are measured by.</summary>
-    private sealed class GoFile : IDisposable
-    {
-        public string Path { get; } = System.IO.Path.Join(System.IO.Path.GetTempPath(), $"traceloop-go-{Guid.NewGuid():N}");
-
-        public void Create() => File.WriteAllText(Path, "");
-
-        public void Dispose() => File.Delete(Path);
     }
 }

@@ -52,7 +52,7 @@ internal sealed partial class KernelProbes : IDisposable
     private static readonly string[] PinnedMaps =
         ["containers", "containers_gen", "rings", "free_slots", "control", "captures", "excluded_pods", "capture_levels", "watched_errors", "control_drops", "slot_owners", "meta",
          "syscall_stats", "free_series", "metrics_rows", "free_metrics_rows", "metrics_row_ids", "metrics_wide", "syscall_errors", "metrics_drops",
-         "exec_notices", "exec_drops"];
+         "exec_notices", "exec_drops", "unrecorded_tasks"];
 
     private readonly SafeBpfObjectHandle? _object;
     private readonly List<SafeBpfLinkHandle> _links = [];
@@ -93,6 +93,7 @@ internal sealed partial class KernelProbes : IDisposable
         MetricsDrops = Add("metrics_drops");
         ExecNotices = Add("exec_notices");
         ExecDrops = Add("exec_drops");
+        UnrecordedTasks = Add("unrecorded_tasks");
     }
 
     public KernelProbesConfig Config { get; }
@@ -111,6 +112,12 @@ internal sealed partial class KernelProbes : IDisposable
     /// syscall programs' per-CPU views of it never outlive one (bpf/traceloop.bpf.c, container_view).
     /// </summary>
     public BpfMap ContainersGeneration { get; }
+
+    /// <summary>
+    /// Per CPU, the pt_regs address of the last task found not recorded, whose calls then leave at
+    /// once; zeroed on every CPU after a write of <see cref="Containers"/> (bpf/traceloop.bpf.c, struct unrecorded_task).
+    /// </summary>
+    public BpfMap UnrecordedTasks { get; }
 
     /// <summary>slot → ring map fd (array of maps).</summary>
     public BpfMap Rings { get; }

@@ -14,6 +14,8 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
     // that some CPU's cached view was read under.
     private ulong _generation = probes.ContainersGeneration.TryLookup(RecorderGeneration, out ulong g) ? g : 0;
     private bool _inherited;
+    // unrecorded_tasks' one entry on every CPU, zeroed: a pt_regs address (8 bytes) per possible CPU.
+    private readonly byte[] _noUnrecordedTasks = new byte[PossibleCpus.Count * sizeof(ulong)];
 
     public int RingSize => probes.Config.RingSize;
 
@@ -67,14 +69,17 @@ internal sealed class LibbpfKernel(KernelProbes probes) : IRecordingKernel
 
     /// <summary>
     /// After a write of the containers map: a new generation, so that no CPU goes on using its view
-    /// of the entry from before (a released container, a tightened capture level). Under a lock, so
-    /// that two writers never store their generations out of order.
+    /// of the entry from before (a released container, a tightened capture level), then every CPU's
+    /// unrecorded task forgotten, since a task there may be in a container just added. In that
+    /// order: a program that remembers a task while this runs sees the new generation, or its entry
+    /// is cleared after it. Under a lock, so that two writers never store their generations out of order.
     /// </summary>
     private void ContainersChanged()
     {
         lock (_generationLock)
         {
             probes.ContainersGeneration.Update(RecorderGeneration, ++_generation);
+            probes.UnrecordedTasks.UpdateRaw(0u, _noUnrecordedTasks);
         }
     }
 

@@ -30,13 +30,9 @@ internal sealed class RecordedCgroup : IDisposable
     /// <summary>Makes the cgroup and waits until <paramref name="recorder"/> lists it.</summary>
     public static async Task<RecordedCgroup> CreateAsync(RecorderProcess recorder, string parentPrefix, CancellationToken ct)
     {
-        var cgroup = new RecordedCgroup($"/{parentPrefix}-{Guid.NewGuid().ToString("N")[..12]}", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        RecordedCgroup cgroup = Create(parentPrefix);
         try
         {
-            foreach (string dir in KubeletCgroups.Directories(cgroup.CgroupPath))
-            {
-                Directory.CreateDirectory(dir);
-            }
             await Eventually.TrueAsync(async () => (await recorder.Client.GetContainersAsync(ct)).Exists(c => c.Id == cgroup.Id),
                 TimeSpan.FromSeconds(20), "the recorder to adopt the cgroup");
             return cgroup;
@@ -48,12 +44,37 @@ internal sealed class RecordedCgroup : IDisposable
         }
     }
 
-    /// <summary>Writes <paramref name="pid"/> into the cgroup's cgroup.procs in every hierarchy.</summary>
-    public void Move(int pid)
+    /// <summary>Makes the cgroup; programs loaded by the test itself adopt it at once.</summary>
+    public static RecordedCgroup Create(string parentPrefix)
+    {
+        var cgroup = new RecordedCgroup($"/{parentPrefix}-{Guid.NewGuid().ToString("N")[..12]}", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        try
+        {
+            foreach (string dir in KubeletCgroups.Directories(cgroup.CgroupPath))
+            {
+                Directory.CreateDirectory(dir);
+            }
+            return cgroup;
+        }
+        catch
+        {
+            cgroup.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="pid"/> into the cgroup's cgroup.procs in every hierarchy; a
+    /// <paramref name="realTime"/> task, one with a real-time policy, not into a v1 cpu cgroup.
+    /// </summary>
+    public void Move(int pid, bool realTime = false)
     {
         // Not into a v1 cpuset cgroup: it takes no task until its cpus and mems are set, and the
-        // recorder never keys containers by it.
-        foreach (string procs in ProcsFiles.Where(f => !f.Contains("/cpuset/", StringComparison.Ordinal)))
+        // recorder never keys containers by it. With real-time group scheduling a v1 cpu cgroup
+        // takes no real-time task until it has a real-time budget of its own, and the recorder
+        // keys containers by that hierarchy only when neither memory nor pids is mounted.
+        foreach (string procs in ProcsFiles.Where(f => !f.Contains("/cpuset/", StringComparison.Ordinal)
+            && !(realTime && (f.Contains("/cpu/", StringComparison.Ordinal) || f.Contains("/cpu,cpuacct/", StringComparison.Ordinal)))))
         {
             File.WriteAllText(procs, pid.ToString(CultureInfo.InvariantCulture) + "\n");
         }
