@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # usage: bench/ablate.sh [ROUNDS]
+#        ABLATE_LEVELS="0 3" bench/ablate.sh [ROUNDS]   (only these levels; 0 is always built)
 #
 # Where a real workload's recording cost goes. redis-server and redis-benchmark run in one fresh
 # container cgroup, as in bench/run.sh's redis section, unrecorded and under the recorder built
@@ -20,7 +21,9 @@ set -euo pipefail
 ROUNDS=${1:-5}
 BENCH=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
-LEVELS=(0 1 2 3 4)
+# Level 0 stays: the shipped build, with and without metrics, is what every level is read against.
+read -r -a LEVELS <<<"${ABLATE_LEVELS:-0 1 2 3 4}"
+[[ " ${LEVELS[*]} " == *" 0 "* ]] || LEVELS=(0 "${LEVELS[@]}")
 REQUESTS=${REDIS_REQUESTS:-100000}
 CLIENTS=${REDIS_CLIENTS:-10}
 source "$REPO/scripts/prereqs.sh"
@@ -76,7 +79,7 @@ awk '{ round[NR] = int((NR - 1) / n); cfg[NR] = $1; rps[NR] = $2; if ($1 == "non
 	END { for (i = 1; i <= NR; i++) print cfg[i], rps[i], rps[i] / base[round[i]] }' n="${#CONFIGS[@]}" "$WORK/raw" >"$WORK/paired"
 echo "| configuration (redis-benchmark -n $REQUESTS -c $CLIENTS -t set,get, $ROUNDS rounds) | median SET+GET req/s | min–max | vs unrecorded: median of per-round ratios (min–max) |"
 echo "| --- | ---: | ---: | ---: |"
-for config in none 1 2 3 4 0 0m; do
+for config in none $(printf '%s\n' "${LEVELS[@]}" | grep -vx 0) 0 0m; do
 	case $config in
 	none) name="unrecorded" ;;
 	0) name="recorder as shipped (TL_ABLATE 0)" ;;
