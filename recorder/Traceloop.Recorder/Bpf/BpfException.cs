@@ -37,7 +37,7 @@ internal sealed class BpfException : Exception
         {
             1 or 13 => "; run as root or grant CAP_BPF and CAP_PERFMON",
             7 or 12 => "; lower --ring-size or --max-containers, or raise the memory limit of the recorder's cgroup (BPF maps are charged to it)",
-            22 or 38 or 95 => "; the kernel may lack BTF or a needed feature (Linux 5.17+ with CONFIG_DEBUG_INFO_BTF)",
+            22 or 38 or 95 => "; the kernel may lack BTF or a needed feature (Linux 5.19+ with CONFIG_DEBUG_INFO_BTF)",
             _ => "",
         };
         string text = $"{action} failed: {reason}{(advice is null ? generalAdvice : "; " + advice)}";

@@ -263,7 +263,7 @@ internal sealed partial class KernelProbes : IDisposable
         if (!File.Exists(BtfPath))
         {
             throw new BpfException(
-                $"this kernel exposes no BTF ({BtfPath} is missing): Traceloop needs Linux 5.17 or newer built with CONFIG_DEBUG_INFO_BTF=y", Errno.ENOENT);
+                $"this kernel exposes no BTF ({BtfPath} is missing): Traceloop needs Linux 5.19 or newer built with CONFIG_DEBUG_INFO_BTF=y", Errno.ENOENT);
         }
         tl_meta expected = PinnedMeta.Expected(image, config);
         KernelPins? pins = null;
