@@ -1547,6 +1547,18 @@ int tl_task_fork(__u64 *ctx)
 	return 0;
 }
 
+/*
+ * Bumps a generation ahead of clears. The add's result is used so that it fetches: a fetching
+ * atomic is fully ordered (the BPF memory model), so no CPU sees the clears before the new
+ * generation. x86-64 keeps stores in order anyway; arm64's plain atomic add would not.
+ */
+static __always_inline void bump_before_clears(__u64 *g)
+{
+	__u64 old = __sync_fetch_and_add(g, 1);
+
+	asm volatile("" ::"r"(old));
+}
+
 /* containers_gen[2], then every CPU's entry: a task moved to another cgroup. */
 static __always_inline void moved_tasks(void)
 {
@@ -1554,7 +1566,7 @@ static __always_inline void moved_tasks(void)
 	__u64 *g = bpf_map_lookup_elem(&containers_gen, &two);
 
 	if (g)
-		__sync_fetch_and_add(g, 1);
+		bump_before_clears(g);
 	forget_unrecorded(0);
 }
 
@@ -2047,7 +2059,7 @@ int tl_cgroup_mkdir(__u64 *ctx)
 	/* A task moved in at once may have cached the cgroup as unrecorded, in a view or by its pt_regs. */
 	gen = bpf_map_lookup_elem(&containers_gen, &zero);
 	if (gen)
-		__sync_fetch_and_add(gen, 1);
+		bump_before_clears(gen);
 	forget_unrecorded(0);
 
 	notify(s, TL_CTL_CGROUP_NEW, fresh.slot, id, fresh.parent, 0, 0);
