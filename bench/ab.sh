@@ -17,11 +17,11 @@ BASE=${1:?usage: bench/ab.sh BASE [ROUNDS]}
 ROUNDS=${2:-8}
 BENCH=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
-REQUESTS=${REDIS_REQUESTS:-100000}
-CLIENTS=${REDIS_CLIENTS:-10}
 source "$REPO/scripts/prereqs.sh"
 traceloop_need_root "bench/ab.sh"
 source "$BENCH/redis-case.sh"
+REQUESTS=$REDIS_CASE_REQUESTS
+CLIENTS=$REDIS_CASE_CLIENTS
 source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 base_rev=$(git -C "$REPO" rev-parse --verify "$BASE^{commit}")

@@ -24,11 +24,11 @@ REPO=$(cd "$BENCH/.." && pwd)
 # Level 0 stays: the shipped build, with and without metrics, is what every level is read against.
 read -r -a LEVELS <<<"${ABLATE_LEVELS:-0 1 2 3 4}"
 [[ " ${LEVELS[*]} " == *" 0 "* ]] || LEVELS=(0 "${LEVELS[@]}")
-REQUESTS=${REDIS_REQUESTS:-100000}
-CLIENTS=${REDIS_CLIENTS:-10}
 source "$REPO/scripts/prereqs.sh"
 traceloop_need_root "bench/ablate.sh"
 source "$BENCH/redis-case.sh"
+REQUESTS=$REDIS_CASE_REQUESTS
+CLIENTS=$REDIS_CASE_CLIENTS
 source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 

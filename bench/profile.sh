@@ -22,8 +22,6 @@ REPO=$(cd "$BENCH/.." && pwd)
 RECORDER=$BENCH/out/recorder/traceloop-recorder
 RECORDED=1
 KEEP=""
-REQUESTS=${REDIS_REQUESTS:-100000}
-CLIENTS=${REDIS_CLIENTS:-10}
 while (($#)); do
 	case $1 in
 	--unrecorded) RECORDED=0 ;;
@@ -36,6 +34,8 @@ done
 source "$REPO/scripts/prereqs.sh"
 traceloop_need_root "bench/profile.sh"
 source "$BENCH/redis-case.sh"
+REQUESTS=$REDIS_CASE_REQUESTS
+CLIENTS=$REDIS_CASE_CLIENTS
 source "$BENCH/local-recorder.sh"
 traceloop_install "${TRACELOOP_BUILD_PACKAGES[@]}" "${TRACELOOP_BENCH_PACKAGES[@]}"
 if ((RECORDED)) && [[ ! -x $RECORDER ]]; then

@@ -4,6 +4,11 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
+# The load of the scripts built on redis_case (ab.sh, ablate.sh, profile.sh): redis-benchmark
+# -n REDIS_REQUESTS -c REDIS_CLIENTS. (bench/run.sh's redis section sets its own, N_REDIS.)
+REDIS_CASE_REQUESTS=${REDIS_REQUESTS:-100000}
+REDIS_CASE_CLIENTS=${REDIS_CLIENTS:-10}
+
 # redis_start CGDIR DIR: redis-server in the cgroup CGDIR on a free loopback port. No persistence
 # (no RDB snapshots, no AOF), its own port and its files under DIR: nothing a system redis uses,
 # nothing left on disk. Sets REDIS_PID and REDIS_PORT; when it does not answer, says why on stderr
